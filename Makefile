@@ -1,0 +1,63 @@
+# Huddle: `make run` starts everything, `make test` runs every test. Both set themselves up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+FERRETDB := $(TOOLS)/bin/ferretdb
+FERRETDB_SRC := deploy/local/ferretdb
+UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/uv/bin/uv)
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: help setup tools run test lint format typecheck bench asyncapi clean
+
+help:
+	@echo "make run    - set up, start NATS, FerretDB, every service and the gateway, load demo data"
+	@echo "make test   - set up, lint, type-check and run every test layer against real servers"
+	@echo "make bench  - benchmarks, reported as ratios against a baseline measured in the same run"
+	@echo "make format - apply ruff formatting and safe fixes"
+
+# uv from PyPI when the machine has none (never a Python build: UV_PYTHON_DOWNLOADS=never).
+$(TOOLS)/uv/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml shared/pyproject.toml deploy/devkit/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+# FerretDB v1.24.2, built once from the Go module proxy (see docs/decisions/0002-ferretdb-for-local-runs.md).
+$(FERRETDB): $(FERRETDB_SRC)/go.mod $(FERRETDB_SRC)/go.sum $(FERRETDB_SRC)/main.go
+	@mkdir -p $(TOOLS)/bin
+	cd $(FERRETDB_SRC) && GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -trimpath -o $(FERRETDB) .
+
+tools: $(FERRETDB)
+
+setup: .venv/.synced tools
+
+run: setup
+	$(UV) run --frozen python -m huddle_devkit run
+
+lint: .venv/.synced
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: .venv/.synced
+	$(UV) run --frozen mypy shared/src services/*/src deploy/devkit/src
+
+test: setup lint typecheck
+	$(UV) run --frozen pytest
+
+format: .venv/.synced
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+asyncapi: .venv/.synced
+	$(UV) run --frozen python -m huddle_devkit.asyncapi docs/asyncapi
+
+bench: setup
+	$(UV) run --frozen python -m tests.bench
+
+clean:
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""``python -m huddle_devkit run|announce|demo``."""
+
+import argparse
+import signal
+import sys
+import time
+
+import httpx
+
+from huddle_devkit import demo, launcher
+
+
+def wait_ready(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"Huddle was not ready at {url} after {timeout:.0f}s")
+
+
+def announce(url: str, timeout: float) -> None:
+    """Wait for readiness, load demo data once, print where Huddle is, then stay up."""
+    started = time.monotonic()
+    wait_ready(url, timeout)
+    summary = demo.load(url)
+    loaded = (
+        f"demo data loaded: {summary.organisations} organisations, {summary.members} members"
+        if summary.loaded
+        else "demo data already present"
+    )
+    print(
+        f"\n  Huddle is running at {url}  (ready in {time.monotonic() - started:.1f}s; {loaded})\n"
+        f"  API documentation: {url}/schema\n"
+        f"  Demo members sign in with password: {demo.DEMO_PASSWORD}\n"
+        "  Press Ctrl-C to stop everything.\n",
+        flush=True,
+    )
+    signal.pause()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="huddle_devkit")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the whole system")
+    run.add_argument("--port", type=int, default=8000, help="gateway port")
+    ann = commands.add_parser("announce", help="wait until ready, load demo data, print the URL")
+    ann.add_argument("--url", required=True)
+    ann.add_argument("--timeout", type=float, default=60.0)
+    load = commands.add_parser("demo", help="load demo data into a running system")
+    load.add_argument("--url", default="http://127.0.0.1:8000")
+    args = parser.parse_args()
+
+    if args.command == "run":
+        sys.exit(launcher.run(args.port))
+    elif args.command == "announce":
+        announce(args.url, args.timeout)
+    else:
+        print(demo.load(args.url))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""``make run``: NATS and FerretDB (unless already given), every service, the gateway.
+
+Processes run under honcho, prefixed and coloured; Ctrl-C stops every one of them.
+A second run reuses the state under ``var/`` and so keeps the data of the first.
+"""
+
+import os
+import shlex
+import sys
+
+from honcho.manager import Manager
+
+from huddle_devkit import system
+from huddle_devkit.paths import var_dir
+from huddle_devkit.servers import (
+    ManagedServer,
+    ServerFailed,
+    ferretdb_server,
+    nats_server,
+    port_open,
+)
+
+NATS_PORT = int(os.environ.get("HUDDLE_NATS_PORT", "4222"))
+NATS_MONITOR_PORT = int(os.environ.get("HUDDLE_NATS_MONITOR_PORT", "8222"))
+FERRETDB_PORT = int(os.environ.get("HUDDLE_FERRETDB_PORT", "27017"))
+
+
+def _start(server: ManagedServer) -> None:
+    if port_open(server.port):
+        raise ServerFailed(
+            f"port {server.port} is taken: another `make run`? Stop it, or set "
+            "NATS_URL / MONGODB_URL to use servers that are already running."
+        )
+    server.start()
+    server.wait_ready()
+    print(f"started {server.name} on 127.0.0.1:{server.port} (log: {server.log_path})", flush=True)
+
+
+def run(gateway_port: int) -> int:
+    started: list[ManagedServer] = []
+    try:
+        nats_url = os.environ.get("NATS_URL")
+        if not nats_url:
+            nats = nats_server(var_dir() / "nats", port=NATS_PORT, monitor_port=NATS_MONITOR_PORT)
+            _start(nats)
+            started.append(nats)
+            nats_url = nats.url
+        mongodb_url = os.environ.get("MONGODB_URL")
+        if not mongodb_url:
+            ferretdb = ferretdb_server(var_dir() / "ferretdb", port=FERRETDB_PORT)
+            _start(ferretdb)
+            started.append(ferretdb)
+            mongodb_url = ferretdb.url
+
+        env = system.environment(
+            nats_url=nats_url, mongodb_url=mongodb_url, gateway_port=gateway_port
+        )
+        manager = Manager()
+        for service in system.SERVICE_MODULES:
+            manager.add_process(service, shlex.join(system.command(service)), env=env)
+        url = f"http://127.0.0.1:{gateway_port}"
+        announce = [sys.executable, "-m", "huddle_devkit", "announce", "--url", url]
+        manager.add_process("ready", shlex.join(announce), env=env)
+        manager.loop()
+        return int(manager.returncode or 0)
+    except ServerFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for server in reversed(started):
+            server.stop()

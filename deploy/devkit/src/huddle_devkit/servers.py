@@ -1,0 +1,156 @@
+"""Starts the real infrastructure servers on loopback: NATS (JetStream) and FerretDB.
+
+Used by ``make run`` (fixed ports, state under ``var/``) and by the tests (free ports,
+temporary state), so both exercise exactly the same servers.
+"""
+
+import contextlib
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from huddle_devkit.paths import ferretdb_binary, nats_server_binary
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+        return True
+    return False
+
+
+class ServerFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class ManagedServer:
+    name: str
+    command: list[str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _log: IO[bytes] | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServerFailed(f"{self.name} exited early; see {self.log_path}")
+            if self.is_ready():
+                return
+            time.sleep(0.05)
+        raise ServerFailed(f"{self.name} not ready after {timeout}s; see {self.log_path}")
+
+    def is_ready(self) -> bool:
+        return port_open(self.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@dataclass
+class NatsServer(ManagedServer):
+    monitor_port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def is_ready(self) -> bool:
+        url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=0.5) as response:
+            return bool(response.status == 200)
+        return False
+
+
+def nats_server(
+    state_dir: Path, *, port: int | None = None, monitor_port: int | None = None
+) -> NatsServer:
+    """A NATS server with JetStream; acknowledged means on disk (``sync_interval: always``)."""
+    port = port or free_port()
+    monitor_port = monitor_port or free_port()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config = state_dir / "nats.conf"
+    store = state_dir / "jetstream"
+    config.write_text(
+        "\n".join(
+            [
+                "host: 127.0.0.1",
+                f"port: {port}",
+                f"http: 127.0.0.1:{monitor_port}",
+                "server_name: huddle-local",
+                "jetstream {",
+                f'  store_dir: "{store}"',
+                "  sync_interval: always",
+                "}",
+                "",
+            ]
+        )
+    )
+    return NatsServer(
+        name="nats",
+        command=[str(nats_server_binary()), "-c", str(config)],
+        port=port,
+        log_path=state_dir / "nats.log",
+        monitor_port=monitor_port,
+    )
+
+
+@dataclass
+class FerretDBServer(ManagedServer):
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+
+def ferretdb_server(state_dir: Path, *, port: int | None = None) -> FerretDBServer:
+    """FerretDB v1 on SQLite: telemetry and its debug listener are off (see deploy/local)."""
+    binary = ferretdb_binary()
+    if not binary.exists():
+        raise ServerFailed(f"{binary} is missing: run `make tools` (it builds FerretDB once)")
+    port = port or free_port()
+    data = state_dir / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    return FerretDBServer(
+        name="ferretdb",
+        command=[str(binary), "-listen-addr", f"127.0.0.1:{port}", "-sqlite-url", f"file:{data}/"],
+        port=port,
+        log_path=state_dir / "ferretdb.log",
+    )
+
+
+@contextlib.contextmanager
+def running(server: ManagedServer, timeout: float = 30.0) -> Iterator[ManagedServer]:
+    server.start()
+    try:
+        server.wait_ready(timeout)
+        yield server
+    finally:
+        server.stop()

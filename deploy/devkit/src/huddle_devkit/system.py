@@ -1,0 +1,34 @@
+"""The whole system as separate processes: one per service, plus the gateway."""
+
+import os
+import sys
+
+SERVICE_MODULES: dict[str, str] = {
+    "membership": "huddle_membership",
+    "scheduling": "huddle_scheduling",
+    "notes": "huddle_notes",
+    "signposting": "huddle_signposting",
+    "insights": "huddle_insights",
+    "gateway": "huddle_gateway",
+}
+
+
+def command(service: str) -> list[str]:
+    return [sys.executable, "-m", SERVICE_MODULES[service]]
+
+
+def environment(
+    *, nats_url: str, mongodb_url: str, gateway_port: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "NATS_URL": nats_url,
+            "MONGODB_URL": mongodb_url,
+            "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_PORT": str(gateway_port),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env

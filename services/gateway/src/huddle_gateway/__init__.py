@@ -1,0 +1,3 @@
+"""The gateway: authenticates, validates, and forwards to services over NATS request-reply."""
+
+SERVICE = "gateway"

@@ -1,0 +1,1 @@
+"""HTTP routes: each validates input with the shared contracts and forwards over NATS."""

@@ -1,0 +1,3 @@
+"""Insights: aggregated, non-identifying feedback for national bodies."""
+
+SERVICE = "insights"

@@ -1,0 +1,3 @@
+"""Membership: who belongs to Huddle, and to which organisation."""
+
+SERVICE = "membership"

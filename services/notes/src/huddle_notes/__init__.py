@@ -1,0 +1,3 @@
+"""Notes: anonymised, unattributable notes of sessions that are never recorded."""
+
+SERVICE = "notes"

@@ -1,0 +1,25 @@
+"""The names notes must redact, one document per member, kept from membership events."""
+
+from typing import Any
+from uuid import UUID
+
+from huddle_shared.storage.idempotency import apply_once
+from pymongo.asynchronous.database import AsyncDatabase
+
+REDACTION_NAMES = "redaction_names"
+
+
+class RedactionNames:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self._collection = database[REDACTION_NAMES]
+
+    async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
+        return await apply_once(
+            self._collection, str(member_id), event_id, {"$set": {"terms": terms}}
+        )
+
+    async def all_terms(self) -> list[str]:
+        terms: list[str] = []
+        async for document in self._collection.find({}, {"terms": 1}):
+            terms.extend(document.get("terms", []))
+        return terms

@@ -1,0 +1,3 @@
+"""Scheduling: sessions, series, registrations and calendar feeds."""
+
+SERVICE = "scheduling"

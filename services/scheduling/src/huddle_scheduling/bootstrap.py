@@ -1,0 +1,36 @@
+"""Composition root: scheduling's adapters, and which events feed which handler."""
+
+from functools import partial
+
+from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts import streams
+from huddle_shared.contracts.membership import MemberRegisteredV1
+from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.runtime import ServiceRuntime
+from huddle_shared.storage.mongo import create_client
+
+from huddle_scheduling import SERVICE, handlers
+from huddle_scheduling.repository import Attendees
+
+
+def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
+    broker = create_broker(settings.nats_url, service=SERVICE)
+    client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
+    database = client[settings.database_for(SERVICE)]
+    attendees = Attendees(database)
+
+    from_membership = EventDispatcher()
+    from_membership.on(
+        MemberRegisteredV1, partial(handlers.on_member_registered, attendees=attendees)
+    )
+    subscribe_events(
+        broker,
+        stream=streams.MEMBERSHIP,
+        durable="scheduling-attendees",
+        dispatcher=from_membership,
+        description="Keeps the members who may register for sessions.",
+    )
+    return ServiceRuntime(
+        name=SERVICE, settings=settings, broker=broker, client=client, database=database
+    )

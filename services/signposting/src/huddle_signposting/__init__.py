@@ -1,0 +1,3 @@
+"""Signposting: where to find support, and people who know."""
+
+SERVICE = "signposting"

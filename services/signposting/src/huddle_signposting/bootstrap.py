@@ -1,0 +1,39 @@
+"""Composition root: signposting's adapters, and which events feed which handler."""
+
+from functools import partial
+
+from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts import streams
+from huddle_shared.contracts.membership import MemberRegisteredV1, OrganisationRegisteredV1
+from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.runtime import ServiceRuntime
+from huddle_shared.storage.mongo import create_client
+
+from huddle_signposting import SERVICE, handlers
+from huddle_signposting.repository import OrganisationDirectory
+
+
+def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
+    broker = create_broker(settings.nats_url, service=SERVICE)
+    client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
+    database = client[settings.database_for(SERVICE)]
+    directory = OrganisationDirectory(database)
+
+    from_membership = EventDispatcher()
+    from_membership.on(
+        OrganisationRegisteredV1, partial(handlers.on_organisation_registered, directory=directory)
+    )
+    from_membership.on(
+        MemberRegisteredV1, partial(handlers.on_member_registered, directory=directory)
+    )
+    subscribe_events(
+        broker,
+        stream=streams.MEMBERSHIP,
+        durable="signposting-organisation-directory",
+        dispatcher=from_membership,
+        description="Keeps the directory of organisations that signposts name, with member counts.",
+    )
+    return ServiceRuntime(
+        name=SERVICE, settings=settings, broker=broker, client=client, database=database
+    )

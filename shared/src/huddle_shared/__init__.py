@@ -1,0 +1,1 @@
+"""Code shared by every Huddle service: contracts, messaging, storage and telemetry."""

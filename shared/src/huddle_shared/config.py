@@ -1,0 +1,20 @@
+"""Settings every service reads from the environment (each has a documented default)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Connection and identity settings; the service name picks its own database."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    nats_url: str = Field(default="nats://127.0.0.1:4222", alias="NATS_URL")
+    mongodb_url: str = Field(default="mongodb://127.0.0.1:27017/", alias="MONGODB_URL")
+    mongodb_database: str | None = Field(default=None, alias="MONGODB_DATABASE")
+    instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    outbox_relay_interval: float = Field(default=2.0, alias="HUDDLE_OUTBOX_RELAY_INTERVAL")
+
+    def database_for(self, service: str) -> str:
+        return self.mongodb_database or f"huddle_{service}"

@@ -1,0 +1,76 @@
+"""Request-reply between the gateway and services over NATS core (queue groups).
+
+Services never speak HTTP: a handler returns a ``Reply`` whose error carries a code, and
+the gateway maps codes to HTTP status (see ``ERROR_STATUS``).
+"""
+
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    UNAVAILABLE = "unavailable"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: ErrorCode
+    title: str
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class Reply(BaseModel):
+    """What every RPC handler answers: data on success, an error otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    data: Any = None
+    error: ErrorInfo | None = None
+
+    @classmethod
+    def success(cls, data: BaseModel | dict[str, Any] | list[Any] | None) -> Self:
+        if isinstance(data, BaseModel):
+            data = data.model_dump(mode="json")
+        return cls(ok=True, data=data)
+
+    @classmethod
+    def failure(
+        cls, code: ErrorCode, title: str, detail: str, errors: list[FieldError] | None = None
+    ) -> Self:
+        return cls(
+            ok=False, error=ErrorInfo(code=code, title=title, detail=detail, errors=errors or [])
+        )
+
+
+class HealthReport(BaseModel):
+    service: str
+    status: str
+    instance_id: str
+    database: str
+
+
+def rpc_subject(service: str, operation: str) -> str:
+    """``rpc.<service>.<operation>``, e.g. ``rpc.membership.accounts.register``."""
+    return f"rpc.{service}.{operation}"
+
+
+def health_subject(service: str) -> str:
+    return rpc_subject(service, "health")
+
+
+def queue_group(service: str) -> str:
+    """Replicas of a service share RPC work through one queue group."""
+    return f"{service}-rpc"

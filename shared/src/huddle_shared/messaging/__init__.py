@@ -1,0 +1,1 @@
+"""NATS helpers: broker construction, streams, event publishing, consuming and RPC."""

@@ -1,0 +1,24 @@
+"""Builds a service's NATS broker with tracing and the retry/dead-letter policy in place."""
+
+import logging
+
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+
+from huddle_shared.messaging.dead_letter import DeadLetterMiddleware, RetryPolicy
+
+
+def create_broker(url: str, *, service: str, retry: RetryPolicy | None = None) -> NatsBroker:
+    dead_letters = DeadLetterMiddleware(retry)
+    broker = NatsBroker(
+        url,
+        name=f"huddle-{service}",
+        # Outermost first: the trace spans the retry decision too.
+        middlewares=[NatsTelemetryMiddleware(), dead_letters],
+        logger=logging.getLogger("faststream"),  # through our JSON handler, not its own
+        log_level=logging.DEBUG,  # one line per message is too much at INFO
+        graceful_timeout=10.0,
+        max_reconnect_attempts=-1,
+    )
+    dead_letters.broker = broker
+    return broker

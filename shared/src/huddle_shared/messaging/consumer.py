@@ -1,0 +1,80 @@
+"""Consuming events: one durable pull consumer per (service, purpose), dispatching by type.
+
+Replicas of a service bind the same durable name and so share the work. Handlers must be
+idempotent (see ``storage.idempotency``): JetStream delivers at least once.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
+
+from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
+from huddle_shared.contracts.streams import StreamSpec
+from huddle_shared.errors import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+P = TypeVar("P", bound=EventPayload)
+EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
+
+ACK_WAIT_SECONDS = 30.0
+
+
+class EventDispatcher:
+    """Maps (event type, version) to a handler; events nobody handles are acknowledged."""
+
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, int], tuple[type[EventPayload], EventHandler]] = {}
+
+    def on(
+        self, payload_type: type[P], handler: Callable[[EventEnvelope, P], Awaitable[None]]
+    ) -> None:
+        self._routes[(payload_type.event_type, payload_type.version)] = (payload_type, handler)
+
+    @property
+    def handled(self) -> list[type[EventPayload]]:
+        return [payload_type for payload_type, _ in self._routes.values()]
+
+    async def dispatch(self, envelope: EventEnvelope) -> None:
+        route = self._routes.get((envelope.event_type, envelope.schema_version))
+        if route is None:
+            log.debug("ignoring event", extra={"event_type": envelope.event_type})
+            return
+        payload_type, handler = route
+        try:
+            payload = envelope.payload_as(payload_type)
+        except ValueError as exc:
+            raise PermanentFailure(
+                f"payload does not match {payload_type.__name__}: {exc}"
+            ) from exc
+        await handler(envelope, payload)
+
+
+def subscribe_events(
+    broker: NatsBroker,
+    *,
+    stream: StreamSpec,
+    durable: str,
+    dispatcher: EventDispatcher,
+    description: str,
+) -> None:
+    """Attach a durable pull consumer on ``stream`` that feeds ``dispatcher``."""
+    handled = ", ".join(f"{p.event_type} v{p.version}" for p in dispatcher.handled)
+
+    @broker.subscriber(
+        stream.subjects[0],
+        stream=JStream(stream.name, declare=False),
+        durable=durable,
+        pull_sub=PullSub(batch_size=16, timeout=1.0),
+        config=ConsumerConfig(
+            ack_wait=ACK_WAIT_SECONDS,
+            max_deliver=-1,  # the dead-letter middleware bounds retries, not the server
+            deliver_policy=DeliverPolicy.ALL,
+        ),
+        title=durable,
+        description=f"{description} Handles: {handled}.",
+    )
+    async def consume(envelope: EventEnvelope) -> None:
+        await dispatcher.dispatch(envelope)

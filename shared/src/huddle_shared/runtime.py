@@ -1,0 +1,108 @@
+"""Runs one service process: the shared start-up order, health answer, relay and shutdown.
+
+Each service's ``bootstrap`` builds a ``ServiceRuntime`` (nothing connects at import time);
+``run_forever`` starts it and stops cleanly on SIGTERM or SIGINT.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.nats import NatsBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts.rpc import HealthReport, health_subject, queue_group
+from huddle_shared.messaging.topology import ensure_streams
+from huddle_shared.storage.mongo import Document, ping
+from huddle_shared.storage.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+StartHook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: ServiceSettings
+    broker: NatsBroker
+    client: AsyncMongoClient[Document]
+    database: AsyncDatabase[Document]
+    relay: OutboxRelay | None = None
+    start_hooks: list[StartHook] = field(default_factory=list)
+    _relay_task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        @self.broker.subscriber(
+            health_subject(self.name),
+            queue=queue_group(self.name),
+            title=health_subject(self.name),
+            description="Readiness: answers when the service and its database are up.",
+        )
+        async def health() -> dict[str, Any]:
+            await ping(self.database)
+            return HealthReport(
+                service=self.name,
+                status="ok",
+                instance_id=self.settings.instance_id,
+                database=self.database.name,
+            ).model_dump()
+
+    async def start(self) -> None:
+        await self._wait_for_database()
+        for hook in self.start_hooks:
+            await hook()
+        connection = await self.broker.connect()
+        await ensure_streams(connection.jetstream())
+        await self.broker.start()
+        if self.relay is not None:
+            self._relay_task = asyncio.create_task(
+                self.relay.run(self.settings.outbox_relay_interval), name="outbox-relay"
+            )
+        log.info("service started", extra={"database": self.database.name})
+
+    async def stop(self) -> None:
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.broker.stop()
+        await self.client.close()
+        log.info("service stopped")
+
+    async def _wait_for_database(self, attempts: int = 60) -> None:
+        for attempt in range(attempts):
+            try:
+                await ping(self.database)
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.5)
+
+
+async def run_forever(runtime: ServiceRuntime) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await runtime.start()
+    try:
+        await stopping.wait()
+    finally:
+        await runtime.stop()
+
+
+def serve(service: str, bootstrap: Callable[[ServiceSettings], ServiceRuntime]) -> None:
+    """A service's ``main``: configure telemetry, bootstrap, run until signalled."""
+    from huddle_shared.telemetry import configure_telemetry
+
+    settings = ServiceSettings()
+    configure_telemetry(service, settings.log_level)
+    asyncio.run(run_forever(bootstrap(settings)))

@@ -1,0 +1,1 @@
+"""MongoDB helpers (PyMongo's async API): client, outbox, idempotent projections."""
