@@ -12,9 +12,10 @@ class ServiceSettings(BaseSettings):
     nats_url: str = Field(default="nats://127.0.0.1:4222", alias="NATS_URL")
     mongodb_url: str = Field(default="mongodb://127.0.0.1:27017/", alias="MONGODB_URL")
     mongodb_database: str | None = Field(default=None, alias="MONGODB_DATABASE")
+    database_prefix: str = Field(default="huddle", alias="HUDDLE_DB_PREFIX")
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     outbox_relay_interval: float = Field(default=2.0, alias="HUDDLE_OUTBOX_RELAY_INTERVAL")
 
     def database_for(self, service: str) -> str:
-        return self.mongodb_database or f"huddle_{service}"
+        return self.mongodb_database or f"{self.database_prefix}_{service}"

@@ -5,9 +5,10 @@ Each takes its request and the ``Dependencies`` it needs (wired in ``bootstrap``
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
+from huddle_shared.clock import utc_now
 from huddle_shared.contracts.membership import (
     GetById,
     MemberView,
@@ -26,10 +27,6 @@ from huddle_membership.domain import (
 )
 from huddle_membership.passwords import PasswordHasher
 from huddle_membership.repository import MemberRepository, OrganisationRepository
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from typing import Any
 
 from huddle_shared.contracts.rpc import health_subject
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from huddle_gateway.rpc import ServiceClient
 
@@ -20,7 +21,7 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", summary="NATS is connected and every service answers (503 otherwise)")
-    async def ready(self, services: ServiceClient) -> Response[dict[str, Any]]:
+    async def ready(self, services: NamedDependency[ServiceClient]) -> Response[dict[str, Any]]:
         nats_connected = services.nats_connected
         statuses: dict[str, str] = {}
         if nats_connected:

@@ -1,0 +1,113 @@
+"""Every service keeps its projection of membership events, and applies each event once."""
+
+import json
+from typing import Any
+
+import nats
+import pytest
+from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.streams import MEMBERSHIP
+from pymongo import AsyncMongoClient
+from support import eventually, services
+
+pytestmark = pytest.mark.integration
+
+ALL = ("membership", "scheduling", "notes", "signposting", "insights")
+
+
+async def call(nc: Any, subject: str, body: dict[str, Any]) -> dict[str, Any]:
+    reply = json.loads((await nc.request(subject, json.dumps(body).encode(), timeout=10)).data)
+    assert reply["ok"], reply
+    return reply["data"]  # type: ignore[no-any-return]
+
+
+async def snapshot(databases: dict[str, Any]) -> dict[str, Any]:
+    """What each projection holds, without the de-duplication markers."""
+
+    async def docs(service: str, collection: str) -> list[dict[str, Any]]:
+        found = databases[service][collection].find({}, {"applied_event_ids": 0}).sort("_id")
+        return [doc async for doc in found]
+
+    return {
+        "notes": await docs("notes", "redaction_names"),
+        "insights": await docs("insights", "member_profiles"),
+        "scheduling": await docs("scheduling", "attendees"),
+        "signposting": await docs("signposting", "organisations"),
+    }
+
+
+async def test_projections_catch_up_and_ignore_a_second_delivery(
+    settings_for: Any, nats_url: str, mongodb_url: str
+) -> None:
+    async with services(settings_for, *ALL) as running:
+        nc = await nats.connect(nats_url)
+        mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
+        databases = {name: mongo[runtime.database.name] for name, runtime in running.items()}
+        try:
+            organisation = await call(
+                nc,
+                contract.REGISTER_ORGANISATION,
+                {"name": "University of Leeds", "kind": "university"},
+            )
+            member = await call(
+                nc,
+                contract.REGISTER_ACCOUNT,
+                {
+                    "email": "aisha.okafor@example.org",
+                    "password": "a long enough password",
+                    "display_name": "Aisha Okafor",
+                    "organisation_id": organisation["id"],
+                    "member_type": "researcher",
+                },
+            )
+
+            async def caught_up() -> dict[str, Any] | None:
+                state = await snapshot(databases)
+                complete = all(state.values()) and state["signposting"][0].get("member_count") == 1
+                return state if complete else None
+
+            state = await eventually(caught_up)
+            assert state["notes"] == [
+                {"_id": member["id"], "terms": ["Aisha Okafor", "Okafor", "Aisha"]}
+            ]
+            assert state["insights"] == [
+                {
+                    "_id": member["id"],
+                    "organisation_kind": "university",
+                    "region": None,
+                    "member_type": "researcher",
+                }
+            ]
+            assert state["scheduling"] == [
+                {"_id": member["id"], "display_name": "Aisha Okafor", "member_type": "researcher"}
+            ]
+            assert state["signposting"][0]["member_count"] == 1
+            assert "display_name" not in json.dumps(state["insights"])  # nothing identifying
+
+            # Deliver the very same events again, past JetStream's de-duplication window
+            # (new message ids), as a redelivery after a lost acknowledgement would.
+            js = nc.jetstream()
+            for sequence in (1, 2):
+                original = await js.get_msg(MEMBERSHIP.name, sequence)
+                await js.publish(
+                    original.subject, original.data, headers={"Nats-Msg-Id": f"again-{sequence}"}
+                )
+
+            async def redelivered_everywhere() -> bool:
+                for name in ("notes", "insights", "scheduling", "signposting"):
+                    info = await js.consumer_info(MEMBERSHIP.name, durable_for[name])
+                    if info.delivered.stream_seq < 4 or info.num_ack_pending:
+                        return False
+                return True
+
+            durable_for = {
+                "notes": "notes-redaction-names",
+                "insights": "insights-member-counts",
+                "scheduling": "scheduling-attendees",
+                "signposting": "signposting-organisation-directory",
+            }
+            await eventually(redelivered_everywhere)
+            assert await snapshot(databases) == state
+        finally:
+            await nc.close()
+            await mongo.close()

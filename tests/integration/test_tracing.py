@@ -1,0 +1,55 @@
+"""One trace from the gateway's HTTP request through NATS to the service and its MongoDB calls."""
+
+from typing import Any
+
+import httpx
+import pytest
+from huddle_shared.telemetry import configure_tracing
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from support import gateway_server, services
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def spans() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    if not configure_tracing("tests", exporter=exporter):
+        pytest.fail("tracing was not configured")
+    return exporter
+
+
+async def test_a_request_is_one_trace_across_gateway_nats_service_and_database(
+    spans: InMemorySpanExporter, settings_for: Any, nats_url: str
+) -> None:
+    async with (
+        services(settings_for, "membership"),
+        gateway_server(NATS_URL=nats_url) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        spans.clear()
+        response = await client.post(
+            "/api/v1/organisations",
+            json={"name": "NHS Kent and Medway", "kind": "integrated_care_board"},
+        )
+        assert response.status_code == 201, response.text
+        provider: Any = trace.get_tracer_provider()
+        provider.force_flush()
+
+    finished = spans.get_finished_spans()
+    http = [
+        s for s in finished if s.kind == trace.SpanKind.SERVER and "/api/v1/organisations" in s.name
+    ]
+    assert http, [s.name for s in finished]
+    trace_id = http[0].context.trace_id
+    in_trace = [s for s in finished if s.context.trace_id == trace_id]
+    names = " | ".join(sorted(s.name for s in in_trace))
+
+    assert any(
+        s.kind == trace.SpanKind.CONSUMER and "rpc.membership.organisations.register" in s.name
+        for s in in_trace
+    ), names
+    assert any(s.attributes and s.attributes.get("db.system") == "mongodb" for s in in_trace), names
+    # The event published from the outbox belongs to the same trace.
+    assert any("events.membership.organisation.registered.v1" in s.name for s in in_trace), names
