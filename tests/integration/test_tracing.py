@@ -1,4 +1,5 @@
-"""One trace from the gateway's HTTP request through NATS to the service and its MongoDB calls."""
+"""Telemetry: one trace from the gateway's HTTP request through NATS to the service and its
+MongoDB calls; metrics for handled messages and request latency."""
 
 from typing import Any
 
@@ -6,6 +7,7 @@ import httpx
 import pytest
 from huddle_shared.telemetry import configure_tracing
 from opentelemetry import trace
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from support import gateway_server, services
 
@@ -13,11 +15,16 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def spans() -> InMemorySpanExporter:
-    exporter = InMemorySpanExporter()
-    if not configure_tracing("tests", exporter=exporter):
+def telemetry() -> tuple[InMemorySpanExporter, InMemoryMetricReader]:
+    exporter, reader = InMemorySpanExporter(), InMemoryMetricReader()
+    if not configure_tracing("tests", exporter=exporter, metric_reader=reader):
         pytest.fail("tracing was not configured")
-    return exporter
+    return exporter, reader
+
+
+@pytest.fixture
+def spans(telemetry: tuple[InMemorySpanExporter, InMemoryMetricReader]) -> InMemorySpanExporter:
+    return telemetry[0]
 
 
 async def test_a_request_is_one_trace_across_gateway_nats_service_and_database(
@@ -53,3 +60,28 @@ async def test_a_request_is_one_trace_across_gateway_nats_service_and_database(
     assert any(s.attributes and s.attributes.get("db.system") == "mongodb" for s in in_trace), names
     # The event published from the outbox belongs to the same trace.
     assert any("events.membership.organisation.registered.v1" in s.name for s in in_trace), names
+
+
+async def test_handled_messages_and_request_latency_are_measured(
+    telemetry: tuple[InMemorySpanExporter, InMemoryMetricReader], settings_for: Any, nats_url: str
+) -> None:
+    _, reader = telemetry
+    async with (
+        services(settings_for, "membership"),
+        gateway_server(NATS_URL=nats_url) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        response = await client.post(
+            "/api/v1/organisations", json={"name": "A charity", "kind": "charity"}
+        )
+        assert response.status_code == 201
+    data = reader.get_metrics_data()
+    assert data is not None
+    names = {
+        metric.name
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert any(name.startswith("http.server") and "duration" in name for name in names), names
+    assert any(name.startswith("messaging.process") for name in names), names

@@ -11,6 +11,8 @@ import sys
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -52,25 +54,28 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def configure_tracing(service: str, exporter: SpanExporter | None = None) -> bool:
-    """Install SDK providers when an exporter is given or OTLP is configured. True if installed."""
+def configure_tracing(
+    service: str,
+    exporter: SpanExporter | None = None,
+    metric_reader: MetricReader | None = None,
+) -> bool:
+    """Install SDK providers when OTLP is configured (or, in tests, an exporter is given).
+
+    Returns whether they were installed; without them OpenTelemetry stays a no-op.
+    """
     if exporter is None and not os.environ.get(OTLP_ENDPOINT_ENV):
         return False
     resource = Resource.create({"service.name": f"huddle-{service}", "service.namespace": "huddle"})
-    tracer_provider = TracerProvider(resource=resource)
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
         exporter = OTLPSpanExporter()
-        metrics.set_meter_provider(
-            MeterProvider(
-                resource=resource,
-                metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())],
-            )
-        )
+        metric_reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+    if metric_reader is not None:
+        metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[metric_reader]))
+    tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(tracer_provider)
     instrument_pymongo()
