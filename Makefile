@@ -57,7 +57,7 @@ asyncapi: .venv/.synced
 	$(UV) run --frozen python -m huddle_devkit.asyncapi docs/asyncapi
 
 bench: setup
-	$(UV) run --frozen python -m tests.bench
+	cd tests && $(UV) run --frozen python bench.py
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache

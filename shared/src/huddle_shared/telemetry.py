@@ -52,6 +52,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("pymongo", "nats"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # FastStream gives its own logger a coloured handler and stops propagation at import.
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers.clear()
+    faststream_logger.propagate = True
 
 
 def configure_tracing(

@@ -24,7 +24,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     broker = NatsBroker(
         settings.nats_url,
         name="huddle-gateway",
-        logger=logging.getLogger("faststream"),
+        logger=logging.getLogger("huddle.messaging"),
         middlewares=[NatsTelemetryMiddleware()],
         max_reconnect_attempts=-1,
     )

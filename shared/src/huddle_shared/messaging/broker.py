@@ -15,7 +15,7 @@ def create_broker(url: str, *, service: str, retry: RetryPolicy | None = None) -
         name=f"huddle-{service}",
         # Outermost first: the trace spans the retry decision too.
         middlewares=[NatsTelemetryMiddleware(), dead_letters],
-        logger=logging.getLogger("faststream"),  # through our JSON handler, not its own
+        logger=logging.getLogger("huddle.messaging"),  # our JSON handler, not FastStream's own
         log_level=logging.DEBUG,  # one line per message is too much at INFO
         graceful_timeout=10.0,
         max_reconnect_attempts=-1,

@@ -1,0 +1,135 @@
+"""``make bench``: Huddle's paths against raw NATS baselines measured in the same run.
+
+Reports medians and ratios (Huddle / baseline), not pass/fail: the issue targets (for example,
+every projection caught up within a second of a registration) are read from these numbers.
+"""
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from huddle_devkit.servers import ferretdb_server, nats_server, running
+from huddle_shared.config import ServiceSettings
+from pymongo import AsyncMongoClient
+from support import gateway_server, services
+
+ROUNDS = 30
+
+
+async def raw_request_reply(nc: Any) -> list[float]:
+    async def echo(msg: Any) -> None:
+        await msg.respond(msg.data)
+
+    await nc.subscribe("bench.echo", cb=echo)
+    timings = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        await nc.request("bench.echo", b'{"id": "x"}', timeout=5)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+async def raw_jetstream_delivery(nc: Any) -> list[float]:
+    js = nc.jetstream()
+    await js.add_stream(name="BENCH", subjects=["bench.events"])
+    subscription = await js.pull_subscribe("bench.events", durable="bench")
+    timings = []
+    for index in range(ROUNDS):
+        start = time.perf_counter()
+        await js.publish("bench.events", b"{}", headers={"Nats-Msg-Id": f"b{index}"})
+        (message,) = await subscription.fetch(1, timeout=5)
+        await message.ack()
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+async def huddle_paths(nats_url: str, mongodb_url: str) -> tuple[list[float], list[float]]:
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+
+    def settings_for(service: str) -> ServiceSettings:
+        return ServiceSettings(
+            NATS_URL=nats_url, MONGODB_URL=mongodb_url, MONGODB_DATABASE=f"{prefix}_{service}"
+        )
+
+    names = ("membership", "scheduling", "notes", "signposting", "insights")
+    async with (
+        services(settings_for, *names),
+        gateway_server(NATS_URL=nats_url) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
+        organisation = (
+            await client.post("/api/v1/organisations", json={"name": "Bench", "kind": "other"})
+        ).json()
+        reads, catch_up = [], []
+        for index in range(ROUNDS):
+            created = (
+                await client.post(
+                    "/api/v1/accounts",
+                    json={
+                        "email": f"bench{index}@example.org",
+                        "password": "a long enough password",
+                        "display_name": f"Bench Member{index}",
+                        "organisation_id": organisation["id"],
+                        "member_type": "staff",
+                    },
+                )
+            ).json()
+            start = time.perf_counter()
+            collections = [
+                mongo[f"{prefix}_notes"]["redaction_names"],
+                mongo[f"{prefix}_insights"]["member_profiles"],
+                mongo[f"{prefix}_scheduling"]["attendees"],
+            ]
+            while not all([await c.find_one({"_id": created["id"]}) for c in collections]):  # noqa: ASYNC110 - polling the databases is the measurement
+                await asyncio.sleep(0.002)
+            catch_up.append(time.perf_counter() - start)
+
+            start = time.perf_counter()
+            response = await client.get(f"/api/v1/members/{created['id']}")
+            reads.append(time.perf_counter() - start)
+            assert response.status_code == 200
+        await mongo.close()
+        return reads, catch_up
+
+
+def report(name: str, huddle: list[float], baseline: list[float]) -> dict[str, float]:
+    h, b = statistics.median(huddle) * 1000, statistics.median(baseline) * 1000
+    print(f"{name:<46} huddle {h:8.2f} ms   baseline {b:7.2f} ms   ratio {h / b:6.1f}x")
+    return {"huddle_ms": h, "baseline_ms": b, "ratio": h / b}
+
+
+async def main() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running(ferretdb_server(Path(tmp) / "ferretdb")) as db,
+        running(nats_server(Path(tmp) / "nats")) as bus,
+    ):
+        nc = await nats.connect(bus.url)  # type: ignore[attr-defined]
+        rpc_baseline = await raw_request_reply(nc)
+        delivery_baseline = await raw_jetstream_delivery(nc)
+        await nc.close()
+        reads, catch_up = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
+    print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
+    results = {
+        "member_read_via_gateway_vs_raw_request_reply": report(
+            "member read: HTTP→gateway→NATS→service→DB", reads, rpc_baseline
+        ),
+        "projection_catch_up_vs_raw_jetstream_delivery": report(
+            "registration→all projections (poll, 3 DBs)", catch_up, delivery_baseline
+        ),
+    }
+    worst = max(catch_up) * 1000
+    print(f"{'slowest projection catch-up':<46} {worst:8.2f} ms   (target: under 1000 ms)")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
