@@ -36,7 +36,8 @@ tools: $(FERRETDB)
 
 setup: .venv/.synced tools
 
-run: setup
+# FerretDB is built only when no MONGODB_URL points at a server already.
+run: .venv/.synced $(if $(MONGODB_URL),,tools)
 	$(UV) run --frozen python -m huddle_devkit run
 
 lint: .venv/.synced

@@ -78,7 +78,7 @@ async def test_errors_are_problem_details(nats_url, settings_for) -> None:  # ty
         malformed = await client.post(
             "/api/v1/accounts", content=b"{not json", headers={"content-type": "application/json"}
         )
-        assert_problem(malformed, 400)
+        assert assert_problem(malformed, 400)["type"].endswith("/malformed-request")
 
         invalid = await client.post("/api/v1/accounts", json={"email": "nope"})
         body = assert_problem(invalid, 422)
@@ -100,7 +100,7 @@ async def test_errors_are_problem_details(nats_url, settings_for) -> None:  # ty
         assert created.status_code == 201, created.text
         assert "password" not in created.json() and "password_hash" not in created.json()
         member = await client.get(f"/api/v1/members/{created.json()['id']}")
-        assert member.json() == created.json()
+        assert member.json() == {k: v for k, v in created.json().items() if k != "email"}
 
         assert_problem(await client.post("/api/v1/accounts", json=account), 409)
         assert_problem(

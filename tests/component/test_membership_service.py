@@ -77,8 +77,10 @@ async def test_registers_a_member_with_a_hashed_password(membership) -> None:  #
     stored = await db["members"].find_one({"_id": created["data"]["id"]})
     assert stored["password_hash"].startswith("$argon2id$")
     assert "correct horse" not in json.dumps(stored, default=str)
+    assert created["data"]["email"] == "Dev.Hughes@example.org"  # domains are case-free
     read = await call(nc, contract.GET_MEMBER, {"id": created["data"]["id"]})
     assert read["data"]["display_name"] == "Dev Hughes"
+    assert "email" not in read["data"]  # others never see it
 
 
 async def test_a_second_registration_of_an_email_conflicts_whatever_its_case(membership) -> None:  # type: ignore[no-untyped-def]

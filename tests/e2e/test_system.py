@@ -108,7 +108,8 @@ async def test_a_member_registered_through_the_gateway_reaches_every_service(
             return response.json()  # type: ignore[no-any-return]
 
         first = await register("Chloe Hughes", "chloe.hughes@example.org")
-        assert (await client.get(f"/api/v1/members/{first['id']}")).json() == first
+        read = (await client.get(f"/api/v1/members/{first['id']}")).json()
+        assert read == {k: v for k, v in first.items() if k != "email"}
 
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
         try:
@@ -135,7 +136,7 @@ async def test_a_member_registered_through_the_gateway_reaches_every_service(
             second = await register("Dev Campbell", "dev.campbell@example.org")
             processes.start("notes")
             await eventually(lambda: projections_hold(second["id"]), timeout=30)
-            signposting = mongo[f"{prefix}_signposting"]["organisations"]
+            signposting = mongo[f"{prefix}_signposting"]["organisation_members"]
             await eventually(lambda: _member_count(signposting, organisation["id"], 2))
             assert await mongo[f"{prefix}_notes"]["redaction_names"].count_documents({}) == 2
         finally:
@@ -143,5 +144,4 @@ async def test_a_member_registered_through_the_gateway_reaches_every_service(
 
 
 async def _member_count(collection: Any, organisation_id: str, expected: int) -> bool:
-    document = await collection.find_one({"_id": organisation_id})
-    return bool(document and document.get("member_count") == expected)
+    return await collection.count_documents({"organisation_id": organisation_id}) == expected

@@ -225,3 +225,36 @@ async def _last(js: Any, stream: str, subject: str) -> Any:
         return await js.get_last_msg(stream, subject)
     except nats.js.errors.NotFoundError:
         return None
+
+
+async def test_different_events_racing_to_create_a_document_are_all_applied(
+    collection: Any,
+) -> None:
+    await asyncio.gather(
+        *(apply_once(collection, "p3", f"event-{n}", {"$inc": {"count": 1}}) for n in range(8))
+    )
+    document = await collection.find_one({"_id": "p3"})
+    assert document["count"] == 8
+    assert len(document["applied_event_ids"]) == 8
+
+
+async def test_a_message_is_kept_when_its_dead_letter_cannot_be_stored(
+    broker: NatsBroker, js: Any
+) -> None:
+    async def handler(envelope: EventEnvelope, event: MemberRegisteredV1) -> None:
+        raise AssertionError("not reached: the payload is poison")
+
+    await consume_with(broker, "test-no-dead-letters", handler)
+    await js.delete_stream(DEAD_LETTERS.name)  # the dead-letter stream is missing
+    await js.publish(MemberRegisteredV1.subject(), b"poison", headers={"Nats-Msg-Id": "poison-2"})
+
+    async def redelivered() -> bool:
+        info = await js.consumer_info(MEMBERSHIP.name, "test-no-dead-letters")
+        return bool(info.num_redelivered or info.num_pending or info.num_ack_pending)
+
+    await eventually(redelivered)
+    await ensure_streams(js)  # the operator restores it; the message arrives there
+    letter = await eventually(
+        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-no-dead-letters"))
+    )
+    assert letter.data == b"poison"

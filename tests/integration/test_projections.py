@@ -5,6 +5,7 @@ from typing import Any
 
 import nats
 import pytest
+from huddle_insights.repository import MemberProfiles
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import MEMBERSHIP
 from pymongo import AsyncMongoClient
@@ -33,6 +34,7 @@ async def snapshot(databases: dict[str, Any]) -> dict[str, Any]:
         "insights": await docs("insights", "member_profiles"),
         "scheduling": await docs("scheduling", "attendees"),
         "signposting": await docs("signposting", "organisations"),
+        "signposting_members": await docs("signposting", "organisation_members"),
     }
 
 
@@ -63,8 +65,7 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
 
             async def caught_up() -> dict[str, Any] | None:
                 state = await snapshot(databases)
-                complete = all(state.values()) and state["signposting"][0].get("member_count") == 1
-                return state if complete else None
+                return state if all(state.values()) else None
 
             state = await eventually(caught_up)
             assert state["notes"] == [
@@ -81,7 +82,19 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
             assert state["scheduling"] == [
                 {"_id": member["id"], "display_name": "Aisha Okafor", "member_type": "researcher"}
             ]
-            assert state["signposting"][0]["member_count"] == 1
+            assert state["signposting"] == [
+                {
+                    "_id": organisation["id"],
+                    "name": "University of Leeds",
+                    "kind": "university",
+                    "region": None,
+                }
+            ]
+            assert state["signposting_members"] == [
+                {"_id": member["id"], "organisation_id": organisation["id"]}
+            ]
+            profiles = MemberProfiles(databases["insights"])
+            assert await profiles.count_by_organisation_kind() == {"university": 1}
             assert "display_name" not in json.dumps(state["insights"])  # nothing identifying
 
             # Deliver the very same events again, past JetStream's de-duplication window
@@ -108,6 +121,7 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
             }
             await eventually(redelivered_everywhere)
             assert await snapshot(databases) == state
+            assert await profiles.count_by_organisation_kind() == {"university": 1}
         finally:
             await nc.close()
             await mongo.close()

@@ -58,7 +58,7 @@ class ServiceRuntime:
         await self._wait_for_database()
         for hook in self.start_hooks:
             await hook()
-        connection = await self.broker.connect()
+        connection = await self._connect_to_nats()
         await ensure_streams(connection.jetstream())
         await self.broker.start()
         if self.relay is not None:
@@ -76,14 +76,29 @@ class ServiceRuntime:
         await self.client.close()
         log.info("service stopped")
 
-    async def _wait_for_database(self, attempts: int = 60) -> None:
-        for attempt in range(attempts):
+    async def _connect_to_nats(self, wait_seconds: float = 60.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
             try:
-                await ping(self.database)
+                return await self.broker.connect()
+            except Exception:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("waiting for NATS")
+                await asyncio.sleep(0.5)
+
+    async def _wait_for_database(self, wait_seconds: float = 60.0) -> None:
+        """In a fresh deployment the database may start after the service."""
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            try:
+                async with asyncio.timeout(2.0):
+                    await ping(self.database)
                 return
             except Exception:
-                if attempt == attempts - 1:
+                if asyncio.get_running_loop().time() > deadline:
                     raise
+                log.warning("waiting for the database")
                 await asyncio.sleep(0.5)
 
 

@@ -1,6 +1,7 @@
 """``python -m huddle_devkit run|announce|demo``."""
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -35,7 +36,7 @@ def announce(url: str, timeout: float) -> None:
     print(
         f"\n  Huddle is running at {url}  (ready in {time.monotonic() - started:.1f}s; {loaded})\n"
         f"  API documentation: {url}/schema\n"
-        f"  Demo members sign in with password: {demo.DEMO_PASSWORD}\n"
+        f"  Demo members' password: {demo.DEMO_PASSWORD}\n"
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
     )
@@ -46,7 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="huddle_devkit")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the whole system")
-    run.add_argument("--port", type=int, default=8000, help="gateway port")
+    run.add_argument(
+        "--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "8000")), help="gateway port"
+    )
     ann = commands.add_parser("announce", help="wait until ready, load demo data, print the URL")
     ann.add_argument("--url", required=True)
     ann.add_argument("--timeout", type=float, default=60.0)

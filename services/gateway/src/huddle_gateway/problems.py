@@ -79,6 +79,10 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status == 400:  # Litestar could not decode the body (malformed JSON)
+        return handle_problem(
+            request, problem(400, "Malformed request", str(exc.detail), type_="malformed-request")
+        )
     title = "Request failed" if status < 500 else "Server error"
     detail = str(exc.detail) if status < 500 else "The server could not complete the request."
     return handle_problem(request, problem(status, title, detail, type_=f"http-{status}"))

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts.membership import (
+    AccountView,
     GetById,
     MemberView,
     OrganisationView,
@@ -52,7 +53,6 @@ def organisation_view(organisation: Organisation) -> OrganisationView:
 def member_view(member: Member) -> MemberView:
     return MemberView(
         id=member.id,
-        email=member.email,
         display_name=member.display_name,
         job_title=member.job_title,
         organisation_id=member.organisation_id,
@@ -84,7 +84,11 @@ async def get_organisation(request: GetById, deps: Dependencies) -> Organisation
     return organisation_view(organisation)
 
 
-async def register_account(request: RegisterAccount, deps: Dependencies) -> MemberView:
+def account_view(member: Member) -> AccountView:
+    return AccountView(**member_view(member).model_dump(), email=member.email)
+
+
+async def register_account(request: RegisterAccount, deps: Dependencies) -> AccountView:
     organisation = await deps.organisations.get(request.organisation_id)
     if organisation is None:
         raise UnknownOrganisation(request.organisation_id)
@@ -99,7 +103,7 @@ async def register_account(request: RegisterAccount, deps: Dependencies) -> Memb
         now=deps.clock(),
     )
     await deps.members.add(member)
-    return member_view(member)
+    return account_view(member)
 
 
 async def get_member(request: GetById, deps: Dependencies) -> MemberView:

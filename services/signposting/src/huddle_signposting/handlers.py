@@ -17,4 +17,6 @@ async def on_organisation_registered(
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, directory: OrganisationDirectory
 ) -> None:
-    await directory.count_member(event.organisation_id, event_id=str(envelope.event_id))
+    await directory.record_member(
+        event.member_id, event.organisation_id, event_id=str(envelope.event_id)
+    )

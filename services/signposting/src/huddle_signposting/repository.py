@@ -1,4 +1,4 @@
-"""Signposting's directory of organisations."""
+"""Signposting's directory of organisations, and which organisation each member is at."""
 
 from typing import Any
 from uuid import UUID
@@ -9,11 +9,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from huddle_signposting.domain import DirectoryOrganisation
 
 ORGANISATIONS = "organisations"
+ORGANISATION_MEMBERS = "organisation_members"
 
 
 class OrganisationDirectory:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[ORGANISATIONS]
+        self._members = database[ORGANISATION_MEMBERS]
 
     async def record(self, organisation: DirectoryOrganisation, *, event_id: str) -> bool:
         update = {
@@ -27,8 +29,10 @@ class OrganisationDirectory:
             self._collection, str(organisation.organisation_id), event_id, update
         )
 
-    async def count_member(self, organisation_id: UUID, *, event_id: str) -> bool:
-        """One more member at this organisation: someone who may know about local support."""
-        return await apply_once(
-            self._collection, str(organisation_id), event_id, {"$inc": {"member_count": 1}}
-        )
+    async def record_member(self, member_id: UUID, organisation_id: UUID, *, event_id: str) -> bool:
+        """A member at an organisation: someone who may know about local support."""
+        update = {"$set": {"organisation_id": str(organisation_id)}}
+        return await apply_once(self._members, str(member_id), event_id, update)
+
+    async def member_count(self, organisation_id: UUID) -> int:
+        return await self._members.count_documents({"organisation_id": str(organisation_id)})

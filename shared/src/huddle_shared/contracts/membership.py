@@ -130,11 +130,18 @@ class OrganisationView(BaseModel):
 
 
 class MemberView(BaseModel):
+    """A member as others may see them (never the email: that is the member's own)."""
+
     id: UUID
-    email: str
     display_name: str
     job_title: str
     organisation_id: UUID
     member_type: MemberType
     status: str
     registered_at: datetime
+
+
+class AccountView(MemberView):
+    """What the member themself sees of their account."""
+
+    email: str

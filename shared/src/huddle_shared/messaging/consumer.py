@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
@@ -67,12 +68,16 @@ def subscribe_events(
         stream.subjects[0],
         stream=JStream(stream.name, declare=False),
         durable=durable,
-        pull_sub=PullSub(batch_size=16, timeout=1.0),
+        # One message per fetch: FastStream handles a fetched batch concurrently, and events
+        # are applied in order, one at a time, per consumer (replicas share the work).
+        pull_sub=PullSub(batch_size=1, timeout=1.0),
         config=ConsumerConfig(
             ack_wait=ACK_WAIT_SECONDS,
             max_deliver=-1,  # the dead-letter middleware bounds retries, not the server
             deliver_policy=DeliverPolicy.ALL,
         ),
+        # Backstop: anything escaping the dead-letter middleware is redelivered, never dropped.
+        ack_policy=AckPolicy.NACK_ON_ERROR,
         title=durable,
         description=f"{description} Handles: {handled}.",
     )

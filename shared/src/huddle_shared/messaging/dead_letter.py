@@ -86,7 +86,12 @@ class _DeadLetterScope(BaseMiddleware):
                     exc_info=exc,
                 )
                 raise NackMessage(delay=delay) from exc
-            await self._dead_letter(raw, exc, deliveries)
+            try:
+                await self._dead_letter(raw, exc, deliveries)
+            except Exception as publish_error:
+                # Keep the message: it is redelivered and dead-lettered once the stream takes it.
+                log.error("dead-letter publish failed; redelivering", exc_info=publish_error)
+                raise NackMessage(delay=self.policy.delay_after(deliveries)) from exc
             raise AckMessage() from exc
 
     async def _dead_letter(self, raw: Msg, exc: Exception, deliveries: int) -> None:
@@ -107,7 +112,6 @@ class _DeadLetterScope(BaseMiddleware):
             }
         )
         broker = self.factory.broker
-        # If this publish fails the exception propagates: the message is nacked and retried.
         await broker.publish(
             raw.data, dead_letter_subject(consumer), headers=headers, stream=DEAD_LETTERS.name
         )

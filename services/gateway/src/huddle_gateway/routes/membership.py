@@ -38,9 +38,9 @@ class AccountController(Controller):
     @post("/accounts", summary="Register a member account", status_code=201)
     async def register(
         self, data: JSONBody[contract.RegisterAccount], services: NamedDependency[ServiceClient]
-    ) -> contract.MemberView:
+    ) -> contract.AccountView:
         reply = await services.call(contract.REGISTER_ACCOUNT, data)
-        return contract.MemberView.model_validate(reply)
+        return contract.AccountView.model_validate(reply)
 
     @get("/members/{member_id:uuid}", summary="Read a member")
     async def read(

@@ -1,0 +1,109 @@
+"""AsyncAPI documents for the services, from FastStream's own specification generator.
+
+``python -m huddle_devkit.asyncapi docs/asyncapi`` (``make asyncapi``) builds each service's
+runtime exactly as its ``__main__`` does, through its ``bootstrap``, and writes
+``<service>.json`` for it: the subjects it serves (RPC), publishes (events) and consumes
+(durable JetStream consumers), with the message schemas. Building a runtime connects to
+nothing, so no server is needed. ``--check`` only reports whether the files are current.
+
+The output is deterministic (sorted keys, fixed connection settings rather than whatever
+the environment says), so a test can compare it with the committed documents.
+"""
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from faststream.specification import AsyncAPI
+from huddle_shared.config import ServiceSettings
+from huddle_shared.runtime import ServiceRuntime
+
+SERVICES = ("membership", "scheduling", "notes", "signposting", "insights")
+
+# The documented server is the settings' default, never the environment's NATS_URL.
+_FIELDS = ServiceSettings.model_fields
+DOCUMENTED_NATS_URL: str = _FIELDS["nats_url"].default
+_UNUSED_MONGODB_URL: str = _FIELDS["mongodb_url"].default
+
+
+def build_runtime(service: str) -> ServiceRuntime:
+    """The service's runtime, built by its own ``bootstrap`` (nothing connects)."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    module = importlib.import_module(f"huddle_{service}.bootstrap")
+    settings = ServiceSettings(
+        NATS_URL=DOCUMENTED_NATS_URL,
+        MONGODB_URL=_UNUSED_MONGODB_URL,
+        HUDDLE_INSTANCE_ID="local",
+    )
+    runtime: ServiceRuntime = module.bootstrap(settings)
+    return runtime
+
+
+def document(service: str) -> dict[str, Any]:
+    """The service's AsyncAPI 3.0 document as JSON-ready data."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("asyncapi.document() is synchronous: call it outside an event loop")
+    package = f"huddle-{service}"
+    runtime = build_runtime(service)
+    try:
+        spec = AsyncAPI(
+            runtime.broker,
+            title=package,
+            version=metadata.version(package),
+            description=metadata.metadata(package)["Summary"],
+            schema_version="3.0.0",
+        ).to_specification()
+        data: dict[str, Any] = spec.to_jsonable()
+        return data
+    finally:
+        asyncio.run(runtime.client.close())
+
+
+def render(service: str) -> str:
+    """The service's AsyncAPI document as stable JSON text (sorted keys, trailing newline)."""
+    return json.dumps(document(service), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m huddle_devkit.asyncapi",
+        description="Write one AsyncAPI document per service: <out>/<service>.json.",
+    )
+    parser.add_argument("out", type=Path, nargs="?", default=Path("docs/asyncapi"))
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a document is stale"
+    )
+    args = parser.parse_args(argv)
+
+    stale: list[Path] = []
+    for service in SERVICES:
+        path = args.out / f"{service}.json"
+        text = render(service)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        print("stale: " + ", ".join(map(str, stale)) + " (run `make asyncapi`)", file=sys.stderr)
+        return 1
+    if not stale:
+        print(f"{args.out}: {len(SERVICES)} AsyncAPI documents up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

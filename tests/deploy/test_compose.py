@@ -1,0 +1,164 @@
+"""The container deployment: docker-compose.yml, the Dockerfiles and NATS's config agree."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
+SERVICES_WITH_DATABASE = ("membership", "scheduling", "notes", "signposting", "insights")
+APP_SERVICES = ("gateway", *SERVICES_WITH_DATABASE)
+
+
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def service(name: str) -> dict[str, Any]:
+    services = compose()["services"]
+    assert name in services, f"docker-compose.yml has no service {name!r}"
+    found: dict[str, Any] = services[name]
+    return found
+
+
+def environment(name: str) -> dict[str, str]:
+    env = service(name).get("environment", {})
+    if isinstance(env, list):  # the KEY=value form
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def depends_on(name: str) -> set[str]:
+    return set(service(name).get("depends_on", ()))
+
+
+def dockerfile(name: str) -> str:
+    return (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_each_app_service_is_built_from_its_own_dockerfile(name: str) -> None:
+    build = service(name)["build"]
+    assert build["context"] == "."
+    assert build["dockerfile"] == f"services/{name}/Dockerfile"
+    assert (ROOT / build["dockerfile"]).is_file()
+    text = dockerfile(name)
+    assert "uv sync --frozen --no-dev" in text
+    assert f"--package huddle-{name}\n" in text
+    assert f'CMD ["python", "-m", "huddle_{name}"]' in text
+    users = re.findall(r"^USER\s+(\S+)", text, flags=re.MULTILINE)
+    assert users, f"{name}'s image must not run as root"
+    assert users[-1] not in ("root", "0")
+
+
+def test_the_dockerfiles_differ_only_in_the_package_name() -> None:
+    def lines(name: str) -> list[str]:
+        return dockerfile(name).replace(name, "<service>").splitlines()
+
+    reference = lines("membership")
+    for name in SERVICES_WITH_DATABASE:
+        assert lines(name) == reference, f"services/{name}/Dockerfile drifted from membership's"
+    gateway = iter(lines("gateway"))
+    missing = [line for line in reference if line not in gateway]  # in order, extras allowed
+    assert not missing, f"the gateway's Dockerfile lacks: {missing}"
+
+
+def test_the_gateway_listens_on_every_interface_and_publishes_8000() -> None:
+    text = dockerfile("gateway")
+    assert "GATEWAY_HOST=0.0.0.0" in text
+    assert re.search(r"^EXPOSE 8000$", text, flags=re.MULTILINE)
+    assert any(str(port).endswith(":8000") for port in service("gateway")["ports"])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_each_app_service_reaches_nats(name: str) -> None:
+    assert environment(name)["NATS_URL"] == "nats://nats:4222"
+    assert "nats" in depends_on(name)
+    assert environment(name).get("HUDDLE_INSTANCE_ID")
+
+
+def test_each_service_has_its_own_mongodb_and_the_gateway_none() -> None:
+    services = compose()["services"]
+    databases: dict[str, str] = {}
+    for name in SERVICES_WITH_DATABASE:
+        url = urlsplit(environment(name)["MONGODB_URL"])
+        assert url.scheme == "mongodb"
+        host = url.hostname or ""
+        assert host in services, f"{name}'s MONGODB_URL names no compose service"
+        assert str(services[host]["image"]).startswith("mongo:"), f"{host} is not MongoDB"
+        assert host in depends_on(name)
+        databases[name] = host
+    assert len(set(databases.values())) == len(databases), f"databases are shared: {databases}"
+    volumes = [services[host]["volumes"][0].split(":")[0] for host in databases.values()]
+    assert len(set(volumes)) == len(volumes), f"database volumes are shared: {volumes}"
+    assert "MONGODB_URL" not in environment("gateway")
+    assert not any(
+        str(services[dep].get("image", "")).startswith("mongo:") for dep in depends_on("gateway")
+    )
+
+
+def test_nats_runs_jetstream_from_the_mounted_config_on_a_volume() -> None:
+    nats = service("nats")
+    command = " ".join(nats["command"]) if isinstance(nats["command"], list) else nats["command"]
+    assert "/etc/nats/nats.conf" in command
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in nats["volumes"]}
+    assert mounts["/etc/nats"] == "./deploy/nats"
+    assert mounts["/data"] in compose()["volumes"]
+
+    conf = re.sub(r"#.*", "", NATS_CONF.read_text(encoding="utf-8"))
+    jetstream = re.search(r"^jetstream\s*\{(.*?)^\}", conf, flags=re.MULTILINE | re.DOTALL)
+    assert jetstream, "nats.conf must enable JetStream"
+    assert re.search(r"^\s*sync_interval:\s*always\s*$", jetstream[1], flags=re.MULTILINE)
+    assert re.search(r'^\s*store_dir:\s*"?/data/', jetstream[1], flags=re.MULTILINE)
+    assert re.search(r"^listen:\s*\S*:4222\s*$", conf, flags=re.MULTILINE)
+    assert re.search(r"^http:\s*\S*:8222\s*$", conf, flags=re.MULTILINE)
+
+
+def test_the_build_context_leaves_out_local_state() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".git", ".venv", ".tools", "var"} <= ignored
+
+
+def compose_command() -> list[str] | None:
+    """``docker compose`` (the plugin), else a standalone Compose v2, else None."""
+    docker = shutil.which("docker")
+    if docker and _succeeds([docker, "compose", "version"]):
+        return [docker, "compose"]
+    standalone = shutil.which("docker-compose")
+    if standalone and _succeeds([standalone, "version", "--short"], stdout_starts="2"):
+        return [standalone]
+    return None
+
+
+def _succeeds(command: list[str], stdout_starts: str = "") -> bool:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and done.stdout.strip().lstrip("v").startswith(stdout_starts)
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    command = compose_command()
+    if command is None:
+        pytest.skip("Docker Compose v2 is not installed (`docker compose version` failed)")
+    done = subprocess.run(
+        [*command, "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"`docker compose config` rejected the file:\n{done.stderr}"
