@@ -16,7 +16,7 @@ pytestmark = pytest.mark.component
 
 
 async def call(nc: Any, subject: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = await nc.request(subject, json.dumps(body).encode(), timeout=10)
+    reply = await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)
     return json.loads(reply.data)
 
 

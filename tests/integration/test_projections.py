@@ -17,7 +17,9 @@ ALL = ("membership", "scheduling", "notes", "signposting", "insights")
 
 
 async def call(nc: Any, subject: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = json.loads((await nc.request(subject, json.dumps(body).encode(), timeout=10)).data)
+    reply = json.loads(
+        (await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)).data
+    )
     assert reply["ok"], reply
     return reply["data"]  # type: ignore[no-any-return]
 

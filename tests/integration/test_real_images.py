@@ -58,7 +58,9 @@ async def test_registration_reaches_projections_on_real_mongodb(
 
             async def call(subject: str, body: dict[str, Any]) -> dict[str, Any]:
                 reply = json.loads(
-                    (await nc.request(subject, json.dumps(body).encode(), timeout=10)).data
+                    (
+                        await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)
+                    ).data
                 )
                 assert reply["ok"], reply
                 return reply["data"]  # type: ignore[no-any-return]

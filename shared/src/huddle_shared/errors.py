@@ -1,6 +1,8 @@
 """Errors a service's domain or handlers raise; RPC endpoints turn them into error replies."""
 
-from huddle_shared.contracts.rpc import ErrorCode, FieldError
+from uuid import UUID
+
+from huddle_shared.contracts.rpc import Caller, ErrorCode, FieldError
 
 
 class HuddleError(Exception):
@@ -35,3 +37,20 @@ class Forbidden(HuddleError):
 
 class PermanentFailure(Exception):
     """A message that can never be handled (retrying will not help): dead-letter it now."""
+
+
+class Unauthenticated(HuddleError):
+    code = ErrorCode.UNAUTHENTICATED
+    title = "Sign-in required"
+
+
+class TooManyRequests(HuddleError):
+    code = ErrorCode.TOO_MANY_REQUESTS
+    title = "Too many attempts"
+
+
+def require_member(caller: Caller) -> UUID:
+    """The calling member's id; anonymous callers and machine clients are refused."""
+    if caller.member_id is None:
+        raise Unauthenticated("Sign in as a member to do this.")
+    return caller.member_id

@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
+from huddle_gateway.auth import AccessTokens, provide_caller
 from huddle_gateway.problems import EXCEPTION_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
@@ -29,6 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         max_reconnect_attempts=-1,
     )
     services = ServiceClient(broker, settings.rpc_timeout, health_timeout=settings.health_timeout)
+    tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)
 
     @asynccontextmanager
     async def nats_connection(app: Litestar) -> AsyncIterator[None]:
@@ -40,7 +42,11 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[HealthController, OrganisationController, AccountController],
-        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(lambda: services, sync_to_thread=False),
+            "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "caller": Provide(provide_caller),
+        },
         lifespan=[nats_connection],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,

@@ -3,7 +3,7 @@
 from typing import Any
 
 from faststream.nats import NatsBroker
-from huddle_shared.contracts.rpc import Reply
+from huddle_shared.contracts.rpc import ANONYMOUS, Caller, Reply, RpcRequest
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
@@ -17,9 +17,12 @@ class ServiceClient:
         self.timeout = timeout
         self.health_timeout = health_timeout
 
-    async def call(self, subject: str, request: BaseModel | dict[str, Any]) -> Any:
-        """Send ``request`` to ``subject``; return the reply's data or raise a problem."""
-        body = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
+    async def call(
+        self, subject: str, request: BaseModel | dict[str, Any], caller: Caller = ANONYMOUS
+    ) -> Any:
+        """Send ``request`` to ``subject`` for ``caller``; return the reply's data or raise."""
+        payload = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
+        body = RpcRequest(caller=caller, body=payload).model_dump(mode="json")
         service = subject.split(".")[1]
         try:
             message = await self.broker.request(body, subject, timeout=self.timeout)

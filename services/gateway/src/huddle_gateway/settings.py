@@ -13,4 +13,11 @@ class GatewaySettings(BaseSettings):
     rpc_timeout: float = Field(default=5.0, alias="HUDDLE_RPC_TIMEOUT")
     health_timeout: float = Field(default=1.0, alias="HUDDLE_HEALTH_TIMEOUT")
     max_body_bytes: int = Field(default=1_048_576, alias="HUDDLE_MAX_BODY_BYTES")
+    jwt_secret: str | None = Field(
+        default=None,
+        alias="HUDDLE_JWT_SECRET",
+        description="Signs access tokens; share it between gateway replicas. Unset: random per process.",
+    )
+    access_token_seconds: int = Field(default=900, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
+    instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

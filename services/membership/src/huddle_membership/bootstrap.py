@@ -4,9 +4,10 @@ from functools import partial
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts import networks as network_contract
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
-from huddle_shared.messaging.rpc import rpc_endpoint
+from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import OutboxRelay
@@ -21,6 +22,35 @@ from huddle_membership.repository import (
 )
 
 
+def routes(deps: handlers.Dependencies) -> list[Route]:
+    return [
+        Route(
+            contract.REGISTER_ORGANISATION,
+            contract.RegisterOrganisation,
+            partial(handlers.register_organisation, deps=deps),
+            "Register an organisation; emits organisation.registered.",
+        ),
+        Route(
+            contract.GET_ORGANISATION,
+            contract.GetById,
+            partial(handlers.get_organisation, deps=deps),
+            "Read one organisation.",
+        ),
+        Route(
+            contract.REGISTER_ACCOUNT,
+            contract.RegisterAccount,
+            partial(handlers.register_account, deps=deps),
+            "Register a member account; emits member.registered.",
+        ),
+        Route(
+            contract.GET_MEMBER,
+            contract.GetById,
+            partial(handlers.get_member, deps=deps),
+            "Read one member as others see them.",
+        ),
+    ]
+
+
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     broker = create_broker(settings.nats_url, service=SERVICE)
     client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
@@ -33,40 +63,9 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         members=MemberRepository(database, relay, settings.instance_id),
         passwords=PasswordHasher(),
     )
+    serve(broker, SERVICE, routes(deps))
 
-    rpc_endpoint(
-        broker,
-        contract.REGISTER_ORGANISATION,
-        service=SERVICE,
-        request_model=contract.RegisterOrganisation,
-        handler=partial(handlers.register_organisation, deps=deps),
-        description="Register an organisation; emits organisation.registered.",
-    )
-    rpc_endpoint(
-        broker,
-        contract.GET_ORGANISATION,
-        service=SERVICE,
-        request_model=contract.GetById,
-        handler=partial(handlers.get_organisation, deps=deps),
-        description="Read one organisation.",
-    )
-    rpc_endpoint(
-        broker,
-        contract.REGISTER_ACCOUNT,
-        service=SERVICE,
-        request_model=contract.RegisterAccount,
-        handler=partial(handlers.register_account, deps=deps),
-        description="Register a member account; emits member.registered.",
-    )
-    rpc_endpoint(
-        broker,
-        contract.GET_MEMBER,
-        service=SERVICE,
-        request_model=contract.GetById,
-        handler=partial(handlers.get_member, deps=deps),
-        description="Read one member.",
-    )
-    for payload_type in contract.EVENTS:
+    for payload_type in (*contract.EVENTS, *network_contract.EVENTS):
         broker.publisher(
             payload_type.subject(),
             title=payload_type.subject(),

@@ -17,6 +17,7 @@ from huddle_shared.contracts.membership import (
     RegisterAccount,
     RegisterOrganisation,
 )
+from huddle_shared.contracts.rpc import Caller
 from huddle_shared.ids import new_id
 
 from huddle_membership.domain import (
@@ -63,7 +64,7 @@ def member_view(member: Member) -> MemberView:
 
 
 async def register_organisation(
-    request: RegisterOrganisation, deps: Dependencies
+    request: RegisterOrganisation, caller: Caller, deps: Dependencies
 ) -> OrganisationView:
     organisation = Organisation.register(
         organisation_id=deps.new_id(),
@@ -77,7 +78,9 @@ async def register_organisation(
     return organisation_view(organisation)
 
 
-async def get_organisation(request: GetById, deps: Dependencies) -> OrganisationView:
+async def get_organisation(
+    request: GetById, caller: Caller, deps: Dependencies
+) -> OrganisationView:
     organisation = await deps.organisations.get(request.id)
     if organisation is None:
         raise OrganisationNotFound(request.id)
@@ -88,7 +91,9 @@ def account_view(member: Member) -> AccountView:
     return AccountView(**member_view(member).model_dump(), email=member.email)
 
 
-async def register_account(request: RegisterAccount, deps: Dependencies) -> AccountView:
+async def register_account(
+    request: RegisterAccount, caller: Caller, deps: Dependencies
+) -> AccountView:
     organisation = await deps.organisations.get(request.organisation_id)
     if organisation is None:
         raise UnknownOrganisation(request.organisation_id)
@@ -106,7 +111,7 @@ async def register_account(request: RegisterAccount, deps: Dependencies) -> Acco
     return account_view(member)
 
 
-async def get_member(request: GetById, deps: Dependencies) -> MemberView:
+async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> MemberView:
     member = await deps.members.get(request.id)
     if member is None:
         raise MemberNotFound(request.id)

@@ -81,15 +81,62 @@ class MemberRegisteredV1(EventPayload):
     registered_at: AwareDatetime
 
 
-EVENTS: tuple[type[EventPayload], ...] = (OrganisationRegisteredV1, MemberRegisteredV1)
+class MemberProfileUpdatedV1(EventPayload):
+    """Carries the (possibly new) display name: notes must redact the current one too."""
+
+    event_type: ClassVar[str] = "member.profile_updated"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
+
+    member_id: UUID
+    display_name: str
+    member_type: MemberType
+
+
+class MemberStatusChangedV1(EventPayload):
+    event_type: ClassVar[str] = "member.status_changed"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    member_id: UUID
+    status: str
+
+
+class MemberErasedV1(EventPayload):
+    """The member asked to be forgotten: every service removes what it holds about them."""
+
+    event_type: ClassVar[str] = "member.erased"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    member_id: UUID
+
+
+EVENTS: tuple[type[EventPayload], ...] = (
+    OrganisationRegisteredV1,
+    MemberRegisteredV1,
+    MemberProfileUpdatedV1,
+    MemberStatusChangedV1,
+    MemberErasedV1,
+)
 
 
 # --- RPC ----------------------------------------------------------------------------------
 
 REGISTER_ORGANISATION = rpc_subject(SERVICE, "organisations.register")
 GET_ORGANISATION = rpc_subject(SERVICE, "organisations.get")
+SEARCH_ORGANISATIONS = rpc_subject(SERVICE, "organisations.search")
 REGISTER_ACCOUNT = rpc_subject(SERVICE, "accounts.register")
 GET_MEMBER = rpc_subject(SERVICE, "members.get")
+GET_ME = rpc_subject(SERVICE, "me.get")
+UPDATE_ME = rpc_subject(SERVICE, "me.update")
+SIGN_IN = rpc_subject(SERVICE, "auth.sign_in")
+CREATE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.create")
+REVOKE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.revoke")
+VERIFY_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.verify")
+STATS = rpc_subject(SERVICE, "stats")
+API_TOKEN_PREFIX = "hud_"
 
 
 class RegisterOrganisation(BaseModel):
@@ -112,6 +159,89 @@ class RegisterAccount(BaseModel):
     organisation_id: UUID
     job_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     member_type: MemberType
+
+
+Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
+
+
+class UpdateProfile(BaseModel):
+    """A member edits their own profile; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Name | None = None
+    job_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+        None
+    )
+    topics: list[Topic] | None = Field(default=None, max_length=30)
+    listed_in_directory: bool | None = None
+    contactable: bool | None = None
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class SignedIn(BaseModel):
+    member_id: UUID
+
+
+class CreateApiToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    scopes: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+(:[a-z]+)*$")]] = Field(
+        min_length=1, max_length=20
+    )
+
+
+class ApiTokenCreated(BaseModel):
+    id: str
+    name: str
+    scopes: list[str]
+    token: str = Field(description="Shown only once; stored only as a hash")
+    created_at: datetime
+
+
+class VerifyApiToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(max_length=200)]
+
+
+class ApiTokenIdentity(BaseModel):
+    id: str
+    scopes: list[str]
+
+
+class SearchOrganisations(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name_prefix: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    kind: OrganisationKind | None = None
+    region: Region | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+class OrganisationPage(BaseModel):
+    items: list["OrganisationView"]
+    total: int
+
+
+class Empty(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Stats(BaseModel):
+    members: int
+    organisations: int
+    networks: int
+    members_by_organisation_kind: dict[str, int]
+    members_by_region: dict[str, int]
 
 
 class GetById(BaseModel):
@@ -145,3 +275,7 @@ class AccountView(MemberView):
     """What the member themself sees of their account."""
 
     email: str
+    topics: list[str] = Field(default_factory=list)
+    listed_in_directory: bool = False
+    contactable: bool = False
+    is_instance_admin: bool = False

@@ -6,6 +6,7 @@ the gateway maps codes to HTTP status (see ``ERROR_STATUS``).
 
 from enum import StrEnum
 from typing import Any, Self
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +17,37 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     FORBIDDEN = "forbidden"
     UNAUTHENTICATED = "unauthenticated"
+    TOO_MANY_REQUESTS = "too_many_requests"
     UNAVAILABLE = "unavailable"
+
+
+class Caller(BaseModel):
+    """Who is asking, as the gateway established it from a verified token.
+
+    It carries identity only, never rights: each service decides what the caller may do
+    from its own data (roles, memberships), so a forged claim gains nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: UUID | None = None
+    api_token_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    address: str | None = Field(default=None, description="Client address, for rate limits")
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.member_id is None and self.api_token_id is None
+
+
+ANONYMOUS = Caller()
+
+
+class RpcRequest(BaseModel):
+    """Every RPC message: the caller and the operation's own request."""
+
+    caller: Caller = ANONYMOUS
+    body: dict[str, Any] = Field(default_factory=dict)
 
 
 class FieldError(BaseModel):
@@ -74,3 +105,11 @@ def health_subject(service: str) -> str:
 def queue_group(service: str) -> str:
     """Replicas of a service share RPC work through one queue group."""
     return f"{service}-rpc"
+
+
+def export_subject(service: str) -> str:
+    """Every service answers this with what it holds about the calling member."""
+    return rpc_subject(service, "privacy.export")
+
+
+ERASE_ME = rpc_subject("membership", "privacy.erase")

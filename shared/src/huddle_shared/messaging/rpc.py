@@ -7,7 +7,14 @@ from typing import Any, TypeVar
 from faststream.nats import NatsBroker
 from pydantic import BaseModel, ValidationError
 
-from huddle_shared.contracts.rpc import ErrorCode, FieldError, Reply, queue_group
+from huddle_shared.contracts.rpc import (
+    Caller,
+    ErrorCode,
+    FieldError,
+    Reply,
+    RpcRequest,
+    queue_group,
+)
 from huddle_shared.errors import HuddleError
 
 log = logging.getLogger(__name__)
@@ -22,12 +29,14 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-async def answer(
-    request_model: type[Req], body: Any, handler: Callable[[Req], Awaitable[Any]]
-) -> Reply:
+Handler = Callable[[Req, Caller], Awaitable[Any]]
+
+
+async def answer(request_model: type[Req], message: Any, handler: Handler[Req]) -> Reply:
     """Run ``handler`` on a validated request; every failure becomes an error reply."""
     try:
-        request = request_model.model_validate(body)
+        envelope = RpcRequest.model_validate(message)
+        request = request_model.model_validate(envelope.body)
     except ValidationError as exc:
         return Reply.failure(
             ErrorCode.INVALID,
@@ -36,7 +45,7 @@ async def answer(
             field_errors(exc),
         )
     try:
-        return Reply.success(await handler(request))
+        return Reply.success(await handler(request, envelope.caller))
     except HuddleError as exc:
         return Reply.failure(exc.code, exc.title, exc.detail, exc.errors)
     except Exception:
@@ -52,7 +61,7 @@ def rpc_endpoint(
     *,
     service: str,
     request_model: type[Req],
-    handler: Callable[[Req], Awaitable[Any]],
+    handler: Handler[Req],
     description: str,
 ) -> None:
     """Serve ``subject`` from the service's queue group, so replicas share requests."""
@@ -61,8 +70,11 @@ def rpc_endpoint(
         subject,
         queue=queue_group(service),
         title=subject,
-        description=f"{description} Request: {request_model.__name__}. Answers a Reply.",
+        description=(
+            f"{description} Message: RpcRequest(caller, body: {request_model.__name__}). "
+            "Answers a Reply."
+        ),
     )
-    async def endpoint(body: dict[str, Any]) -> dict[str, Any]:
-        reply = await answer(request_model, body, handler)
+    async def endpoint(message: dict[str, Any]) -> dict[str, Any]:
+        reply = await answer(request_model, message, handler)
         return reply.model_dump(mode="json")

@@ -1,0 +1,94 @@
+"""Authentication at the gateway: who is calling. What they may do is each service's call.
+
+Members sign in for a short-lived signed access token (a JWT); machine clients send a
+long-lived API token (``hud_…``) that membership verifies against its stored hash.
+"""
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import jwt
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.rpc import Caller
+
+from huddle_gateway.problems import problem
+from huddle_gateway.rpc import ServiceClient
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "HS256"
+
+
+def unauthenticated(detail: str) -> Exception:
+    exc = problem(401, "Sign-in required", detail, type_="unauthenticated")
+    exc.headers = {"WWW-Authenticate": 'Bearer realm="huddle"'}
+    return exc
+
+
+class AccessTokens:
+    """Issues and verifies members' access tokens."""
+
+    def __init__(self, secret: str | None, lifetime_seconds: int, audience: str) -> None:
+        if not secret:
+            log.warning("HUDDLE_JWT_SECRET is not set: tokens end with this process")
+            secret = secrets.token_urlsafe(48)
+        self._secret = secret
+        self.lifetime_seconds = lifetime_seconds
+        self._audience = f"huddle:{audience}"
+
+    def issue(self, member_id: UUID) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "sub": str(member_id),
+            "iat": now,
+            "exp": now + timedelta(seconds=self.lifetime_seconds),
+            "aud": self._audience,
+            "iss": "huddle-gateway",
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> UUID:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer="huddle-gateway",
+                options={"require": ["sub", "exp", "iat"]},
+            )
+            return UUID(claims["sub"])
+        except (jwt.PyJWTError, ValueError):
+            raise unauthenticated("The access token is invalid or has expired.") from None
+
+
+def client_address(request: Request[object, object, State]) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def provide_caller(
+    request: Request[object, object, State],
+    services: NamedDependency[ServiceClient],
+    tokens: NamedDependency[AccessTokens],
+) -> Caller:
+    """The caller of this request: anonymous, a signed-in member, or a machine client."""
+    address = client_address(request)
+    header = request.headers.get("authorization")
+    if not header:
+        return Caller(address=address)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthenticated("Send 'Authorization: Bearer <token>'.")
+    token = token.strip()
+    if token.startswith(contract.API_TOKEN_PREFIX):
+        identity = contract.ApiTokenIdentity.model_validate(
+            await services.call(contract.VERIFY_API_TOKEN, contract.VerifyApiToken(token=token))
+        )
+        return Caller(api_token_id=identity.id, scopes=tuple(identity.scopes), address=address)
+    return Caller(member_id=tokens.verify(token), address=address)

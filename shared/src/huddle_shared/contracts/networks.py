@@ -1,0 +1,251 @@
+"""Networks' contracts (owned by the membership service): requests, views and events."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from huddle_shared.contracts.envelope import EventPayload
+from huddle_shared.contracts.membership import SERVICE, MemberType, Name, Region
+from huddle_shared.contracts.rpc import rpc_subject
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
+
+
+class Visibility(StrEnum):
+    OPEN = "open"  # anyone joins at once
+    APPROVAL = "approval"  # a request waits for a network admin
+    INVITE_ONLY = "invite_only"  # only with an invitation
+
+
+class Role(StrEnum):
+    CHAIR = "chair"
+    FACILITATOR = "facilitator"
+    NOTE_TAKER = "note_taker"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+ADMIN_ROLES = frozenset({Role.CHAIR, Role.FACILITATOR})
+
+
+class JoinStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+
+
+# --- Events -------------------------------------------------------------------------------
+
+
+class NetworkCreatedV1(EventPayload):
+    event_type: ClassVar[str] = "network.created"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    name: str
+    parent_slug: str | None
+    visibility: Visibility
+    region: Region | None
+
+
+class NetworkUpdatedV1(EventPayload):
+    event_type: ClassVar[str] = "network.updated"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    name: str
+    visibility: Visibility
+    region: Region | None
+    glossary: dict[str, str]
+
+
+class NetworkMemberJoinedV1(EventPayload):
+    event_type: ClassVar[str] = "network.member_joined"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    member_id: UUID
+    role: Role
+
+
+class NetworkMemberRoleChangedV1(EventPayload):
+    event_type: ClassVar[str] = "network.member_role_changed"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    member_id: UUID
+    role: Role
+
+
+class NetworkMemberLeftV1(EventPayload):
+    event_type: ClassVar[str] = "network.member_left"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    member_id: UUID
+
+
+EVENTS: tuple[type[EventPayload], ...] = (
+    NetworkCreatedV1,
+    NetworkUpdatedV1,
+    NetworkMemberJoinedV1,
+    NetworkMemberRoleChangedV1,
+    NetworkMemberLeftV1,
+)
+
+# --- RPC ----------------------------------------------------------------------------------
+
+CREATE_NETWORK = rpc_subject(SERVICE, "networks.create")
+LIST_NETWORKS = rpc_subject(SERVICE, "networks.list")
+GET_NETWORK = rpc_subject(SERVICE, "networks.get")
+UPDATE_NETWORK = rpc_subject(SERVICE, "networks.update")
+JOIN_NETWORK = rpc_subject(SERVICE, "networks.join")
+LIST_JOIN_REQUESTS = rpc_subject(SERVICE, "networks.join_requests.list")
+DECIDE_JOIN_REQUEST = rpc_subject(SERVICE, "networks.join_requests.decide")
+INVITE = rpc_subject(SERVICE, "networks.invitations.create")
+ACCEPT_INVITATION = rpc_subject(SERVICE, "networks.invitations.accept")
+LIST_NETWORK_MEMBERS = rpc_subject(SERVICE, "networks.members.list")
+CHANGE_ROLE = rpc_subject(SERVICE, "networks.members.change_role")
+LEAVE_NETWORK = rpc_subject(SERVICE, "networks.members.leave")
+
+
+class CreateNetwork(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Name
+    purpose: Text = ""
+    parent_slug: Slug | None = None
+    visibility: Visibility = Visibility.OPEN
+    allowed_member_types: list[MemberType] = Field(
+        default_factory=list, description="invite_only: who may be invited (empty: anyone)"
+    )
+    ground_rules: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    ] = Field(default_factory=list, max_length=50)
+    glossary: dict[Acronym, Annotated[str, StringConstraints(min_length=2, max_length=200)]] = (
+        Field(default_factory=dict, description="Acronyms and what they stand for")
+    )
+    region: Region | None = None
+
+
+class UpdateNetwork(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: Name | None = None
+    purpose: Text | None = None
+    visibility: Visibility | None = None
+    allowed_member_types: list[MemberType] | None = None
+    ground_rules: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]]
+        | None
+    ) = None
+    glossary: (
+        dict[Acronym, Annotated[str, StringConstraints(min_length=2, max_length=200)]] | None
+    ) = None
+
+
+class BySlug(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+
+
+class JoinNetwork(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    message: Text = ""
+
+
+class DecideJoinRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    request_id: UUID
+    approve: bool
+    message: Text = ""
+
+
+class Invite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    email: EmailStr
+    role: Role = Role.MEMBER
+
+
+class AcceptInvitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+
+
+class ChangeRole(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    member_id: UUID
+    role: Role
+
+
+class NetworkView(BaseModel):
+    slug: str
+    name: str
+    purpose: str
+    parent_slug: str | None
+    visibility: Visibility
+    allowed_member_types: list[MemberType]
+    ground_rules: list[str]
+    glossary: dict[str, str]
+    region: Region | None
+    created_at: datetime
+    my_role: Role | None = Field(default=None, description="The caller's role, if a member")
+    my_status: JoinStatus | None = None
+
+
+class JoinResult(BaseModel):
+    slug: str
+    status: JoinStatus
+    request_id: UUID | None = None
+
+
+class JoinRequestView(BaseModel):
+    id: UUID
+    member_id: UUID
+    display_name: str
+    message: str
+    requested_at: AwareDatetime
+
+
+class InvitationView(BaseModel):
+    slug: str
+    email: str
+    role: Role
+    token: str = Field(description="Single use; send it to the invitee. Shown only once.")
+    expires_at: datetime
+
+
+class NetworkMemberView(BaseModel):
+    member_id: UUID
+    display_name: str
+    job_title: str
+    role: Role
+    topics: list[str]
+    email: str | None = Field(default=None, description="Only when the member is contactable")
+
+
+class NetworkMembersView(BaseModel):
+    slug: str
+    total: int = Field(description="Everyone in the network, listed or not")
+    members: list[NetworkMemberView] = Field(description="Members who agreed to be listed")
