@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import jwt
+from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.rpc import Caller
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-
-from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.rpc import Caller
 
 from huddle_gateway.problems import problem
 from huddle_gateway.rpc import ServiceClient

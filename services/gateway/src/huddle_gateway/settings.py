@@ -16,7 +16,7 @@ class GatewaySettings(BaseSettings):
     jwt_secret: str | None = Field(
         default=None,
         alias="HUDDLE_JWT_SECRET",
-        description="Signs access tokens; share it between gateway replicas. Unset: random per process.",
+        description="Signs access tokens; share it between replicas. Unset: random per process.",
     )
     access_token_seconds: int = Field(default=900, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")

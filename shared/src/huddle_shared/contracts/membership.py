@@ -136,7 +136,7 @@ CREATE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.create")
 REVOKE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.revoke")
 VERIFY_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.verify")
 STATS = rpc_subject(SERVICE, "stats")
-API_TOKEN_PREFIX = "hud_"
+API_TOKEN_PREFIX = "hud_"  # noqa: S105 - a marker, not a secret
 
 
 class RegisterOrganisation(BaseModel):
