@@ -100,6 +100,10 @@ class Member:
     password_hash: str
     status: str
     registered_at: datetime
+    topics: list[str] = field(default_factory=list)
+    listed_in_directory: bool = False  # consent: shown in network member lists
+    contactable: bool = False  # consent: fellow members see the email address
+    is_instance_admin: bool = False
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
     @property

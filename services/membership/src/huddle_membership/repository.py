@@ -74,6 +74,10 @@ class MemberRepository:
             "password_hash": member.password_hash,
             "status": member.status,
             "registered_at": member.registered_at,
+            "topics": member.topics,
+            "listed_in_directory": member.listed_in_directory,
+            "contactable": member.contactable,
+            "is_instance_admin": member.is_instance_admin,
         }
         try:
             await self._store.insert(document, member.pending_events)
@@ -95,4 +99,8 @@ class MemberRepository:
             password_hash=document["password_hash"],
             status=document["status"],
             registered_at=document["registered_at"],
+            topics=document.get("topics", []),
+            listed_in_directory=document.get("listed_in_directory", False),
+            contactable=document.get("contactable", False),
+            is_instance_admin=document.get("is_instance_admin", False),
         )

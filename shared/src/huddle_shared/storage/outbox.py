@@ -23,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.messaging.publisher import EventPublisher
+from huddle_shared.storage.locks import document_locks
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,9 @@ class OutboxRelay:
                 )
             finally:
                 otel_context.detach(token)
-        await collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}})
+        key = (collection.database.name, collection.name, doc_id)
+        async with document_locks.hold(key):
+            await collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}})
 
     async def relay_pending(self, *, include_recent: bool = False) -> int:
         """Republish entries left behind (older than the grace period). Returns how many."""
