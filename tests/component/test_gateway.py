@@ -99,14 +99,22 @@ async def test_errors_are_problem_details(nats_url, settings_for) -> None:  # ty
         created = await client.post("/api/v1/accounts", json=account)
         assert created.status_code == 201, created.text
         assert "password" not in created.json() and "password_hash" not in created.json()
-        member = await client.get(f"/api/v1/members/{created.json()['id']}")
-        assert set(member.json()) == set(contract.MemberView.model_fields)  # never the email
-        assert member.json() == {key: created.json()[key] for key in member.json()}
+        assert_problem(await client.get(f"/api/v1/members/{created.json()['id']}"), 401)
+        token = (
+            await client.post(
+                "/api/v1/auth/token",
+                json={"email": account["email"], "password": account["password"]},
+            )
+        ).json()["access_token"]
+        me = {"Authorization": f"Bearer {token}"}
+        member = await client.get(f"/api/v1/members/{created.json()['id']}", headers=me)
+        assert member.status_code == 200, member.text
+        assert "password" not in member.text
+        assert member.json()["display_name"] == "Erin Campbell"
 
         assert_problem(await client.post("/api/v1/accounts", json=account), 409)
-        assert_problem(
-            await client.get("/api/v1/members/0190c3a0-0000-7000-8000-000000000000"), 404
-        )
+        missing = "/api/v1/members/0190c3a0-0000-7000-8000-000000000000"
+        assert_problem(await client.get(missing, headers=me), 404)
         assert_problem(await client.get("/api/v1/members/not-a-uuid"), 404)
         assert_problem(await client.get("/no/such/path"), 404)
         assert_problem(await client.delete("/api/v1/accounts"), 405)

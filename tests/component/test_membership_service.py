@@ -15,8 +15,11 @@ from support import services
 pytestmark = pytest.mark.component
 
 
-async def call(nc: Any, subject: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)
+async def call(
+    nc: Any, subject: str, body: dict[str, Any], member_id: str | None = None
+) -> dict[str, Any]:
+    message = {"body": body, "caller": {"member_id": member_id}}
+    reply = await nc.request(subject, json.dumps(message).encode(), timeout=10)
     return json.loads(reply.data)
 
 
@@ -78,9 +81,15 @@ async def test_registers_a_member_with_a_hashed_password(membership) -> None:  #
     assert stored["password_hash"].startswith("$argon2id$")
     assert "correct horse" not in json.dumps(stored, default=str)
     assert created["data"]["email"] == "Dev.Hughes@example.org"  # domains are case-free
-    read = await call(nc, contract.GET_MEMBER, {"id": created["data"]["id"]})
+    me = created["data"]["id"]
+    read = await call(nc, contract.GET_MEMBER, {"id": me}, member_id=me)
     assert read["data"]["display_name"] == "Dev Hughes"
-    assert "email" not in read["data"]  # others never see it
+    assert read["data"]["email"] is None  # not contactable: nobody sees it
+    someone_else = "0190c3a0-0000-7000-8000-00000000abcd"
+    unlisted = await call(nc, contract.GET_MEMBER, {"id": me}, member_id=someone_else)
+    assert unlisted["error"]["code"] == "not_found"  # not listed: invisible to others
+    anonymous = await call(nc, contract.GET_MEMBER, {"id": me})
+    assert anonymous["error"]["code"] == "unauthenticated"
 
 
 async def test_a_second_registration_of_an_email_conflicts_whatever_its_case(membership) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +129,8 @@ async def test_bad_requests_get_field_errors_and_change_nothing(membership) -> N
 async def test_missing_things_are_not_found(membership) -> None:  # type: ignore[no-untyped-def]
     nc, _ = membership
     missing = "0190c3a0-0000-7000-8000-000000000000"
-    assert (await call(nc, contract.GET_MEMBER, {"id": missing}))["error"]["code"] == "not_found"
+    found = await call(nc, contract.GET_MEMBER, {"id": missing}, member_id=missing)
+    assert found["error"]["code"] == "not_found"
     assert (await call(nc, contract.GET_ORGANISATION, {"id": missing}))["error"][
         "code"
     ] == "not_found"

@@ -85,10 +85,11 @@ async def test_registration_reaches_projections_on_real_mongodb(
                 notes = await mongo[f"{prefix}_notes"]["redaction_names"].find_one(
                     {"_id": member["id"]}
                 )
-                directory = await mongo[f"{prefix}_signposting"]["organisations"].find_one(
-                    {"_id": organisation["id"]}
+                directory = mongo[f"{prefix}_signposting"]["organisation_members"]
+                at_organisation = await directory.count_documents(
+                    {"organisation_id": organisation["id"]}
                 )
-                return bool(notes and directory and directory.get("member_count") == 1)
+                return bool(notes and at_organisation == 1)
 
             await eventually(projected, timeout=20)
         finally:

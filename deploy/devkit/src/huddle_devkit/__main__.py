@@ -27,15 +27,13 @@ def announce(url: str, timeout: float) -> None:
     """Wait for readiness, load demo data once, print where Huddle is, then stay up."""
     started = time.monotonic()
     wait_ready(url, timeout)
+    ready_after = time.monotonic() - started
     summary = demo.load(url)
-    loaded = (
-        f"demo data loaded: {summary.organisations} organisations, {summary.members} members"
-        if summary.loaded
-        else "demo data already present"
-    )
     print(
-        f"\n  Huddle is running at {url}  (ready in {time.monotonic() - started:.1f}s; {loaded})\n"
+        f"\n  Huddle is running at {url}  (ready in {ready_after:.1f}s; {summary.describe()})\n"
         f"  API documentation: {url}/schema\n"
+        f"  Instance admin: {os.environ.get('HUDDLE_ADMIN_EMAIL', '')} / "
+        f"{os.environ.get('HUDDLE_ADMIN_PASSWORD', '')}\n"
         f"  Demo members' password: {demo.DEMO_PASSWORD}\n"
         "  Press Ctrl-C to stop everything.\n",
         flush=True,
@@ -62,7 +60,7 @@ def main() -> None:
     elif args.command == "announce":
         announce(args.url, args.timeout)
     else:
-        print(demo.load(args.url))
+        print(demo.load(args.url).describe())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 
 from honcho.manager import Manager
 
-from huddle_devkit import system
+from huddle_devkit import demo, system
 from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import (
     ManagedServer,
@@ -23,6 +23,11 @@ from huddle_devkit.servers import (
 NATS_PORT = int(os.environ.get("HUDDLE_NATS_PORT", "4222"))
 NATS_MONITOR_PORT = int(os.environ.get("HUDDLE_NATS_MONITOR_PORT", "8222"))
 FERRETDB_PORT = int(os.environ.get("HUDDLE_FERRETDB_PORT", "27017"))
+# The instance administrator `make run` creates (override both for a real instance).
+ADMIN_EMAIL = os.environ.get("HUDDLE_ADMIN_EMAIL", demo.DEMO_ADMIN_EMAIL)
+ADMIN_PASSWORD = os.environ.get("HUDDLE_ADMIN_PASSWORD", demo.DEMO_ADMIN_PASSWORD)
+# A fixed local signing key keeps sign-ins valid across restarts of `make run` (local only).
+JWT_SECRET = os.environ.get("HUDDLE_JWT_SECRET", "local-development-only-" + "0" * 24)
 
 
 def _start(server: ManagedServer) -> None:

@@ -14,8 +14,11 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 
 from huddle_gateway.auth import AccessTokens, provide_caller
 from huddle_gateway.problems import EXCEPTION_HANDLERS
+from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
+from huddle_gateway.routes.directory import DIRECTORY_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
+from huddle_gateway.routes.networks import InvitationController, NetworkController
 from huddle_gateway.rpc import ServiceClient
 from huddle_gateway.settings import GatewaySettings
 
@@ -41,7 +44,17 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             await broker.stop()
 
     return Litestar(
-        route_handlers=[HealthController, OrganisationController, AccountController],
+        route_handlers=[
+            HealthController,
+            OrganisationController,
+            *DIRECTORY_HANDLERS,  # after OrganisationController: they share a path
+            AccountController,
+            AuthController,
+            MeController,
+            ApiTokenController,
+            NetworkController,
+            InvitationController,
+        ],
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, sync_to_thread=False),

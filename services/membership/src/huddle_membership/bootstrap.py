@@ -11,15 +11,30 @@ from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import OutboxRelay
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from huddle_membership import SERVICE, handlers
+from huddle_membership import SERVICE, account_handlers, directory, handlers, network_handlers
+from huddle_membership.directory_repository import DirectoryRepository
+from huddle_membership.network_repository import OUTBOX_COLLECTIONS, NetworkRepository
 from huddle_membership.passwords import PasswordHasher
 from huddle_membership.repository import (
     MEMBERS,
     ORGANISATIONS,
+    ApiTokens,
     MemberRepository,
     OrganisationRepository,
+    SignInFailures,
 )
+
+
+class AdminSettings(BaseSettings):
+    """The instance administrator created at first start (both must be set)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    email: str | None = Field(default=None, alias="HUDDLE_ADMIN_EMAIL")
+    password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD")
 
 
 def routes(deps: handlers.Dependencies) -> list[Route]:
@@ -56,14 +71,55 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
     database = client[settings.database_for(SERVICE)]
     relay = OutboxRelay(
-        JetStreamEventPublisher(broker), [database[ORGANISATIONS], database[MEMBERS]]
+        JetStreamEventPublisher(broker),
+        [database[ORGANISATIONS], database[MEMBERS], *(database[c] for c in OUTBOX_COLLECTIONS)],
     )
     deps = handlers.Dependencies(
         organisations=OrganisationRepository(database, relay, settings.instance_id),
         members=MemberRepository(database, relay, settings.instance_id),
         passwords=PasswordHasher(),
     )
-    serve(broker, SERVICE, routes(deps))
+    account_deps = account_handlers.AccountDependencies(
+        members=deps.members,
+        organisations=deps.organisations,
+        passwords=deps.passwords,
+        failures=SignInFailures(database),
+        api_tokens=ApiTokens(database),
+        database=database,
+    )
+    directory_deps = directory.DirectoryDependencies(directory=DirectoryRepository(database))
+    network_deps = network_handlers.NetworkDependencies(
+        networks=NetworkRepository(database, relay, settings.instance_id), members=deps.members
+    )
+    serve(
+        broker,
+        SERVICE,
+        [
+            *routes(deps),
+            *account_handlers.routes(account_deps),
+            *directory.routes(directory_deps),
+            *network_handlers.routes(network_deps),
+        ],
+    )
+
+    admin = AdminSettings()
+    start_hooks = [
+        deps.organisations.create_indexes,
+        deps.members.create_indexes,
+        account_deps.api_tokens.create_indexes,
+        directory_deps.directory.create_indexes,
+        network_deps.networks.create_indexes,
+    ]
+    if admin.email and admin.password:
+        start_hooks.append(
+            partial(
+                account_handlers.ensure_instance_admin,
+                admin.email,
+                admin.password,
+                account_deps,
+                settings.instance_id,
+            )
+        )
 
     for payload_type in (*contract.EVENTS, *network_contract.EVENTS):
         broker.publisher(
@@ -80,5 +136,5 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         client=client,
         database=database,
         relay=relay,
-        start_hooks=[deps.organisations.create_indexes, deps.members.create_indexes],
+        start_hooks=start_hooks,
     )

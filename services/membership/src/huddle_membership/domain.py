@@ -10,13 +10,16 @@ from uuid import UUID
 
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.membership import (
+    MemberErasedV1,
+    MemberProfileUpdatedV1,
     MemberRegisteredV1,
+    MemberStatusChangedV1,
     MemberType,
     OrganisationKind,
     OrganisationRegisteredV1,
     Region,
 )
-from huddle_shared.errors import Conflict, Invalid, NotFound
+from huddle_shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -87,6 +90,12 @@ class MemberStatus:
     ACTIVE = "active"
     SUSPENDED = "suspended"
     LEFT = "left"
+    ERASED = "erased"
+
+
+class NotInstanceAdmin(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only an instance administrator can do this.")
 
 
 @dataclass
@@ -104,6 +113,7 @@ class Member:
     listed_in_directory: bool = False  # consent: shown in network member lists
     contactable: bool = False  # consent: fellow members see the email address
     is_instance_admin: bool = False
+    status_reason: str = ""
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
     @property
@@ -146,3 +156,63 @@ class Member:
             )
         )
         return member
+
+    def update_profile(
+        self,
+        *,
+        display_name: str | None = None,
+        job_title: str | None = None,
+        topics: list[str] | None = None,
+        listed_in_directory: bool | None = None,
+        contactable: bool | None = None,
+    ) -> None:
+        """The member edits their own profile; others learn of a new name (for redaction)."""
+        renamed = display_name is not None and display_name != self.display_name
+        if display_name is not None:
+            self.display_name = display_name
+        if job_title is not None:
+            self.job_title = job_title
+        if topics is not None:
+            self.topics = sorted({topic.strip() for topic in topics}, key=str.lower)
+        if listed_in_directory is not None:
+            self.listed_in_directory = listed_in_directory
+        if contactable is not None:
+            self.contactable = contactable
+        if renamed:
+            self.pending_events.append(
+                MemberProfileUpdatedV1(
+                    member_id=self.id, display_name=self.display_name, member_type=self.member_type
+                )
+            )
+
+    def erase(self) -> None:
+        """Forget the person: keep only the id, so others can erase what they hold."""
+        self.email = ""
+        self.display_name = ""
+        self.job_title = ""
+        self.password_hash = ""
+        self.topics = []
+        self.listed_in_directory = False
+        self.contactable = False
+        self.is_instance_admin = False
+        self.status = MemberStatus.ERASED
+        self.pending_events.append(MemberErasedV1(member_id=self.id))
+
+    def visible_to(self, viewer_id: UUID) -> bool:
+        """Others see a member only if they agreed to be listed (and are not gone)."""
+        if viewer_id == self.id:
+            return True
+        return self.listed_in_directory and self.status == MemberStatus.ACTIVE
+
+    def set_status(self, status: str, reason: str) -> None:
+        if status == self.status:
+            return
+        if self.status == MemberStatus.ERASED:
+            raise Conflict("This member has been erased.")
+        self.status = status
+        self.status_reason = reason
+        self.pending_events.append(MemberStatusChangedV1(member_id=self.id, status=status))
+
+    def require_instance_admin(self) -> None:
+        if not self.is_instance_admin or self.status != MemberStatus.ACTIVE:
+            raise NotInstanceAdmin()

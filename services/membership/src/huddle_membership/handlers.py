@@ -12,12 +12,14 @@ from huddle_shared.clock import utc_now
 from huddle_shared.contracts.membership import (
     AccountView,
     GetById,
+    ListedMemberView,
     MemberView,
     OrganisationView,
     RegisterAccount,
     RegisterOrganisation,
 )
 from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import require_member
 from huddle_shared.ids import new_id
 
 from huddle_membership.domain import (
@@ -111,8 +113,17 @@ async def register_account(
     return account_view(member)
 
 
-async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> MemberView:
+async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
+    viewer = require_member(caller)
     member = await deps.members.get(request.id)
-    if member is None:
-        raise MemberNotFound(request.id)
-    return member_view(member)
+    if member is None or not member.visible_to(viewer):
+        raise MemberNotFound(request.id)  # unlisted members look like no member at all
+    return listed_member_view(member)
+
+
+def listed_member_view(member: Member) -> ListedMemberView:
+    return ListedMemberView(
+        **member_view(member).model_dump(),
+        topics=member.topics,
+        email=member.email if member.contactable else None,
+    )

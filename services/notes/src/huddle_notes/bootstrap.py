@@ -4,11 +4,19 @@ from functools import partial
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import streams
-from huddle_shared.contracts.membership import MemberRegisteredV1
+from huddle_shared.contracts.membership import (
+    Empty,
+    MemberErasedV1,
+    MemberProfileUpdatedV1,
+    MemberRegisteredV1,
+)
+from huddle_shared.contracts.rpc import export_subject
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
+from huddle_shared.storage.network_roster import NetworkRoster
 
 from huddle_notes import SERVICE, handlers
 from huddle_notes.repository import RedactionNames
@@ -22,6 +30,10 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
 
     from_membership = EventDispatcher()
     from_membership.on(MemberRegisteredV1, partial(handlers.on_member_registered, names=names))
+    from_membership.on(
+        MemberProfileUpdatedV1, partial(handlers.on_member_profile_updated, names=names)
+    )
+    from_membership.on(MemberErasedV1, partial(handlers.on_member_erased, names=names))
     subscribe_events(
         broker,
         stream=streams.MEMBERSHIP,
@@ -29,6 +41,33 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         dispatcher=from_membership,
         description="Keeps every member's name so notes can be stripped of names before sharing.",
     )
+    roster = NetworkRoster(database)
+    roster_events = EventDispatcher()
+    roster.subscribe(roster_events)
+    subscribe_events(
+        broker,
+        stream=streams.MEMBERSHIP,
+        durable="notes-network-roster",
+        dispatcher=roster_events,
+        description="Who belongs to which network, in what role: who may use its notes.",
+    )
+    serve(
+        broker,
+        SERVICE,
+        [
+            Route(
+                export_subject(SERVICE),
+                Empty,
+                partial(handlers.export_me, names=names),
+                "What notes holds about the calling member.",
+            )
+        ],
+    )
     return ServiceRuntime(
-        name=SERVICE, settings=settings, broker=broker, client=client, database=database
+        name=SERVICE,
+        settings=settings,
+        broker=broker,
+        client=client,
+        database=database,
+        start_hooks=[roster.create_indexes],
     )

@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.idempotency import apply_once, erase_once, read_plain
 from pymongo.asynchronous.database import AsyncDatabase
 
 REDACTION_NAMES = "redaction_names"
@@ -17,6 +17,17 @@ class RedactionNames:
         return await apply_once(
             self._collection, str(member_id), event_id, {"$set": {"terms": terms}}
         )
+
+    async def add_terms(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
+        """A renamed member: the old name still identifies them, so both are kept."""
+        update = {"$addToSet": {"terms": {"$each": terms}}}
+        return await apply_once(self._collection, str(member_id), event_id, update)
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        await erase_once(self._collection, str(member_id), event_id)
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+        return await read_plain(self._collection, str(member_id))
 
     async def all_terms(self) -> list[str]:
         terms: list[str] = []

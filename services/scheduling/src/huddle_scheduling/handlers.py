@@ -1,7 +1,14 @@
 """Scheduling's event handlers (idempotent: JetStream delivers at least once)."""
 
 from huddle_shared.contracts.envelope import EventEnvelope
-from huddle_shared.contracts.membership import MemberRegisteredV1
+from huddle_shared.contracts.membership import (
+    Empty,
+    MemberErasedV1,
+    MemberProfileUpdatedV1,
+    MemberRegisteredV1,
+)
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import require_member
 
 from huddle_scheduling.domain import Attendee
 from huddle_scheduling.repository import Attendees
@@ -11,3 +18,19 @@ async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, attendees: Attendees
 ) -> None:
     await attendees.record(Attendee.from_registration(event), event_id=str(envelope.event_id))
+
+
+async def on_member_profile_updated(
+    envelope: EventEnvelope, event: MemberProfileUpdatedV1, attendees: Attendees
+) -> None:
+    await attendees.rename(event.member_id, event.display_name, event_id=str(envelope.event_id))
+
+
+async def on_member_erased(
+    envelope: EventEnvelope, event: MemberErasedV1, attendees: Attendees
+) -> None:
+    await attendees.forget(event.member_id, event_id=str(envelope.event_id))
+
+
+async def export_me(request: Empty, caller: Caller, attendees: Attendees) -> dict[str, object]:
+    return {"attendee": await attendees.export(require_member(caller))}

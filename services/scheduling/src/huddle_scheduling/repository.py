@@ -1,8 +1,9 @@
 """Scheduling's projection of members who may register for sessions."""
 
 from typing import Any
+from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.idempotency import apply_once, erase_once, read_plain
 from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_scheduling.domain import Attendee
@@ -22,3 +23,13 @@ class Attendees:
             }
         }
         return await apply_once(self._collection, str(attendee.member_id), event_id, update)
+
+    async def rename(self, member_id: UUID, display_name: str, *, event_id: str) -> bool:
+        update = {"$set": {"display_name": display_name}}
+        return await apply_once(self._collection, str(member_id), event_id, update)
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        await erase_once(self._collection, str(member_id), event_id)
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+        return await read_plain(self._collection, str(member_id))

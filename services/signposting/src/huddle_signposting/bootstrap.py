@@ -4,9 +4,16 @@ from functools import partial
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import streams
-from huddle_shared.contracts.membership import MemberRegisteredV1, OrganisationRegisteredV1
+from huddle_shared.contracts.membership import (
+    Empty,
+    MemberErasedV1,
+    MemberRegisteredV1,
+    OrganisationRegisteredV1,
+)
+from huddle_shared.contracts.rpc import export_subject
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 
@@ -27,12 +34,25 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     from_membership.on(
         MemberRegisteredV1, partial(handlers.on_member_registered, directory=directory)
     )
+    from_membership.on(MemberErasedV1, partial(handlers.on_member_erased, directory=directory))
     subscribe_events(
         broker,
         stream=streams.MEMBERSHIP,
         durable="signposting-organisation-directory",
         dispatcher=from_membership,
         description="Keeps the directory of organisations that signposts name, with member counts.",
+    )
+    serve(
+        broker,
+        SERVICE,
+        [
+            Route(
+                export_subject(SERVICE),
+                Empty,
+                partial(handlers.export_me, directory=directory),
+                "What signposting holds about the calling member.",
+            )
+        ],
     )
     return ServiceRuntime(
         name=SERVICE, settings=settings, broker=broker, client=client, database=database

@@ -1,7 +1,14 @@
 """Signposting's event handlers (idempotent: JetStream delivers at least once)."""
 
 from huddle_shared.contracts.envelope import EventEnvelope
-from huddle_shared.contracts.membership import MemberRegisteredV1, OrganisationRegisteredV1
+from huddle_shared.contracts.membership import (
+    Empty,
+    MemberErasedV1,
+    MemberRegisteredV1,
+    OrganisationRegisteredV1,
+)
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import require_member
 
 from huddle_signposting.domain import DirectoryOrganisation
 from huddle_signposting.repository import OrganisationDirectory
@@ -20,3 +27,15 @@ async def on_member_registered(
     await directory.record_member(
         event.member_id, event.organisation_id, event_id=str(envelope.event_id)
     )
+
+
+async def on_member_erased(
+    envelope: EventEnvelope, event: MemberErasedV1, directory: OrganisationDirectory
+) -> None:
+    await directory.forget_member(event.member_id, event_id=str(envelope.event_id))
+
+
+async def export_me(
+    request: Empty, caller: Caller, directory: OrganisationDirectory
+) -> dict[str, object]:
+    return {"organisation_membership": await directory.export_member(require_member(caller))}

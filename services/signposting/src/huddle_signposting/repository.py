@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.idempotency import apply_once, erase_once, read_plain
 from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_signposting.domain import DirectoryOrganisation
@@ -16,6 +16,9 @@ class OrganisationDirectory:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[ORGANISATIONS]
         self._members = database[ORGANISATION_MEMBERS]
+
+    async def create_indexes(self) -> None:
+        await self._members.create_index("organisation_id")
 
     async def record(self, organisation: DirectoryOrganisation, *, event_id: str) -> bool:
         update = {
@@ -36,3 +39,9 @@ class OrganisationDirectory:
 
     async def member_count(self, organisation_id: UUID) -> int:
         return await self._members.count_documents({"organisation_id": str(organisation_id)})
+
+    async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
+        await erase_once(self._members, str(member_id), event_id)
+
+    async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
+        return await read_plain(self._members, str(member_id))

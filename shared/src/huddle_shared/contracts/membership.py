@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -129,6 +129,7 @@ GET_ORGANISATION = rpc_subject(SERVICE, "organisations.get")
 SEARCH_ORGANISATIONS = rpc_subject(SERVICE, "organisations.search")
 REGISTER_ACCOUNT = rpc_subject(SERVICE, "accounts.register")
 GET_MEMBER = rpc_subject(SERVICE, "members.get")
+SET_MEMBER_STATUS = rpc_subject(SERVICE, "members.set_status")
 GET_ME = rpc_subject(SERVICE, "me.get")
 UPDATE_ME = rpc_subject(SERVICE, "me.update")
 SIGN_IN = rpc_subject(SERVICE, "auth.sign_in")
@@ -176,6 +177,16 @@ class UpdateProfile(BaseModel):
     topics: list[Topic] | None = Field(default=None, max_length=30)
     listed_in_directory: bool | None = None
     contactable: bool | None = None
+
+
+class SetMemberStatus(BaseModel):
+    """Instance admins suspend a member (with a reason) or reinstate them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: UUID
+    status: Literal["active", "suspended"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
 class SignIn(BaseModel):
@@ -260,7 +271,7 @@ class OrganisationView(BaseModel):
 
 
 class MemberView(BaseModel):
-    """A member as others may see them (never the email: that is the member's own)."""
+    """A member as other members may see them: only those who agreed to be listed."""
 
     id: UUID
     display_name: str
@@ -269,6 +280,11 @@ class MemberView(BaseModel):
     member_type: MemberType
     status: str
     registered_at: datetime
+
+
+class ListedMemberView(MemberView):
+    topics: list[str] = Field(default_factory=list)
+    email: str | None = Field(default=None, description="Only when the member is contactable")
 
 
 class AccountView(MemberView):

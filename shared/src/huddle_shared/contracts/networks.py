@@ -36,6 +36,7 @@ ADMIN_ROLES = frozenset({Role.CHAIR, Role.FACILITATOR})
 class JoinStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"
+    DECLINED = "declined"  # a network admin declined the request
 
 
 # --- Events -------------------------------------------------------------------------------
@@ -138,10 +139,11 @@ class CreateNetwork(BaseModel):
     region: Region | None = None
 
 
-class UpdateNetwork(BaseModel):
+class NetworkChanges(BaseModel):
+    """What an update may change; fields left out (or null) stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
-    slug: Slug
     name: Name | None = None
     purpose: Text | None = None
     visibility: Visibility | None = None
@@ -153,6 +155,10 @@ class UpdateNetwork(BaseModel):
     glossary: (
         dict[Acronym, Annotated[str, StringConstraints(min_length=2, max_length=200)]] | None
     ) = None
+
+
+class UpdateNetwork(NetworkChanges):
+    slug: Slug
 
 
 class BySlug(BaseModel):

@@ -10,25 +10,47 @@ Running several replicas of a service is for MongoDB only.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Entry:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+    owner: asyncio.Task[object] | None = None
+    depth: int = 0
 
 
 class KeyedLocks:
+    """One lock per key, created on demand and dropped when unused. Re-entrant for the
+    task holding it, so a read-decide-save can publish its outbox under the same lock."""
+
     def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        self._entries: dict[Hashable, _Entry] = {}
 
     @contextlib.asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
+        entry = self._entries.setdefault(key, _Entry())
+        task = asyncio.current_task()
+        if entry.owner is task and task is not None:
+            entry.depth += 1
+            try:
                 yield
+            finally:
+                entry.depth -= 1
+            return
+        entry.users += 1
+        try:
+            async with entry.lock:
+                entry.owner, entry.depth = task, 1
+                try:
+                    yield
+                finally:
+                    entry.owner, entry.depth = None, 0
         finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            entry.users -= 1
+            if entry.users == 0:
+                del self._entries[key]
 
 
 document_locks = KeyedLocks()

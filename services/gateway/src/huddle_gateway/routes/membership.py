@@ -1,11 +1,14 @@
 """Organisations and accounts, forwarded to the membership service."""
 
+from typing import Literal
 from uuid import UUID
 
 from huddle_shared.contracts import membership as contract
-from litestar import Controller, get, post
+from huddle_shared.contracts.rpc import Caller
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, ConfigDict, Field
 
 from huddle_gateway.rpc import ServiceClient
 
@@ -31,6 +34,13 @@ class OrganisationController(Controller):
         return contract.OrganisationView.model_validate(reply)
 
 
+class MemberStatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["active", "suspended"]
+    reason: str = Field(default="", max_length=1000)
+
+
 class AccountController(Controller):
     path = "/api/v1"
     tags = ["members"]
@@ -42,9 +52,29 @@ class AccountController(Controller):
         reply = await services.call(contract.REGISTER_ACCOUNT, data)
         return contract.AccountView.model_validate(reply)
 
-    @get("/members/{member_id:uuid}", summary="Read a member")
+    @get(
+        "/members/{member_id:uuid}",
+        summary="Read a member",
+        description="Members only. Others are visible only if they agreed to be listed (404 "
+        "otherwise); their email only if they agreed to be contacted.",
+    )
     async def read(
-        self, member_id: FromPath[UUID], services: NamedDependency[ServiceClient]
+        self,
+        member_id: FromPath[UUID],
+        services: NamedDependency[ServiceClient],
+        caller: NamedDependency[Caller],
+    ) -> contract.ListedMemberView:
+        reply = await services.call(contract.GET_MEMBER, contract.GetById(id=member_id), caller)
+        return contract.ListedMemberView.model_validate(reply)
+
+    @put("/members/{member_id:uuid}/status", summary="Instance admins: suspend or reinstate")
+    async def set_status(
+        self,
+        member_id: FromPath[UUID],
+        data: JSONBody[MemberStatusChange],
+        services: NamedDependency[ServiceClient],
+        caller: NamedDependency[Caller],
     ) -> contract.MemberView:
-        reply = await services.call(contract.GET_MEMBER, contract.GetById(id=member_id))
+        request = contract.SetMemberStatus(member_id=member_id, **data.model_dump())
+        reply = await services.call(contract.SET_MEMBER_STATUS, request, caller)
         return contract.MemberView.model_validate(reply)

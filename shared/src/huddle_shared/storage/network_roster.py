@@ -1,0 +1,67 @@
+"""A service's own projection of who belongs to which network, and in what role.
+
+Services that authorise by network membership (notes, scheduling) keep this from
+membership's network events, so they decide from their own data at request time.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.contracts.membership import MemberErasedV1
+from huddle_shared.contracts.networks import (
+    NetworkMemberJoinedV1,
+    NetworkMemberLeftV1,
+    NetworkMemberRoleChangedV1,
+    Role,
+)
+from huddle_shared.messaging.consumer import EventDispatcher
+from huddle_shared.storage.idempotency import apply_once
+
+NETWORK_ROSTER = "network_roster"
+
+
+class NetworkRoster:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self._collection = database[NETWORK_ROSTER]
+
+    async def create_indexes(self) -> None:
+        await self._collection.create_index("member_id")
+
+    async def role_of(self, slug: str, member_id: UUID) -> Role | None:
+        document = await self._collection.find_one(
+            {"_id": f"{slug}:{member_id}", "active": True}, {"role": 1}
+        )
+        return Role(document["role"]) if document else None
+
+    async def networks_of(self, member_id: UUID) -> dict[str, Role]:
+        cursor = self._collection.find({"member_id": str(member_id), "active": True})
+        return {document["slug"]: Role(document["role"]) async for document in cursor}
+
+    async def _set(
+        self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
+    ) -> None:
+        update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
+        await apply_once(self._collection, f"{slug}:{member_id}", str(envelope.event_id), update)
+
+    async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:
+        await self._set(envelope, event.slug, event.member_id, role=event.role.value, active=True)
+
+    async def on_role_changed(
+        self, envelope: EventEnvelope, event: NetworkMemberRoleChangedV1
+    ) -> None:
+        await self._set(envelope, event.slug, event.member_id, role=event.role.value)
+
+    async def on_left(self, envelope: EventEnvelope, event: NetworkMemberLeftV1) -> None:
+        await self._set(envelope, event.slug, event.member_id, active=False)
+
+    async def on_erased(self, envelope: EventEnvelope, event: MemberErasedV1) -> None:
+        await self._collection.delete_many({"member_id": str(event.member_id)})
+
+    def subscribe(self, dispatcher: EventDispatcher) -> None:
+        dispatcher.on(NetworkMemberJoinedV1, self.on_joined)
+        dispatcher.on(NetworkMemberRoleChangedV1, self.on_role_changed)
+        dispatcher.on(NetworkMemberLeftV1, self.on_left)
+        dispatcher.on(MemberErasedV1, self.on_erased)

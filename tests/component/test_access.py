@@ -1,0 +1,190 @@
+"""Sign-in, access tokens, the member's own account, API tokens and the configured admin."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+from support import gateway_server, services
+
+pytestmark = pytest.mark.component
+
+SECRET = "test-secret-for-signing-access-tokens"
+ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
+PASSWORD = "a long enough password"
+
+
+@contextlib.asynccontextmanager
+async def huddle(
+    settings_for: Any, nats_url: str, mongodb_url: str, monkeypatch: pytest.MonkeyPatch, *names: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    monkeypatch.setenv("HUDDLE_ADMIN_EMAIL", ADMIN["email"])
+    monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", ADMIN["password"])
+    async with (
+        services(settings_for, "membership", *names) as running,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=SECRET) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
+        try:
+            yield client, mongo[running["membership"].database.name]
+        finally:
+            await mongo.close()
+
+
+async def register(
+    client: httpx.AsyncClient, email: str, name: str = "Jess Hughes"
+) -> dict[str, Any]:
+    organisation = await client.post(
+        "/api/v1/organisations", json={"name": "A trust", "kind": "nhs_trust"}
+    )
+    response = await client.post(
+        "/api/v1/accounts",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "display_name": name,
+            "organisation_id": organisation.json()["id"],
+            "member_type": "staff",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def system(settings_for, nats_url, mongodb_url, monkeypatch):  # type: ignore[no-untyped-def]
+    async with huddle(settings_for, nats_url, mongodb_url, monkeypatch) as running:
+        yield running
+
+
+async def test_signing_in_gives_a_short_lived_bearer_token_for_me(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    member = await register(client, "jess@example.org")
+    response = await sign_in(client, "JESS@example.org")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert 0 < body["expires_in"] <= 3600
+    me = await client.get("/api/v1/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["id"] == member["id"]
+    assert me.json()["email"] == "jess@example.org"
+
+
+async def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    await register(client, "kim@example.org")
+    wrong = await sign_in(client, "kim@example.org", "not the password")
+    unknown = await sign_in(client, "nobody@example.org", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert {k: v for k, v in wrong.json().items() if k != "instance"} == {
+        k: v for k, v in unknown.json().items() if k != "instance"
+    }
+
+
+async def test_failed_sign_ins_are_limited_per_account_known_or_not(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    await register(client, "lee@example.org")
+    for email in ("lee@example.org", "ghost@example.org"):
+        for _ in range(5):
+            assert (await sign_in(client, email, "wrong password")).status_code == 401
+        limited = await sign_in(client, email, PASSWORD)
+        assert limited.status_code == 429, limited.text
+        assert limited.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_failed_sign_ins_are_limited_per_address(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    await register(client, "mo@example.org")
+    for n in range(20):
+        assert (await sign_in(client, f"someone{n}@example.org", "wrong")).status_code == 401
+    assert (await sign_in(client, "mo@example.org")).status_code == 429
+
+
+async def test_bad_tokens_are_refused(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    from huddle_gateway.auth import AccessTokens
+
+    forged = AccessTokens("another secret entirely", 900, "local").issue(__import__("uuid").uuid4())
+    for headers in (bearer("not-a-jwt"), bearer(forged), {"Authorization": "Basic abc"}):
+        response = await client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert (await client.get("/api/v1/me")).status_code == 401  # anonymous
+
+
+async def test_members_edit_their_own_profile_and_consents(system) -> None:  # type: ignore[no-untyped-def]
+    client, _db = system
+    await register(client, "nia@example.org")
+    token = (await sign_in(client, "nia@example.org")).json()["access_token"]
+    response = await client.patch(
+        "/api/v1/me",
+        headers=bearer(token),
+        json={
+            "topics": ["PSIRF", "Family liaison"],
+            "listed_in_directory": True,
+            "job_title": "Lead",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["topics"] == ["Family liaison", "PSIRF"]
+    assert body["listed_in_directory"] is True
+    assert body["contactable"] is False  # defaults off, untouched
+    bad = await client.patch(
+        "/api/v1/me", headers=bearer(token), json={"listed_in_directory": "yes please"}
+    )
+    assert bad.status_code == 422
+    unknown_field = await client.patch(
+        "/api/v1/me", headers=bearer(token), json={"is_instance_admin": True}
+    )
+    assert unknown_field.status_code == 422  # nobody grants themself admin
+    assert (await client.patch("/api/v1/me", json={"job_title": "x"})).status_code == 401
+
+
+async def test_the_configured_admin_exists_once_and_manages_api_tokens(
+    system, settings_for, nats_url, mongodb_url, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    client, db = system
+    admin_token = (await sign_in(client, ADMIN["email"], ADMIN["password"])).json()["access_token"]
+    assert (await client.get("/api/v1/me", headers=bearer(admin_token))).json()["is_instance_admin"]
+
+    await register(client, "ola@example.org")
+    member_token = (await sign_in(client, "ola@example.org")).json()["access_token"]
+    request = {"name": "HSSIB feedback", "scopes": ["insights:read"]}
+    assert (await client.post("/api/v1/api-tokens", json=request)).status_code == 401
+    assert (
+        await client.post("/api/v1/api-tokens", json=request, headers=bearer(member_token))
+    ).status_code == 403
+
+    created = await client.post("/api/v1/api-tokens", json=request, headers=bearer(admin_token))
+    assert created.status_code == 201, created.text
+    token = created.json()["token"]
+    assert token.startswith("hud_")
+    stored = await db["api_tokens"].find_one({"_id": created.json()["id"]})
+    assert token not in str(stored)  # only its hash is kept
+
+    # A machine client is not a member: it has no "me".
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+    revoked = await client.delete(
+        f"/api/v1/api-tokens/{created.json()['id']}", headers=bearer(admin_token)
+    )
+    assert revoked.status_code == 204
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+    assert (await client.get("/health/live", headers=bearer(token))).status_code == 200
+
+    # Restarting with the same configuration creates no second admin.
+    assert await db["members"].count_documents({"email_normalised": ADMIN["email"]}) == 1

@@ -1,0 +1,738 @@
+"""Networks over HTTP: the gateway and the membership service on real NATS and FerretDB.
+
+One NATS server, membership service and gateway serve the whole module; every test makes
+its own members and networks. Callers sign in with access tokens minted with the gateway's
+secret (the same tokens the sign-in endpoint issues); one member is made an instance admin
+directly in the database, standing in for configuration.
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from huddle_devkit.servers import nats_server, running
+from huddle_gateway.auth import AccessTokens
+from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts import networks as contract
+from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
+from huddle_shared.contracts.streams import MEMBERSHIP
+from pymongo import AsyncMongoClient
+from support import eventually, gateway_server, services
+
+pytestmark = pytest.mark.component
+
+SECRET = "test-secret-for-network-access-tokens"
+PASSWORD = "a long enough password"
+PROBLEM = "application/problem+json"
+ANONYMOUS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    email: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Huddle:
+    client: httpx.AsyncClient
+    db: Any  # membership's database
+    js: Any
+    tokens: AccessTokens
+    organisation_id: str
+
+    async def person(
+        self,
+        *,
+        admin: bool = False,
+        member_type: str = "staff",
+        name: str = "",
+        listed: bool = False,
+        contactable: bool = False,
+    ) -> Person:
+        email = f"m{uuid.uuid4().hex[:12]}@Example.org"
+        response = await self.client.post(
+            "/api/v1/accounts",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "display_name": name or f"Member {email[:7]}",
+                "organisation_id": self.organisation_id,
+                "job_title": "Patient safety specialist",
+                "member_type": member_type,
+            },
+        )
+        assert response.status_code == 201, response.text
+        member_id = response.json()["id"]
+        settings = {"listed_in_directory": listed, "contactable": contactable}
+        if admin:
+            settings["is_instance_admin"] = True  # test set-up, standing in for configuration
+        await self.db["members"].update_one({"_id": member_id}, {"$set": settings})
+        token = self.tokens.issue(uuid.UUID(member_id))
+        return Person(member_id, email, {"Authorization": f"Bearer {token}"})
+
+    async def people(self, count: int, **options: Any) -> list[Person]:
+        return list(await asyncio.gather(*(self.person(**options) for _ in range(count))))
+
+    async def network(self, admin: Person, visibility: str = "invite_only", **fields: Any) -> str:
+        slug = f"net-{uuid.uuid4().hex[:10]}"
+        body = {"slug": slug, "name": f"Network {slug}", "visibility": visibility, **fields}
+        response = await self.post("/api/v1/networks", admin, body)
+        assert response.status_code == 201, response.text
+        return slug
+
+    async def add(self, slug: str, admin: Person, person: Person, role: str = "member") -> None:
+        """Make ``person`` an active member (by invitation, which works for any network)."""
+        invitation = await self.post(
+            f"/api/v1/networks/{slug}/invitations", admin, {"email": person.email, "role": role}
+        )
+        assert invitation.status_code == 201, invitation.text
+        accepted = await self.accept(invitation.json()["token"], person)
+        assert accepted.status_code == 200, accepted.text
+
+    async def accept(self, token: str, person: Person) -> httpx.Response:
+        return await self.post(f"/api/v1/invitations/{token}/accept", person)
+
+    async def get(self, path: str, who: Person | None) -> httpx.Response:
+        return await self.client.get(path, headers=who.headers if who else ANONYMOUS)
+
+    async def post(self, path: str, who: Person | None, body: Any = None) -> httpx.Response:
+        headers = who.headers if who else ANONYMOUS
+        return await self.client.post(path, json=body, headers=headers)
+
+    async def patch(self, path: str, who: Person | None, body: Any) -> httpx.Response:
+        return await self.client.patch(path, json=body, headers=who.headers if who else ANONYMOUS)
+
+    async def put(self, path: str, who: Person | None, body: Any) -> httpx.Response:
+        return await self.client.put(path, json=body, headers=who.headers if who else ANONYMOUS)
+
+    async def delete(self, path: str, who: Person | None) -> httpx.Response:
+        return await self.client.delete(path, headers=who.headers if who else ANONYMOUS)
+
+    async def memberships(self, slug: str, **where: Any) -> list[dict[str, Any]]:
+        cursor = self.db["network_memberships"].find({"slug": slug, **where})
+        return [document async for document in cursor]
+
+    async def events(self, event: type[EventPayload], slug: str) -> list[dict[str, Any]]:
+        """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream."""
+        subscription = await self.js.pull_subscribe(event.subject(), stream=MEMBERSHIP.name)
+        payloads = []
+        try:
+            remaining = (await subscription.consumer_info()).num_pending
+            while remaining > 0:
+                for message in await subscription.fetch(batch=min(remaining, 500), timeout=5):
+                    envelope = EventEnvelope.model_validate_json(message.data)
+                    if envelope.payload["slug"] == slug:
+                        payloads.append(envelope.payload)
+                    await message.ack()
+                    remaining -= 1
+        finally:
+            await subscription.unsubscribe()
+        return payloads
+
+
+@contextlib.asynccontextmanager
+async def nats_for_module(state: Path) -> AsyncIterator[str]:
+    configured = os.environ.get("NATS_URL")
+    if configured:
+        yield configured
+        return
+    with running(nats_server(state)) as server:
+        yield server.url  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+async def huddle(
+    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str
+) -> AsyncIterator[Huddle]:
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    async with nats_for_module(tmp_path_factory.mktemp("nats")) as nats_url:
+
+        def settings_for(service: str) -> ServiceSettings:
+            return ServiceSettings(
+                NATS_URL=nats_url,
+                MONGODB_URL=mongodb_url,
+                MONGODB_DATABASE=f"{prefix}_{service}",
+                HUDDLE_INSTANCE_ID="test-instance",
+                HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
+            )
+
+        async with (
+            services(settings_for, "membership") as runtimes,
+            gateway_server(
+                NATS_URL=nats_url, HUDDLE_JWT_SECRET=SECRET, HUDDLE_INSTANCE_ID="local"
+            ) as url,
+            httpx.AsyncClient(base_url=url, timeout=20) as client,
+        ):
+            mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
+            connection = await nats.connect(nats_url)
+            try:
+                organisation = await client.post(
+                    "/api/v1/organisations",
+                    json={"name": "Birmingham Women's and Children's", "kind": "nhs_trust"},
+                )
+                assert organisation.status_code == 201, organisation.text
+                yield Huddle(
+                    client=client,
+                    db=mongo[runtimes["membership"].database.name],
+                    js=connection.jetstream(),
+                    tokens=AccessTokens(SECRET, 900, "local"),
+                    organisation_id=organisation.json()["id"],
+                )
+            finally:
+                await connection.close()
+                await mongo.close()
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A fresh invite-only network with its chair (an instance admin) and a plain member,
+    and an outsider who belongs to another fresh network."""
+
+    slug: str
+    chair: Person
+    member: Person
+    outsider: Person
+    other: str
+
+
+@pytest.fixture(scope="module")
+async def regulars(huddle: Huddle) -> tuple[Person, Person, Person]:
+    """Accounts are slow to make (argon2), so these three serve every test; each test has
+    its own networks, so what one test does to them never shows in another."""
+    chair, member, outsider = await asyncio.gather(
+        huddle.person(admin=True), huddle.person(), huddle.person()
+    )
+    return chair, member, outsider
+
+
+@pytest.fixture
+async def cast(huddle: Huddle, regulars: tuple[Person, Person, Person]) -> Cast:
+    chair, member, outsider = regulars
+    slug, other = await asyncio.gather(huddle.network(chair), huddle.network(chair))
+    await asyncio.gather(huddle.add(slug, chair, member), huddle.add(other, chair, outsider))
+    return Cast(slug, chair, member, outsider, other)
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    return response.json()  # type: ignore[no-any-return]
+
+
+# --- Creating and reading networks -------------------------------------------------------------
+
+
+async def test_only_instance_admins_create_networks_and_they_chair_them(
+    huddle: Huddle, cast: Cast
+) -> None:
+    body = {
+        "slug": "paediatric-" + uuid.uuid4().hex[:8],
+        "name": "Paediatric Leaders",
+        "purpose": "Leaders of paediatric patient safety",
+        "parent_slug": cast.slug,
+        "visibility": "invite_only",
+        "allowed_member_types": ["staff"],
+        "ground_rules": ["What is said here stays here"],
+        "glossary": {"PSIRF": "Patient Safety Incident Response Framework"},
+        "region": "midlands",
+    }
+    problem(await huddle.post("/api/v1/networks", None, body), 401)
+    problem(await huddle.post("/api/v1/networks", cast.member, body), 403)  # no admin rights
+    problem(await huddle.post("/api/v1/networks", cast.outsider, body), 403)
+    assert await huddle.db["networks"].count_documents({"_id": body["slug"]}) == 0
+
+    created = await huddle.post("/api/v1/networks", cast.chair, body)
+    assert created.status_code == 201, created.text
+    view = created.json()
+    assert view["my_role"] == "chair" and view["my_status"] == "active"
+    assert {k: view[k] for k in body} == body
+    assert await huddle.events(contract.NetworkCreatedV1, body["slug"]) == [
+        {
+            "slug": body["slug"],
+            "name": "Paediatric Leaders",
+            "parent_slug": cast.slug,
+            "visibility": "invite_only",
+            "region": "midlands",
+        }
+    ]
+    assert await huddle.events(contract.NetworkMemberJoinedV1, body["slug"]) == [
+        {"slug": body["slug"], "member_id": cast.chair.id, "role": "chair"}
+    ]
+
+
+async def test_bad_networks_are_refused_and_change_nothing(huddle: Huddle, cast: Cast) -> None:
+    before = await huddle.db["networks"].count_documents({})
+    memberships_before = await huddle.db["network_memberships"].count_documents({})
+    new = "fresh-" + uuid.uuid4().hex[:8]
+    cases = [
+        ({"slug": "Not_A_Slug", "name": "x"}, 422, "slug"),
+        ({"slug": "-leading-dash", "name": "x"}, 422, "slug"),
+        ({"slug": new, "name": "x", "parent_slug": "no-such-network"}, 422, "parent_slug"),
+        ({"slug": new, "name": "x", "glossary": {"Swarm": "a huddle"}}, 422, "glossary.Swarm"),
+        ({"slug": new, "name": "x", "visibility": "secret"}, 422, "visibility"),
+        ({"slug": cast.slug, "name": "Taken"}, 409, None),
+    ]
+    for body, status, field in cases:
+        body_problem = problem(await huddle.post("/api/v1/networks", cast.chair, body), status)
+        if field:
+            assert field in {error["field"] for error in body_problem["errors"]}, body_problem
+    assert await huddle.db["networks"].count_documents({}) == before
+    assert await huddle.db["network_memberships"].count_documents({}) == memberships_before
+    stored = await huddle.db["networks"].find_one({"_id": cast.slug})
+    assert stored["name"] == f"Network {cast.slug}"  # the duplicate did not overwrite it
+
+
+async def test_creating_the_same_network_concurrently_makes_one(huddle: Huddle, cast: Cast) -> None:
+    body = {"slug": "race-" + uuid.uuid4().hex[:8], "name": "Race", "visibility": "open"}
+    replies = await asyncio.gather(
+        *(huddle.post("/api/v1/networks", cast.chair, body) for _ in range(5))
+    )
+    assert sorted(reply.status_code for reply in replies) == [201, 409, 409, 409, 409]
+    assert len(await huddle.memberships(body["slug"])) == 1
+    assert len(await huddle.events(contract.NetworkCreatedV1, body["slug"])) == 1
+
+
+async def test_listing_shows_open_and_approval_networks_and_my_invite_only_ones(
+    huddle: Huddle, cast: Cast
+) -> None:
+    open_slug = await huddle.network(cast.chair, "open")
+    approval = await huddle.network(cast.chair, "approval")
+    problem(await huddle.get("/api/v1/networks", None), 401)
+    assert (
+        await huddle.post(f"/api/v1/networks/{approval}/join", cast.outsider)
+    ).status_code == 202
+
+    def mine(response: httpx.Response) -> dict[str, tuple[Any, Any]]:
+        assert response.status_code == 200, response.text
+        return {n["slug"]: (n["my_role"], n["my_status"]) for n in response.json()}
+
+    seen = mine(await huddle.get("/api/v1/networks", cast.outsider))
+    assert cast.slug not in seen  # invite-only, and not theirs
+    assert seen[cast.other] == ("member", "active")
+    assert seen[open_slug] == (None, None)
+    assert seen[approval] == (None, "pending")
+    seen = mine(await huddle.get("/api/v1/networks", cast.member))
+    assert seen[cast.slug] == ("member", "active")
+    assert cast.other not in seen
+    seen = mine(await huddle.get("/api/v1/networks", cast.chair))
+    assert seen[cast.slug] == seen[cast.other] == ("chair", "active")
+
+
+async def test_reading_an_invite_only_network_is_for_its_members(
+    huddle: Huddle, cast: Cast
+) -> None:
+    path = f"/api/v1/networks/{cast.slug}"
+    problem(await huddle.get(path, None), 401)
+    missing = problem(await huddle.get("/api/v1/networks/no-such-network", cast.outsider), 404)
+    hidden = problem(await huddle.get(path, cast.outsider), 404)
+    assert hidden["title"] == missing["title"]  # no hint that it exists
+    assert cast.slug in hidden["detail"] and "invit" not in hidden["detail"].lower()
+    read = await huddle.get(path, cast.member)
+    assert read.status_code == 200 and read.json()["my_role"] == "member"
+    problem(await huddle.get("/api/v1/networks/Bad_Slug", cast.member), 422)
+
+    open_slug = await huddle.network(cast.chair, "open")
+    visible = await huddle.get(f"/api/v1/networks/{open_slug}", cast.outsider)
+    assert visible.status_code == 200 and visible.json()["my_role"] is None
+
+
+async def test_network_admins_update_a_network(huddle: Huddle, cast: Cast) -> None:
+    path = f"/api/v1/networks/{cast.slug}"
+    change = {"purpose": "Sharing learning", "glossary": {"AAR": "After action review"}}
+    problem(await huddle.patch(path, None, change), 401)
+    problem(await huddle.patch(path, cast.outsider, change), 404)  # cannot see it
+    problem(await huddle.patch(path, cast.member, change), 403)
+    open_slug = await huddle.network(cast.chair, "open")
+    problem(await huddle.patch(f"/api/v1/networks/{open_slug}", cast.outsider, change), 403)
+    problem(await huddle.patch(path, cast.chair, {"glossary": {"Swarm": "no"}}), 422)
+    problem(await huddle.patch(path, cast.chair, {"slug": "renamed"}), 422)
+    problem(await huddle.patch("/api/v1/networks/Bad_Slug", cast.chair, change), 422)
+    assert await huddle.events(contract.NetworkUpdatedV1, cast.slug) == []
+
+    facilitator = await huddle.person()
+    await huddle.add(cast.slug, cast.chair, facilitator, role="facilitator")
+    updated = await huddle.patch(path, facilitator, change)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["purpose"] == "Sharing learning"
+    assert updated.json()["name"] == f"Network {cast.slug}"  # left out: unchanged
+    assert updated.json()["my_role"] == "facilitator"
+    again = await huddle.patch(path, cast.chair, change)
+    assert again.status_code == 200
+    assert await huddle.events(contract.NetworkUpdatedV1, cast.slug) == [
+        {
+            "slug": cast.slug,
+            "name": f"Network {cast.slug}",
+            "visibility": "invite_only",
+            "region": None,
+            "glossary": {"AAR": "After action review"},
+        }
+    ]  # one event: the repeat changed nothing
+
+
+# --- Joining ------------------------------------------------------------------------------------
+
+
+async def test_joining_depends_on_the_network(huddle: Huddle, cast: Cast) -> None:
+    open_slug = await huddle.network(cast.chair, "open")
+    approval = await huddle.network(cast.chair, "approval")
+    joiner = await huddle.person()
+    problem(await huddle.post(f"/api/v1/networks/{open_slug}/join", None), 401)
+
+    joined = await huddle.post(f"/api/v1/networks/{open_slug}/join", joiner)
+    assert joined.status_code == 200, joined.text
+    assert joined.json() == {"slug": open_slug, "status": "active", "request_id": None}
+    again = await huddle.post(f"/api/v1/networks/{open_slug}/join", joiner, {"message": "hi"})
+    assert (again.status_code, again.json()) == (200, joined.json())
+
+    asked = await huddle.post(f"/api/v1/networks/{approval}/join", joiner, {"message": "Hello"})
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["status"] == "pending" and asked.json()["request_id"]
+    again = await huddle.post(f"/api/v1/networks/{approval}/join", joiner)
+    assert (again.status_code, again.json()) == (202, asked.json())
+
+    problem(await huddle.post(f"/api/v1/networks/{cast.slug}/join", cast.outsider), 403)
+    member_again = await huddle.post(f"/api/v1/networks/{cast.slug}/join", cast.member)
+    assert member_again.status_code == 200  # already in: nothing to do
+    problem(await huddle.post("/api/v1/networks/no-such-network/join", joiner), 404)
+    problem(await huddle.post("/api/v1/networks/Bad_Slug/join", joiner), 422)
+    problem(await huddle.post(f"/api/v1/networks/{open_slug}/join", joiner, {"x": 1}), 422)
+
+    assert [m["status"] for m in await huddle.memberships(open_slug, member_id=joiner.id)] == [
+        "active"
+    ]
+    assert [m["status"] for m in await huddle.memberships(approval, member_id=joiner.id)] == [
+        "pending"
+    ]
+    assert await huddle.memberships(cast.slug, member_id=cast.outsider.id) == []
+    assert await huddle.events(contract.NetworkMemberJoinedV1, open_slug) == [
+        {"slug": open_slug, "member_id": cast.chair.id, "role": "chair"},
+        {"slug": open_slug, "member_id": joiner.id, "role": "member"},
+    ]
+
+
+async def test_suspended_members_cannot_join(huddle: Huddle, cast: Cast) -> None:
+    open_slug = await huddle.network(cast.chair, "open")
+    suspended = await huddle.person()
+    await huddle.db["members"].update_one({"_id": suspended.id}, {"$set": {"status": "suspended"}})
+    problem(await huddle.post(f"/api/v1/networks/{open_slug}/join", suspended), 403)
+    assert await huddle.memberships(open_slug, member_id=suspended.id) == []
+
+
+async def test_the_same_join_arriving_concurrently_makes_one_membership(
+    huddle: Huddle, cast: Cast
+) -> None:
+    open_slug = await huddle.network(cast.chair, "open")
+    approval = await huddle.network(cast.chair, "approval")
+    joiner = await huddle.person()
+    opened = await asyncio.gather(
+        *(huddle.post(f"/api/v1/networks/{open_slug}/join", joiner) for _ in range(6))
+    )
+    assert {reply.status_code for reply in opened} == {200}
+    asked = await asyncio.gather(
+        *(huddle.post(f"/api/v1/networks/{approval}/join", joiner) for _ in range(6))
+    )
+    assert {reply.status_code for reply in asked} == {202}
+    assert len({reply.json()["request_id"] for reply in asked}) == 1
+    assert len(await huddle.memberships(open_slug, member_id=joiner.id)) == 1
+    assert len(await huddle.memberships(approval, member_id=joiner.id)) == 1
+    joined = await huddle.events(contract.NetworkMemberJoinedV1, open_slug)
+    assert [event["member_id"] for event in joined].count(joiner.id) == 1
+
+
+# --- Join requests ------------------------------------------------------------------------------
+
+
+async def approval_network_with_request(huddle: Huddle, cast: Cast) -> tuple[str, Person, str]:
+    slug = await huddle.network(cast.chair, "approval")
+    await huddle.add(slug, cast.chair, cast.member)  # a member without an admin role
+    requester = await huddle.person(name="Rhys Evans")
+    asked = await huddle.post(f"/api/v1/networks/{slug}/join", requester, {"message": "Hi all"})
+    assert asked.status_code == 202, asked.text
+    return slug, requester, asked.json()["request_id"]
+
+
+async def test_admins_see_join_requests(huddle: Huddle, cast: Cast) -> None:
+    slug, requester, request_id = await approval_network_with_request(huddle, cast)
+    path = f"/api/v1/networks/{slug}/join-requests"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 403)  # may see the network, not its requests
+    problem(await huddle.get(path, cast.member), 403)
+    problem(await huddle.get(f"/api/v1/networks/{cast.slug}/join-requests", cast.outsider), 404)
+    listed = await huddle.get(path, cast.chair)
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()
+    assert item["id"] == request_id and item["member_id"] == requester.id
+    assert item["display_name"] == "Rhys Evans" and item["message"] == "Hi all"
+
+
+async def test_approving_a_request_twice_or_concurrently_makes_one_member(
+    huddle: Huddle, cast: Cast
+) -> None:
+    slug, requester, request_id = await approval_network_with_request(huddle, cast)
+    approve = f"/api/v1/networks/{slug}/join-requests/{request_id}/approve"
+    problem(await huddle.post(approve, None), 401)
+    problem(await huddle.post(approve, cast.outsider), 403)
+    problem(await huddle.post(approve, cast.member), 403)
+    hidden = f"/api/v1/networks/{cast.slug}/join-requests/{request_id}/approve"
+    problem(await huddle.post(hidden, cast.outsider), 404)
+    problem(
+        await huddle.post(
+            f"/api/v1/networks/{slug}/join-requests/{uuid.uuid4()}/approve", cast.chair
+        ),
+        404,
+    )
+    assert [m["status"] for m in await huddle.memberships(slug, member_id=requester.id)] == [
+        "pending"
+    ]
+
+    replies = await asyncio.gather(
+        *(huddle.post(approve, cast.chair, {"message": "Welcome"}) for _ in range(5))
+    )
+    assert {reply.status_code for reply in replies} == {200}, [r.text for r in replies]
+    assert replies[0].json() == {"slug": slug, "status": "active", "request_id": request_id}
+    again = await huddle.post(approve, cast.chair)
+    assert again.status_code == 200 and again.json()["status"] == "active"
+    (membership,) = await huddle.memberships(slug, member_id=requester.id)
+    assert membership["status"] == "active" and membership["decided_by"] == cast.chair.id
+    joined = await huddle.events(contract.NetworkMemberJoinedV1, slug)
+    assert [event["member_id"] for event in joined].count(requester.id) == 1
+    assert (await huddle.get(f"/api/v1/networks/{slug}/join-requests", cast.chair)).json() == []
+    problem(await huddle.post(approve.replace("/approve", "/decline"), cast.chair), 409)
+
+
+async def test_a_declined_request_cannot_be_approved(huddle: Huddle, cast: Cast) -> None:
+    slug, requester, request_id = await approval_network_with_request(huddle, cast)
+    decline = f"/api/v1/networks/{slug}/join-requests/{request_id}/decline"
+    problem(await huddle.post(decline, None), 401)
+    problem(await huddle.post(decline, cast.outsider), 403)
+    problem(await huddle.post(decline, cast.member), 403)
+    hidden = f"/api/v1/networks/{cast.slug}/join-requests/{request_id}/decline"
+    problem(await huddle.post(hidden, cast.outsider), 404)
+    declined = await huddle.post(decline, cast.chair, {"message": "Not this time"})
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["status"] == "declined"
+    assert (await huddle.post(decline, cast.chair)).status_code == 200  # repeat
+    problem(await huddle.post(decline.replace("/decline", "/approve"), cast.chair), 409)
+    (membership,) = await huddle.memberships(slug, member_id=requester.id)
+    assert membership["status"] == "declined"
+    mine = await huddle.get(f"/api/v1/networks/{slug}", requester)
+    assert mine.json()["my_status"] == "declined" and mine.json()["my_role"] is None
+    assert [e["member_id"] for e in await huddle.events(contract.NetworkMemberJoinedV1, slug)] == [
+        cast.chair.id,
+        cast.member.id,
+    ]
+
+
+# --- Invitations --------------------------------------------------------------------------------
+
+
+async def test_admins_invite_and_only_the_token_hash_is_stored(huddle: Huddle, cast: Cast) -> None:
+    path = f"/api/v1/networks/{cast.slug}/invitations"
+    body = {"email": "new.person@example.org", "role": "note_taker"}
+    problem(await huddle.post(path, None, body), 401)
+    problem(await huddle.post(path, cast.outsider, body), 404)
+    problem(await huddle.post(path, cast.member, body), 403)
+    problem(await huddle.post(path, cast.chair, {"email": "not-an-email"}), 422)
+    problem(await huddle.post(path, cast.chair, {"email": "a@example.org", "role": "boss"}), 422)
+    assert await huddle.db["invitations"].count_documents({"slug": cast.slug}) == 1  # cast's own
+
+    created = await huddle.post(path, cast.chair, body)
+    assert created.status_code == 201, created.text
+    invitation = created.json()
+    token = invitation["token"]
+    assert len(token) >= 43 and invitation["role"] == "note_taker"
+    expires = datetime.fromisoformat(invitation["expires_at"])
+    assert timedelta(days=27, hours=23) < expires - datetime.now(UTC) <= timedelta(days=28)
+    stored = await huddle.db["invitations"].find_one(
+        {"_id": hashlib.sha256(token.encode()).hexdigest()}
+    )
+    assert stored["email_normalised"] == "new.person@example.org" and stored["used_at"] is None
+    assert token not in str(await huddle.db["invitations"].find({}).to_list())
+
+
+async def test_facilitators_cannot_appoint_chairs(huddle: Huddle, cast: Cast) -> None:
+    facilitator = await huddle.person()
+    await huddle.add(cast.slug, cast.chair, facilitator, role="facilitator")
+    path = f"/api/v1/networks/{cast.slug}/invitations"
+    problem(await huddle.post(path, facilitator, {"email": "x@example.org", "role": "chair"}), 403)
+    invited = await huddle.post(path, facilitator, {"email": "x@example.org", "role": "observer"})
+    assert invited.status_code == 201
+
+
+async def test_an_invitation_is_for_its_invitee_and_used_once(huddle: Huddle, cast: Cast) -> None:
+    invitee = await huddle.person()
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations",
+        cast.chair,
+        {"email": invitee.email.upper(), "role": "observer"},
+    )
+    token = created.json()["token"]
+    problem(await huddle.accept(token, None), 401)
+    problem(await huddle.accept(token, cast.outsider), 404)  # not their address
+    problem(await huddle.accept("x" * 43, invitee), 404)  # no such invitation
+    assert await huddle.memberships(cast.slug, member_id=invitee.id) == []
+
+    replies = await asyncio.gather(*(huddle.accept(token, invitee) for _ in range(5)))
+    assert {reply.status_code for reply in replies} == {200}, [r.text for r in replies]
+    assert replies[0].json() == {"slug": cast.slug, "status": "active", "request_id": None}
+    (membership,) = await huddle.memberships(cast.slug, member_id=invitee.id)
+    assert (membership["status"], membership["role"]) == ("active", "observer")
+    stored = await huddle.db["invitations"].find_one(
+        {"_id": hashlib.sha256(token.encode()).hexdigest()}
+    )
+    assert stored["used_by"] == invitee.id
+    joined = await huddle.events(contract.NetworkMemberJoinedV1, cast.slug)
+    assert [event["member_id"] for event in joined].count(invitee.id) == 1
+    assert (await huddle.accept(token, invitee)).status_code == 200  # later repeat: the same
+    problem(await huddle.accept(token, cast.member), 404)  # used: to anyone else it is gone
+    read = await huddle.get(f"/api/v1/networks/{cast.slug}", invitee)
+    assert read.status_code == 200 and read.json()["my_role"] == "observer"
+
+
+async def test_expired_invitations_and_member_types_not_allowed_are_refused(
+    huddle: Huddle, cast: Cast
+) -> None:
+    slug = await huddle.network(cast.chair, "invite_only", allowed_member_types=["staff"])
+    researcher, staff = await asyncio.gather(
+        huddle.person(member_type="researcher"), huddle.person()
+    )
+    tokens = {}
+    for person in (researcher, staff):
+        created = await huddle.post(
+            f"/api/v1/networks/{slug}/invitations", cast.chair, {"email": person.email}
+        )
+        tokens[person.id] = created.json()["token"]
+    problem(await huddle.accept(tokens[researcher.id], researcher), 403)
+    await huddle.db["invitations"].update_one(
+        {"_id": hashlib.sha256(tokens[staff.id].encode()).hexdigest()},
+        {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}},
+    )
+    expired = problem(await huddle.accept(tokens[staff.id], staff), 409)
+    assert "expired" in expired["detail"]
+    assert [m["member_id"] for m in await huddle.memberships(slug, status="active")] == [
+        cast.chair.id
+    ]
+
+
+# --- Network members ----------------------------------------------------------------------------
+
+
+async def test_members_see_those_who_agreed_to_be_listed(huddle: Huddle, cast: Cast) -> None:
+    listed = await huddle.person(name="Aaron Listed", listed=True, contactable=True)
+    private = await huddle.person(name="Zed Private", listed=True, contactable=False)
+    hidden = await huddle.person(name="Unlisted")
+    for person in (listed, private, hidden):
+        await huddle.add(cast.slug, cast.chair, person)
+    path = f"/api/v1/networks/{cast.slug}/members"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)
+    open_slug = await huddle.network(cast.chair, "open")
+    problem(await huddle.get(f"/api/v1/networks/{open_slug}/members", cast.outsider), 404)
+
+    response = await huddle.get(path, cast.member)  # any active member
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["total"] == 5  # chair, member and the three above
+    assert [m["display_name"] for m in view["members"]] == ["Aaron Listed", "Zed Private"]
+    assert view["members"][0]["email"].lower() == listed.email.lower()
+    assert view["members"][1]["email"] is None
+    assert view["members"][0]["role"] == "member"
+    assert view["members"][0]["job_title"] == "Patient safety specialist"
+
+
+# --- Roles --------------------------------------------------------------------------------------
+
+
+async def test_admins_change_roles_but_never_remove_the_last_chair(
+    huddle: Huddle, cast: Cast
+) -> None:
+    def role_path(member: Person) -> str:
+        return f"/api/v1/networks/{cast.slug}/members/{member.id}/role"
+
+    path = role_path(cast.member)
+    problem(await huddle.put(path, None, {"role": "note_taker"}), 401)
+    problem(await huddle.put(path, cast.outsider, {"role": "note_taker"}), 404)
+    problem(await huddle.put(path, cast.member, {"role": "chair"}), 403)
+    problem(await huddle.put(path, cast.chair, {"role": "king"}), 422)
+    problem(await huddle.put(role_path(cast.outsider), cast.chair, {"role": "observer"}), 404)
+    problem(await huddle.put(role_path(cast.chair), cast.chair, {"role": "member"}), 409)
+    assert await huddle.events(contract.NetworkMemberRoleChangedV1, cast.slug) == []
+
+    changed = await huddle.put(path, cast.chair, {"role": "facilitator"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {"slug": cast.slug, "member_id": cast.member.id, "role": "facilitator"}
+    problem(await huddle.put(role_path(cast.chair), cast.member, {"role": "member"}), 403)
+    assert (await huddle.put(path, cast.chair, {"role": "chair"})).status_code == 200
+    # Two chairs now: each demoting the other at once still leaves one.
+    replies = await asyncio.gather(
+        huddle.put(role_path(cast.chair), cast.member, {"role": "member"}),
+        huddle.put(role_path(cast.member), cast.chair, {"role": "member"}),
+    )
+    assert sorted(reply.status_code for reply in replies) in ([200, 403], [200, 409])
+    assert len(await huddle.memberships(cast.slug, status="active", role="chair")) == 1
+    events = await huddle.events(contract.NetworkMemberRoleChangedV1, cast.slug)
+    assert [e["role"] for e in events] == ["facilitator", "chair", "member"]
+
+
+# --- Leaving ------------------------------------------------------------------------------------
+
+
+async def test_members_leave_but_the_last_chair_stays(huddle: Huddle, cast: Cast) -> None:
+    path = f"/api/v1/networks/{cast.slug}/members/me"
+    problem(await huddle.delete(path, None), 401)
+    problem(await huddle.delete(path, cast.outsider), 404)
+    problem(await huddle.delete(path, cast.chair), 409)
+    problem(await huddle.delete("/api/v1/networks/no-such-network/members/me", cast.member), 404)
+
+    left = await huddle.delete(path, cast.member)
+    assert left.status_code == 204, left.text
+    assert left.content == b""
+    problem(await huddle.delete(path, cast.member), 404)
+    problem(await huddle.get(f"/api/v1/networks/{cast.slug}", cast.member), 404)
+    assert await huddle.events(contract.NetworkMemberLeftV1, cast.slug) == [
+        {"slug": cast.slug, "member_id": cast.member.id}
+    ]
+
+    successor = await huddle.person()
+    await huddle.add(cast.slug, cast.chair, successor, role="chair")
+    assert (await huddle.delete(path, cast.chair)).status_code == 204
+    (chair,) = await huddle.memberships(cast.slug, status="active", role="chair")
+    assert chair["member_id"] == successor.id
+
+
+async def test_a_used_invitation_does_not_bring_a_leaver_back(huddle: Huddle, cast: Cast) -> None:
+    invitee = await huddle.person()
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": invitee.email}
+    )
+    token = created.json()["token"]
+    assert (await huddle.accept(token, invitee)).status_code == 200
+    assert (
+        await huddle.delete(f"/api/v1/networks/{cast.slug}/members/me", invitee)
+    ).status_code == 204
+    problem(await huddle.accept(token, invitee), 409)
+    (membership,) = await huddle.memberships(cast.slug, member_id=invitee.id)
+    assert membership["status"] == "left"
+
+
+async def test_the_outbox_is_emptied_once_events_are_published(huddle: Huddle, cast: Cast) -> None:
+    await eventually(lambda: _outbox_empty(huddle), timeout=5)
+
+
+async def _outbox_empty(huddle: Huddle) -> bool:
+    for collection in ("networks", "network_memberships"):
+        if await huddle.db[collection].count_documents({"outbox.0": {"$exists": True}}):
+            return False
+    return True

@@ -1,0 +1,130 @@
+"""The demo dataset `make run` loads: broad, valid against the contracts, the same every time."""
+
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+from email_validator import validate_email
+from huddle_devkit import demo
+from huddle_membership.network_domain import check_glossary
+from huddle_shared.contracts.membership import (
+    MemberType,
+    OrganisationKind,
+    Region,
+    RegisterAccount,
+    RegisterOrganisation,
+    UpdateProfile,
+)
+from huddle_shared.contracts.networks import CreateNetwork, Visibility
+
+pytestmark = pytest.mark.unit
+
+
+def test_organisations_cover_every_kind_and_region() -> None:
+    assert len(demo.ORGANISATIONS) >= 40
+    assert {o.kind for o in demo.ORGANISATIONS} == {kind.value for kind in OrganisationKind}
+    assert {o.region for o in demo.ORGANISATIONS} - {None} == {r.value for r in Region}
+    # Not only trusts in every region: most kinds reach several regions.
+    regions_by_kind = {
+        kind.value: {o.region for o in demo.ORGANISATIONS if o.kind == kind.value and o.region}
+        for kind in OrganisationKind
+    }
+    assert regions_by_kind["nhs_trust"] == {r.value for r in Region}
+    assert regions_by_kind["integrated_care_board"] == {r.value for r in Region}
+
+
+def test_organisations_are_valid_and_unique() -> None:
+    names = [o.name for o in demo.ORGANISATIONS]
+    assert len(set(names)) == len(names)  # the loader matches existing organisations by name
+    codes = [RegisterOrganisation(**o.payload()).ods_code for o in demo.ORGANISATIONS]
+    given = [code for code in codes if code]
+    assert len(given) >= 30
+    assert len(set(given)) == len(given)
+
+
+def test_members_are_many_valid_and_unique() -> None:
+    assert len(demo.MEMBERS) >= 250
+    emails = [member.email for member in demo.MEMBERS]
+    assert len({email.lower() for email in emails}) == len(emails)
+    organisation_names = {o.name for o in demo.ORGANISATIONS}
+    for member in demo.MEMBERS:
+        assert validate_email(member.email, check_deliverability=False).normalized == member.email
+        RegisterAccount(**member.account(str(uuid.uuid4())))
+        UpdateProfile(**member.profile())
+        assert member.organisation in organisation_names
+        assert member.contactable <= member.listed_in_directory
+    assert {m.organisation for m in demo.MEMBERS} == organisation_names  # nobody's org is empty
+
+
+def test_members_vary() -> None:
+    types = Counter(member.member_type for member in demo.MEMBERS)
+    assert set(types) == {member_type.value for member_type in MemberType}
+    assert types["patient_safety_partner"] >= 20
+    assert len({member.job_title for member in demo.MEMBERS}) >= 20
+    assert len({topic for member in demo.MEMBERS for topic in member.topics}) >= 20
+    assert len({member.display_name for member in demo.MEMBERS}) >= 200
+    completing = sum(member.completes_profile for member in demo.MEMBERS)
+    assert 0.4 * len(demo.MEMBERS) < completing < 0.9 * len(demo.MEMBERS)
+
+
+def test_the_dataset_is_the_same_every_time() -> None:
+    # Reloading relies on it: the same emails meet 409 instead of making new people.
+    assert demo.generate_members() == demo.MEMBERS
+
+
+def test_networks_are_a_national_network_and_three_spin_offs() -> None:
+    payloads = [CreateNetwork(**network.payload()) for network in demo.NETWORKS]
+    national, *spin_offs = payloads
+    assert national.parent_slug is None
+    assert [n.parent_slug for n in spin_offs] == [national.slug] * 3
+    assert [n.visibility for n in spin_offs] == [
+        Visibility.OPEN,
+        Visibility.APPROVAL,
+        Visibility.INVITE_ONLY,
+    ]
+    for payload in payloads:
+        check_glossary(payload.glossary)
+
+
+def test_every_network_gets_people() -> None:
+    plan = demo.network_plan(demo.MEMBERS)
+    assert len(plan.joins[demo.NATIONAL_SLUG]) >= 100
+    assert plan.joins[demo.OPEN_SPIN_OFF]
+    assert set(plan.joins[demo.OPEN_SPIN_OFF]) <= set(plan.joins[demo.NATIONAL_SLUG])
+    assert {m.member_type for m in plan.requests} == {"patient_safety_partner"}
+    assert 0 < len(plan.approved) < len(plan.requests)  # some requests still wait
+    assert set(plan.approved) <= set(plan.requests)
+    invite_only = next(n for n in demo.NETWORKS if n.visibility == "invite_only")
+    assert plan.invited and {m.member_type for m in plan.invited} <= set(
+        invite_only.allowed_member_types
+    )
+    assert 0 < len(plan.accepting) < len(plan.invited)
+    everyone = [*plan.joins.values(), plan.requests, plan.invited]
+    assert all(member.completes_profile for people in everyone for member in people)
+
+
+def problem(status: int, type_: str, detail: str = "") -> httpx.Response:
+    body = {"status": status, "title": "x", "type": f"https://huddle.invalid/problems/{type_}"}
+    return httpx.Response(status, json={**body, "detail": detail})
+
+
+def test_optional_steps_skip_when_an_endpoint_is_missing_or_refuses() -> None:
+    demo._optional(httpx.Response(201, json={}), "creating a network")
+    demo._optional(problem(409, "conflict"), "creating a network", tolerate=[409])
+    for response in (problem(404, "http-404"), problem(405, "http-405")):
+        with pytest.raises(demo.StepSkipped, match="creating a network is not available yet"):
+            demo._optional(response, "creating a network")
+    with pytest.raises(demo.StepSkipped, match="answered 401: Wrong password"):
+        demo._optional(problem(401, "unauthenticated", "Wrong password"), "signing in")
+    with pytest.raises(demo.StepSkipped, match="answered 404: No such invitation"):
+        demo._optional(problem(404, "not-found", "No such invitation"), "accepting")
+
+
+def test_the_summary_says_what_happened() -> None:
+    assert demo.DemoSummary(False, 0, 0).describe() == "demo data already present"
+    summary = demo.DemoSummary(
+        True, 67, 300, profiles=196, networks=demo.NetworkSummary(skipped="creating a network…")
+    )
+    assert "67 organisations, 300 members, 196 profiles" in summary.describe()
+    assert summary.describe().endswith("networks skipped: creating a network…")
