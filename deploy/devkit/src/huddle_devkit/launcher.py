@@ -58,7 +58,14 @@ def run(gateway_port: int) -> int:
             mongodb_url = ferretdb.url
 
         env = system.environment(
-            nats_url=nats_url, mongodb_url=mongodb_url, gateway_port=gateway_port
+            nats_url=nats_url,
+            mongodb_url=mongodb_url,
+            gateway_port=gateway_port,
+            extra={
+                "HUDDLE_ADMIN_EMAIL": ADMIN_EMAIL,
+                "HUDDLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "HUDDLE_JWT_SECRET": JWT_SECRET,
+            },
         )
         manager = Manager()
         for service in system.SERVICE_MODULES:
