@@ -70,6 +70,13 @@ async def system(settings_for, nats_url, mongodb_url, monkeypatch):  # type: ign
         yield running
 
 
+def test_short_signing_secrets_are_refused() -> None:
+    from huddle_gateway.auth import AccessTokens
+
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        AccessTokens("too short", 900, "local")
+
+
 async def test_signing_in_gives_a_short_lived_bearer_token_for_me(system) -> None:  # type: ignore[no-untyped-def]
     client, _ = system
     member = await register(client, "jess@example.org")
@@ -118,7 +125,9 @@ async def test_bad_tokens_are_refused(system) -> None:  # type: ignore[no-untype
     client, _ = system
     from huddle_gateway.auth import AccessTokens
 
-    forged = AccessTokens("another secret entirely", 900, "local").issue(__import__("uuid").uuid4())
+    forged = AccessTokens("another secret entirely, of a decent length", 900, "local").issue(
+        __import__("uuid").uuid4()
+    )
     for headers in (bearer("not-a-jwt"), bearer(forged), {"Authorization": "Basic abc"}):
         response = await client.get("/api/v1/me", headers=headers)
         assert response.status_code == 401, headers
@@ -188,3 +197,28 @@ async def test_the_configured_admin_exists_once_and_manages_api_tokens(
 
     # Restarting with the same configuration creates no second admin.
     assert await db["members"].count_documents({"email_normalised": ADMIN["email"]}) == 1
+
+
+async def test_instance_admins_suspend_and_reinstate_members(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    member = await register(client, "pat@example.org")
+    other = await register(client, "quinn@example.org")
+    admin_token = (await sign_in(client, ADMIN["email"], ADMIN["password"])).json()["access_token"]
+    other_token = (await sign_in(client, "quinn@example.org")).json()["access_token"]
+    path = f"/api/v1/members/{member['id']}/status"
+    suspend = {"status": "suspended", "reason": "Shared a colleague's name outside the session"}
+
+    assert (await client.put(path, json=suspend)).status_code == 401
+    assert (await client.put(path, json=suspend, headers=bearer(other_token))).status_code == 403
+    assert (
+        await client.put(path, json={"status": "gone"}, headers=bearer(admin_token))
+    ).status_code == 422
+    done = await client.put(path, json=suspend, headers=bearer(admin_token))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "suspended"
+    assert (await sign_in(client, "pat@example.org")).status_code == 401  # same answer as ever
+
+    back = await client.put(path, json={"status": "active"}, headers=bearer(admin_token))
+    assert back.json()["status"] == "active"
+    assert (await sign_in(client, "pat@example.org")).status_code == 200
+    assert other["id"] != member["id"]

@@ -56,10 +56,10 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self._wait_for_database()
-        for hook in self.start_hooks:
-            await hook()
         connection = await self._connect_to_nats()
         await ensure_streams(connection.jetstream())
+        for hook in self.start_hooks:  # may write and publish (e.g. the configured admin)
+            await hook()
         await self.broker.start()
         if self.relay is not None:
             self._relay_task = asyncio.create_task(

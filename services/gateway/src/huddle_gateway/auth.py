@@ -22,6 +22,7 @@ from huddle_gateway.rpc import ServiceClient
 log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
+MINIMUM_SECRET_BYTES = 32
 
 
 def unauthenticated(detail: str) -> Exception:
@@ -37,6 +38,8 @@ class AccessTokens:
         if not secret:
             log.warning("HUDDLE_JWT_SECRET is not set: tokens end with this process")
             secret = secrets.token_urlsafe(48)
+        if len(secret.encode()) < MINIMUM_SECRET_BYTES:  # RFC 7518, section 3.2
+            raise ValueError(f"HUDDLE_JWT_SECRET must be at least {MINIMUM_SECRET_BYTES} bytes")
         self._secret = secret
         self.lifetime_seconds = lifetime_seconds
         self._audience = f"huddle:{audience}"

@@ -261,6 +261,12 @@ def routes(deps: AccountDependencies) -> list[Route]:
             contract.UPDATE_ME, contract.UpdateProfile, bind(update_me), "Edit one's own profile."
         ),
         Route(
+            contract.SET_MEMBER_STATUS,
+            contract.SetMemberStatus,
+            bind(set_member_status),
+            "Instance admins: suspend or reinstate a member.",
+        ),
+        Route(
             contract.CREATE_API_TOKEN,
             contract.CreateApiToken,
             bind(create_api_token),

@@ -14,7 +14,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.rpc import Caller
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from huddle_gateway.rpc import ServiceClient
 
@@ -30,8 +30,8 @@ async def search_organisations(
     services: NamedDependency[ServiceClient],
     caller: NamedDependency[Caller],
     name_prefix: str | None = Parameter(default=None, description="The name starts with this"),
-    kind: contract.OrganisationKind | None = None,
-    region: contract.Region | None = None,
+    kind: FromQuery[contract.OrganisationKind | None] = None,
+    region: FromQuery[contract.Region | None] = None,
     limit: int | None = Parameter(default=None, description="Page size: 1 to 200, default 50"),
     offset: int | None = Parameter(default=None, description="Matches to skip (default 0)"),
 ) -> contract.OrganisationPage:
