@@ -61,7 +61,7 @@ async def huddle_paths(nats_url: str, mongodb_url: str) -> tuple[list[float], li
     names = ("membership", "scheduling", "notes", "signposting", "insights")
     async with (
         services(settings_for, *names),
-        gateway_server(NATS_URL=nats_url) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="bench-" * 8) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
@@ -92,10 +92,16 @@ async def huddle_paths(nats_url: str, mongodb_url: str) -> tuple[list[float], li
                 await asyncio.sleep(0.002)
             catch_up.append(time.perf_counter() - start)
 
+            if index == 0:
+                signed_in = await client.post(
+                    "/api/v1/auth/token",
+                    json={"email": "bench0@example.org", "password": "a long enough password"},
+                )
+                headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
             start = time.perf_counter()
-            response = await client.get(f"/api/v1/members/{created['id']}")
+            response = await client.get("/api/v1/me", headers=headers)
             reads.append(time.perf_counter() - start)
-            assert response.status_code == 200
+            assert response.status_code == 200, response.text
         await mongo.close()
         return reads, catch_up
 
@@ -119,8 +125,8 @@ async def main() -> None:
         reads, catch_up = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
     print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
     results = {
-        "member_read_via_gateway_vs_raw_request_reply": report(
-            "member read: HTTP→gateway→NATS→service→DB", reads, rpc_baseline
+        "signed_in_read_via_gateway_vs_raw_request_reply": report(
+            "signed-in read: HTTP→token→NATS→service→DB", reads, rpc_baseline
         ),
         "projection_catch_up_vs_raw_jetstream_delivery": report(
             "registration→all projections (poll, 3 DBs)", catch_up, delivery_baseline
