@@ -1,0 +1,129 @@
+"""Property-based requests against the whole system, from the gateway's own OpenAPI schema.
+
+Schemathesis generates valid and invalid requests for every operation (signed in as an
+instance admin, so the deep paths run). Whatever it sends, the answer is never a server
+error, and every error is RFC 9457 problem details without a stack trace.
+"""
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from huddle_devkit import system
+from huddle_devkit.servers import ferretdb_server, free_port, nats_server, running
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
+SERVICES = ("membership", "scheduling", "notes", "signposting", "insights", "gateway")
+
+
+@pytest.fixture(scope="module")
+def huddle_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state = tmp_path_factory.mktemp("fuzz")
+    port = free_port()
+    with running(nats_server(state / "nats")) as bus, running(ferretdb_server(state / "db")) as db:
+        env = system.environment(
+            nats_url=bus.url,  # type: ignore[attr-defined]
+            mongodb_url=os.environ.get("MONGODB_URL") or db.url,  # type: ignore[attr-defined]
+            gateway_port=port,
+            extra={
+                "HUDDLE_DB_PREFIX": "fuzz" + state.name[-6:],
+                "HUDDLE_ADMIN_EMAIL": ADMIN["email"],
+                "HUDDLE_ADMIN_PASSWORD": ADMIN["password"],
+                "HUDDLE_JWT_SECRET": "fuzzing-secret-" + "x" * 20,
+                "LOG_LEVEL": "WARNING",
+            },
+        )
+        logs = (Path(state) / "services.log").open("ab")
+        processes = [
+            subprocess.Popen(system.command(name), env=env, stdout=logs, stderr=subprocess.STDOUT)
+            for name in SERVICES
+        ]
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(url)
+            yield url
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(10)
+            logs.close()
+
+
+def _wait_ready(url: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the system did not become ready")
+
+
+@pytest.fixture(scope="module")
+def admin_headers(huddle_url: str) -> dict[str, str]:
+    response = httpx.post(f"{huddle_url}/api/v1/auth/token", json=ADMIN, timeout=10)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture(scope="module")
+def api_schema(huddle_url: str) -> Any:
+    return schemathesis.openapi.from_url(f"{huddle_url}/schema/openapi.json")
+
+
+def problem_details_without_traces(ctx: Any, response: Any, case: Any) -> bool | None:
+    if response.status_code >= 400:
+        content_type = response.headers.get("content-type", [""])
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type.startswith("application/problem+json"), (
+            f"{case.method} {case.formatted_path} answered {response.status_code} as {content_type}"
+        )
+        body = response.json()
+        assert body["status"] == response.status_code and body["title"]
+        assert "Traceback" not in response.text
+    return None
+
+
+def test_no_request_breaks_the_api(api_schema: Any, admin_headers: dict[str, str]) -> None:
+    failures: list[str] = []
+    operations = 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if operation.path == "/api/v1/me" and operation.method.upper() == "DELETE":
+            continue  # erasing the signed-in admin would end the run's other cases
+        operations += 1
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=15,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
+        def exercise(case: Any) -> None:
+            case.call_and_validate(
+                headers=admin_headers,
+                checks=[not_a_server_error, problem_details_without_traces],
+                timeout=10,
+            )
+
+        try:
+            exercise()
+        except Exception as exc:  # collect every operation's failure, then report them all
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}"[:2000])
+    assert operations >= 20
+    assert not failures, "\n\n".join(failures)
