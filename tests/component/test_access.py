@@ -205,6 +205,7 @@ async def test_instance_admins_suspend_and_reinstate_members(system) -> None:  #
     other = await register(client, "quinn@example.org")
     admin_token = (await sign_in(client, ADMIN["email"], ADMIN["password"])).json()["access_token"]
     other_token = (await sign_in(client, "quinn@example.org")).json()["access_token"]
+    member_token = (await sign_in(client, "pat@example.org")).json()["access_token"]
     path = f"/api/v1/members/{member['id']}/status"
     suspend = {"status": "suspended", "reason": "Shared a colleague's name outside the session"}
 
@@ -217,6 +218,11 @@ async def test_instance_admins_suspend_and_reinstate_members(system) -> None:  #
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "suspended"
     assert (await sign_in(client, "pat@example.org")).status_code == 401  # same answer as ever
+    # A token issued before the suspension no longer lets them act as a member.
+    edit = await client.patch("/api/v1/me", json={"job_title": "x"}, headers=bearer(member_token))
+    assert edit.status_code == 403
+    read = await client.get(f"/api/v1/members/{other['id']}", headers=bearer(member_token))
+    assert read.status_code == 403
 
     back = await client.put(path, json={"status": "active"}, headers=bearer(admin_token))
     assert back.json()["status"] == "active"

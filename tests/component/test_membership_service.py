@@ -85,7 +85,8 @@ async def test_registers_a_member_with_a_hashed_password(membership) -> None:  #
     read = await call(nc, contract.GET_MEMBER, {"id": me}, member_id=me)
     assert read["data"]["display_name"] == "Dev Hughes"
     assert read["data"]["email"] is None  # not contactable: nobody sees it
-    someone_else = "0190c3a0-0000-7000-8000-00000000abcd"
+    other = await call(nc, contract.REGISTER_ACCOUNT, account(organisation["id"], "x@example.org"))
+    someone_else = other["data"]["id"]
     unlisted = await call(nc, contract.GET_MEMBER, {"id": me}, member_id=someone_else)
     assert unlisted["error"]["code"] == "not_found"  # not listed: invisible to others
     anonymous = await call(nc, contract.GET_MEMBER, {"id": me})
@@ -129,7 +130,9 @@ async def test_bad_requests_get_field_errors_and_change_nothing(membership) -> N
 async def test_missing_things_are_not_found(membership) -> None:  # type: ignore[no-untyped-def]
     nc, _ = membership
     missing = "0190c3a0-0000-7000-8000-000000000000"
-    found = await call(nc, contract.GET_MEMBER, {"id": missing}, member_id=missing)
+    organisation = (await call(nc, contract.REGISTER_ORGANISATION, ORGANISATION))["data"]
+    viewer = (await call(nc, contract.REGISTER_ACCOUNT, account(organisation["id"])))["data"]["id"]
+    found = await call(nc, contract.GET_MEMBER, {"id": missing}, member_id=viewer)
     assert found["error"]["code"] == "not_found"
     assert (await call(nc, contract.GET_ORGANISATION, {"id": missing}))["error"][
         "code"

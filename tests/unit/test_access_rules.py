@@ -39,6 +39,7 @@ def test_old_failures_no_longer_count() -> None:
 
 def test_account_keys_do_not_store_the_email_and_tokens_are_hashed() -> None:
     assert "example.org" not in access.account_key("a@example.org")
+    assert "192.0.2.1" not in access.address_key("192.0.2.1")
     token = access.new_api_token()
     assert token.startswith("hud_") and len(token) > 40
     assert access.token_hash(token) != token and len(access.token_hash(token)) == 64
@@ -101,7 +102,10 @@ def test_status_changes_are_announced_once() -> None:
 def test_erasure_keeps_nothing_but_the_id() -> None:
     member = a_member()
     member.is_instance_admin = True
+    member.set_status(MemberStatus.SUSPENDED, "free text an admin wrote about them")
+    member.pending_events.clear()
     member.erase()
+    assert member.status_reason == ""
     assert member.status == MemberStatus.ERASED
     assert (member.email, member.display_name, member.job_title, member.password_hash) == (
         "",

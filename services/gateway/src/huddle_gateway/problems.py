@@ -39,6 +39,13 @@ def problem(
 
 
 def from_service_error(error: ErrorInfo) -> ProblemDetailsException:
+    exc = _from_service_error(error)
+    if exc.status_code == 401:
+        exc.headers = {"WWW-Authenticate": 'Bearer realm="huddle"'}
+    return exc
+
+
+def _from_service_error(error: ErrorInfo) -> ProblemDetailsException:
     return problem(
         ERROR_STATUS[error.code],
         error.title,

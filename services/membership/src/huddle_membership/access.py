@@ -1,4 +1,4 @@
-"""Access rules: sign-in throttling and API tokens. Pure: no I/O, no clock.
+"""Access rules: sign-in throttling and API tokens. No I/O and no clock (tokens are random).
 
 Failed sign-ins are limited per account and per client address. The answer is the same
 whether or not the email belongs to anyone, so the limits are kept for unknown emails too.
@@ -47,7 +47,8 @@ def account_key(email_normalised: str) -> str:
 
 
 def address_key(address: str | None) -> str:
-    return f"address:{address or 'unknown'}"
+    """Addresses are kept hashed: the limit needs to recognise one, not to know it."""
+    return "address:" + hashlib.sha256((address or "unknown").encode()).hexdigest()
 
 
 def new_api_token() -> str:

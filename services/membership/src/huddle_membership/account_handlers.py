@@ -13,7 +13,7 @@ from uuid import UUID
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.rpc import ERASE_ME, Caller, export_subject
-from huddle_shared.errors import NotFound, require_member
+from huddle_shared.errors import Forbidden, NotFound, Unauthenticated, require_member
 from huddle_shared.ids import new_id_str
 from huddle_shared.messaging.routes import Route
 from pydantic import BaseModel
@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_membership import SERVICE, access
 from huddle_membership.domain import Member, MemberNotFound, MemberStatus, Organisation
-from huddle_membership.handlers import member_view
+from huddle_membership.handlers import account_view, member_view
 from huddle_membership.passwords import PasswordHasher
 from huddle_membership.repository import (
     ApiTokens,
@@ -56,21 +56,18 @@ class AccountDependencies:
         return self._decoy_hash
 
 
-def account_view(member: Member) -> contract.AccountView:
-    return contract.AccountView(
-        **member_view(member).model_dump(),
-        email=member.email,
-        topics=member.topics,
-        listed_in_directory=member.listed_in_directory,
-        contactable=member.contactable,
-        is_instance_admin=member.is_instance_admin,
-    )
-
-
 async def signed_in_member(caller: Caller, deps: AccountDependencies) -> Member:
     member = await deps.members.get(require_member(caller))
     if member is None or member.status == MemberStatus.ERASED:
         raise MemberNotFound(require_member(caller))
+    return member
+
+
+async def active_member(caller: Caller, deps: AccountDependencies) -> Member:
+    """A signed-in member who is not suspended: a token outlives a suspension by minutes."""
+    member = await signed_in_member(caller, deps)
+    if member.status != MemberStatus.ACTIVE:
+        raise Forbidden("This account is suspended.")
     return member
 
 
@@ -107,7 +104,7 @@ async def update_me(
     request: contract.UpdateProfile, caller: Caller, deps: AccountDependencies
 ) -> contract.AccountView:
     async with deps.members.lock(require_member(caller)):
-        member = await signed_in_member(caller, deps)
+        member = await active_member(caller, deps)
         member.update_profile(**request.model_dump(exclude_none=True))
         await deps.members.save(member)
     return account_view(member)
@@ -116,7 +113,7 @@ async def update_me(
 async def set_member_status(
     request: contract.SetMemberStatus, caller: Caller, deps: AccountDependencies
 ) -> contract.MemberView:
-    admin = await signed_in_member(caller, deps)
+    admin = await active_member(caller, deps)
     admin.require_instance_admin()
     async with deps.members.lock(request.member_id):
         member = await deps.members.get(request.member_id)
@@ -130,7 +127,7 @@ async def set_member_status(
 async def create_api_token(
     request: contract.CreateApiToken, caller: Caller, deps: AccountDependencies
 ) -> contract.ApiTokenCreated:
-    admin = await signed_in_member(caller, deps)
+    admin = await active_member(caller, deps)
     admin.require_instance_admin()
     token, now = access.new_api_token(), deps.clock()
     document = {
@@ -157,7 +154,7 @@ class TokenId(BaseModel):
 
 
 async def revoke_api_token(request: TokenId, caller: Caller, deps: AccountDependencies) -> None:
-    admin = await signed_in_member(caller, deps)
+    admin = await active_member(caller, deps)
     admin.require_instance_admin()
     if not await deps.api_tokens.exists(request.id):
         raise NotFound(f"There is no API token with id {request.id}.")
@@ -169,7 +166,7 @@ async def verify_api_token(
 ) -> contract.ApiTokenIdentity:
     document = await deps.api_tokens.find_active(access.token_hash(request.token))
     if document is None:
-        raise access.wrong_credentials()
+        raise Unauthenticated("The API token is not valid or has been revoked.")
     return contract.ApiTokenIdentity(id=document["_id"], scopes=document["scopes"])
 
 

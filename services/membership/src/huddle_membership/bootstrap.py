@@ -34,7 +34,7 @@ class AdminSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     email: str | None = Field(default=None, alias="HUDDLE_ADMIN_EMAIL")
-    password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD")
+    password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD", min_length=12)
 
 
 def routes(deps: handlers.Dependencies) -> list[Route]:

@@ -195,6 +195,7 @@ class Member:
         self.listed_in_directory = False
         self.contactable = False
         self.is_instance_admin = False
+        self.status_reason = ""
         self.status = MemberStatus.ERASED
         self.pending_events.append(MemberErasedV1(member_id=self.id))
 

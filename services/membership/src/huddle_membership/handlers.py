@@ -19,12 +19,13 @@ from huddle_shared.contracts.membership import (
     RegisterOrganisation,
 )
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import require_member
+from huddle_shared.errors import Forbidden, require_member
 from huddle_shared.ids import new_id
 
 from huddle_membership.domain import (
     Member,
     MemberNotFound,
+    MemberStatus,
     Organisation,
     OrganisationNotFound,
     UnknownOrganisation,
@@ -90,7 +91,15 @@ async def get_organisation(
 
 
 def account_view(member: Member) -> AccountView:
-    return AccountView(**member_view(member).model_dump(), email=member.email)
+    """What the member themself sees of their account."""
+    return AccountView(
+        **member_view(member).model_dump(),
+        email=member.email,
+        topics=member.topics,
+        listed_in_directory=member.listed_in_directory,
+        contactable=member.contactable,
+        is_instance_admin=member.is_instance_admin,
+    )
 
 
 async def register_account(
@@ -115,6 +124,9 @@ async def register_account(
 
 async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
     viewer = require_member(caller)
+    viewer_account = await deps.members.get(viewer)
+    if viewer_account is None or viewer_account.status != MemberStatus.ACTIVE:
+        raise Forbidden("Only active members can see other members.")
     member = await deps.members.get(request.id)
     if member is None or not member.visible_to(viewer):
         raise MemberNotFound(request.id)  # unlisted members look like no member at all

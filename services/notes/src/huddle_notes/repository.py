@@ -14,9 +14,10 @@ class RedactionNames:
         self._collection = database[REDACTION_NAMES]
 
     async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
-        return await apply_once(
-            self._collection, str(member_id), event_id, {"$set": {"terms": terms}}
-        )
+        # A union, not a replacement: a redelivered registration arriving after a rename
+        # must not drop the new name.
+        update = {"$addToSet": {"terms": {"$each": terms}}}
+        return await apply_once(self._collection, str(member_id), event_id, update)
 
     async def add_terms(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
         """A renamed member: the old name still identifies them, so both are kept."""

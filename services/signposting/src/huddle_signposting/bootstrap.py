@@ -55,5 +55,10 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         ],
     )
     return ServiceRuntime(
-        name=SERVICE, settings=settings, broker=broker, client=client, database=database
+        name=SERVICE,
+        settings=settings,
+        broker=broker,
+        client=client,
+        database=database,
+        start_hooks=[directory.create_indexes],
     )
