@@ -101,6 +101,18 @@ async def test_rosters_follow_joins_role_changes_leaving_and_erasure(
                 return all([not await roster.networks_of(member_id) for roster in rosters])
 
             await eventually(gone)
+
+            # A late (redelivered) join for the erased member changes nothing.
+            from huddle_shared.contracts.envelope import EventEnvelope
+            from huddle_shared.contracts.networks import NetworkMemberJoinedV1
+
+            late = EventEnvelope.wrap(
+                NetworkMemberJoinedV1(slug="natssips", member_id=member_id, role=Role.MEMBER),
+                instance_id="test",
+            )
+            for roster in rosters:
+                await roster.on_joined(late, late.payload_as(NetworkMemberJoinedV1))
+            assert await roles("natssips", member_id) == {None}
         finally:
             await mongo.close()
 

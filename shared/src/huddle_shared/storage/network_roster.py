@@ -18,7 +18,7 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
-from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.idempotency import apply_once, erase_once
 
 NETWORK_ROSTER = "network_roster"
 
@@ -58,7 +58,10 @@ class NetworkRoster:
         await self._set(envelope, event.slug, event.member_id, active=False)
 
     async def on_erased(self, envelope: EventEnvelope, event: MemberErasedV1) -> None:
-        await self._collection.delete_many({"member_id": str(event.member_id)})
+        # Tombstones, not deletions: a late network event must not bring an entry back.
+        cursor = self._collection.find({"member_id": str(event.member_id)}, {"_id": 1})
+        for doc_id in [document["_id"] async for document in cursor]:
+            await erase_once(self._collection, doc_id, str(envelope.event_id))
 
     def subscribe(self, dispatcher: EventDispatcher) -> None:
         dispatcher.on(NetworkMemberJoinedV1, self.on_joined)
