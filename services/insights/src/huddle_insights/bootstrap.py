@@ -4,11 +4,10 @@ from functools import partial
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import streams
-from huddle_shared.contracts.membership import Empty, MemberErasedV1, MemberRegisteredV1
-from huddle_shared.contracts.rpc import export_subject
+from huddle_shared.contracts.membership import MemberErasedV1, MemberRegisteredV1
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
-from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.routes import export_route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 
@@ -34,18 +33,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         dispatcher=from_membership,
         description="Counts members by organisation kind, region and type (no names kept).",
     )
-    serve(
-        broker,
-        SERVICE,
-        [
-            Route(
-                export_subject(SERVICE),
-                Empty,
-                partial(handlers.export_me, profiles=profiles),
-                "What insights holds about the calling member.",
-            )
-        ],
-    )
+    serve(broker, SERVICE, [export_route(SERVICE, partial(handlers.export_me, profiles=profiles))])
     return ServiceRuntime(
         name=SERVICE, settings=settings, broker=broker, client=client, database=database
     )

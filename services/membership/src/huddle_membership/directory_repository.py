@@ -9,7 +9,6 @@ import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from huddle_shared.contracts.membership import OrganisationKind, Region
 from pymongo import ASCENDING
@@ -17,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_membership.domain import MemberStatus, Organisation
 from huddle_membership.network_repository import NETWORKS
-from huddle_membership.repository import MEMBERS, ORGANISATIONS
+from huddle_membership.repository import MEMBERS, ORGANISATIONS, organisation_from_document
 
 _VIEW_FIELDS = dict.fromkeys(("name", "kind", "region", "ods_code", "created_at"), 1)
 
@@ -88,7 +87,7 @@ class DirectoryRepository:
         documents, total = await asyncio.gather(
             cursor.to_list(), self._organisations.count_documents(query)
         )
-        return [_organisation(document) for document in documents], total
+        return [organisation_from_document(document) for document in documents], total
 
     async def counts(self) -> Counts:
         grouped = await self._members.aggregate(
@@ -115,14 +114,3 @@ class DirectoryRepository:
             organisation_total=organisation_total,
             network_total=network_total,
         )
-
-
-def _organisation(document: dict[str, Any]) -> Organisation:
-    return Organisation(
-        id=UUID(document["_id"]),
-        name=document["name"],
-        kind=OrganisationKind(document["kind"]),
-        region=Region(document["region"]) if document.get("region") else None,
-        ods_code=document.get("ods_code"),
-        created_at=document["created_at"],
-    )

@@ -22,7 +22,7 @@ from huddle_shared.errors import Unauthenticated, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import Route
 
-from huddle_membership.domain import Member
+from huddle_membership.domain import Member, MemberStatus
 from huddle_membership.network_domain import (
     Invitation,
     InvitationNotFound,
@@ -353,7 +353,11 @@ async def list_network_members(
     listed = []
     for each in active:
         profile = profiles.get(each.member_id)
-        if profile is None or not profile.listed_in_directory or profile.status != "active":
+        if (
+            profile is None
+            or not profile.listed_in_directory
+            or profile.status != MemberStatus.ACTIVE
+        ):
             continue  # consent: only members who agreed to be listed
         listed.append(
             contract.NetworkMemberView(

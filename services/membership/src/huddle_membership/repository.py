@@ -53,16 +53,18 @@ class OrganisationRepository:
 
     async def get(self, organisation_id: UUID) -> Organisation | None:
         document = await self._collection.find_one({"_id": str(organisation_id)})
-        if document is None:
-            return None
-        return Organisation(
-            id=UUID(document["_id"]),
-            name=document["name"],
-            kind=OrganisationKind(document["kind"]),
-            region=Region(document["region"]) if document.get("region") else None,
-            ods_code=document.get("ods_code"),
-            created_at=document["created_at"],
-        )
+        return organisation_from_document(document) if document else None
+
+
+def organisation_from_document(document: dict[str, Any]) -> Organisation:
+    return Organisation(
+        id=UUID(document["_id"]),
+        name=document["name"],
+        kind=OrganisationKind(document["kind"]),
+        region=Region(document["region"]) if document.get("region") else None,
+        ods_code=document.get("ods_code"),
+        created_at=document["created_at"],
+    )
 
 
 class MemberRepository:

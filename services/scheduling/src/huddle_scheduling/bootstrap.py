@@ -5,15 +5,13 @@ from functools import partial
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import streams
 from huddle_shared.contracts.membership import (
-    Empty,
     MemberErasedV1,
     MemberProfileUpdatedV1,
     MemberRegisteredV1,
 )
-from huddle_shared.contracts.rpc import export_subject
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
-from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.routes import export_route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.network_roster import NetworkRoster
@@ -54,16 +52,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         description="Who belongs to which network, in what role: who may join its sessions.",
     )
     serve(
-        broker,
-        SERVICE,
-        [
-            Route(
-                export_subject(SERVICE),
-                Empty,
-                partial(handlers.export_me, attendees=attendees),
-                "What scheduling holds about the calling member.",
-            )
-        ],
+        broker, SERVICE, [export_route(SERVICE, partial(handlers.export_me, attendees=attendees))]
     )
     return ServiceRuntime(
         name=SERVICE,

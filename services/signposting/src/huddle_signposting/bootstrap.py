@@ -5,15 +5,13 @@ from functools import partial
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import streams
 from huddle_shared.contracts.membership import (
-    Empty,
     MemberErasedV1,
     MemberRegisteredV1,
     OrganisationRegisteredV1,
 )
-from huddle_shared.contracts.rpc import export_subject
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
-from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.routes import export_route, serve
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.storage.mongo import create_client
 
@@ -43,16 +41,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         description="Keeps the directory of organisations that signposts name, with member counts.",
     )
     serve(
-        broker,
-        SERVICE,
-        [
-            Route(
-                export_subject(SERVICE),
-                Empty,
-                partial(handlers.export_me, directory=directory),
-                "What signposting holds about the calling member.",
-            )
-        ],
+        broker, SERVICE, [export_route(SERVICE, partial(handlers.export_me, directory=directory))]
     )
     return ServiceRuntime(
         name=SERVICE,

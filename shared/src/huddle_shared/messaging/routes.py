@@ -18,6 +18,19 @@ class Route:
     description: str
 
 
+def export_route(service: str, handler: Handler[Any]) -> Route:
+    """The privacy export every service answers: what it holds about the calling member."""
+    from huddle_shared.contracts.membership import Empty
+    from huddle_shared.contracts.rpc import export_subject
+
+    return Route(
+        export_subject(service),
+        Empty,
+        handler,
+        f"What {service} holds about the calling member.",
+    )
+
+
 def serve(broker: NatsBroker, service: str, routes: Sequence[Route]) -> None:
     for route in routes:
         rpc_endpoint(
