@@ -16,7 +16,7 @@ import nats
 import pytest
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
-from huddle_shared.contracts.streams import ALL_STREAMS
+from huddle_shared.services import ALL_STREAMS
 from nats.js.errors import NotFoundError
 
 

@@ -8,7 +8,7 @@ import nats
 import pytest
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.envelope import EventEnvelope
-from huddle_shared.contracts.streams import MEMBERSHIP
+from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
 from support import services
 
@@ -146,9 +146,11 @@ async def test_registration_publishes_its_event_once_with_the_event_id_as_messag
     organisation = (await call(nc, contract.REGISTER_ORGANISATION, ORGANISATION))["data"]
     member = (await call(nc, contract.REGISTER_ACCOUNT, account(organisation["id"])))["data"]
     js = nc.jetstream()
-    info = await js.stream_info(MEMBERSHIP.name)
+    info = await js.stream_info(MEMBERSHIP_SERVICE.stream.name)
     assert info.state.messages == 2
-    message = await js.get_last_msg(MEMBERSHIP.name, contract.MemberRegisteredV1.subject())
+    message = await js.get_last_msg(
+        MEMBERSHIP_SERVICE.stream.name, contract.MemberRegisteredV1.subject()
+    )
     envelope = EventEnvelope.model_validate_json(message.data)
     assert message.headers["Nats-Msg-Id"] == str(envelope.event_id)
     assert envelope.payload["member_id"] == member["id"]

@@ -25,7 +25,7 @@ from huddle_gateway.auth import AccessTokens
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
-from huddle_shared.contracts.streams import MEMBERSHIP
+from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
 from support import eventually, gateway_server, services
 
@@ -126,7 +126,9 @@ class Huddle:
 
     async def events(self, event: type[EventPayload], slug: str) -> list[dict[str, Any]]:
         """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream."""
-        subscription = await self.js.pull_subscribe(event.subject(), stream=MEMBERSHIP.name)
+        subscription = await self.js.pull_subscribe(
+            event.subject(), stream=MEMBERSHIP_SERVICE.stream.name
+        )
         payloads = []
         try:
             remaining = (await subscription.consumer_info()).num_pending

@@ -12,16 +12,19 @@ import pytest
 from faststream.nats import NatsBroker
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberRegisteredV1, MemberType, OrganisationKind
-from huddle_shared.contracts.streams import DEAD_LETTERS, MEMBERSHIP, dead_letter_subject
+from huddle_shared.contracts.streams import DEAD_LETTERS, dead_letter_subject
 from huddle_shared.messaging import dead_letter
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.topology import ensure_streams
+from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from huddle_shared.storage.idempotency import apply_once
 from huddle_shared.storage.outbox import OutboxRelay, stage
 from pymongo import AsyncMongoClient
 from support import eventually
+
+MEMBERSHIP = MEMBERSHIP_SERVICE.stream
 
 pytestmark = pytest.mark.integration
 

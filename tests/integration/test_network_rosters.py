@@ -7,7 +7,7 @@ from uuid import UUID
 import httpx
 import pytest
 from huddle_shared.contracts.networks import Role
-from huddle_shared.storage.network_roster import NetworkRoster
+from huddle_shared.projections.network_roster import NetworkRoster
 from pymongo import AsyncMongoClient
 from support import eventually, gateway_server, services
 

@@ -7,7 +7,7 @@ import nats
 import pytest
 from huddle_insights.repository import MemberProfiles
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.streams import MEMBERSHIP
+from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
 from support import eventually, services
 
@@ -103,14 +103,14 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
             # (new message ids), as a redelivery after a lost acknowledgement would.
             js = nc.jetstream()
             for sequence in (1, 2):
-                original = await js.get_msg(MEMBERSHIP.name, sequence)
+                original = await js.get_msg(MEMBERSHIP_SERVICE.stream.name, sequence)
                 await js.publish(
                     original.subject, original.data, headers={"Nats-Msg-Id": f"again-{sequence}"}
                 )
 
             async def redelivered_everywhere() -> bool:
                 for name in ("notes", "insights", "scheduling", "signposting"):
-                    info = await js.consumer_info(MEMBERSHIP.name, durable_for[name])
+                    info = await js.consumer_info(MEMBERSHIP_SERVICE.stream.name, durable_for[name])
                     if info.delivered.stream_seq < 4 or info.num_ack_pending:
                         return False
                 return True

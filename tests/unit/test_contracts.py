@@ -11,8 +11,9 @@ from huddle_shared.contracts.membership import (
     RegisterAccount,
 )
 from huddle_shared.contracts.registry import UnknownEventType, all_payload_types, payload_type
-from huddle_shared.contracts.streams import MEMBERSHIP, stream_for_subject
 from huddle_shared.messaging.dead_letter import RetryPolicy
+from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
+from huddle_shared.services import stream_for_subject
 from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
@@ -57,7 +58,7 @@ def test_envelope_round_trips_through_json() -> None:
 def test_every_event_has_a_stream_and_a_registry_entry() -> None:
     for model in all_payload_types():
         assert payload_type(model.event_type, model.version) is model
-        assert stream_for_subject(model.subject()) == MEMBERSHIP
+        assert stream_for_subject(model.subject()) == MEMBERSHIP_SERVICE.stream
 
 
 def test_unknown_event_versions_are_refused() -> None:

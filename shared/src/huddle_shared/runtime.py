@@ -18,6 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.rpc import HealthReport, health_subject, queue_group
+from huddle_shared.messaging.consumer import EventDispatcher
+from huddle_shared.messaging.routes import Route
 from huddle_shared.messaging.topology import ensure_streams
 from huddle_shared.storage.mongo import Document, ping
 from huddle_shared.storage.outbox import OutboxRelay
@@ -36,6 +38,9 @@ class ServiceRuntime:
     database: AsyncDatabase[Document]
     relay: OutboxRelay | None = None
     start_hooks: list[StartHook] = field(default_factory=list)
+    routes: tuple[Route, ...] = ()
+    # Durable consumer name -> the dispatcher it feeds (replays and tests use these).
+    dispatchers: dict[str, EventDispatcher] = field(default_factory=dict)
     _relay_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:

@@ -21,9 +21,16 @@ from typing import Any
 
 from faststream.specification import AsyncAPI
 from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts.rpc import ErrorInfo
+from huddle_shared.messaging.routes import Route
 from huddle_shared.runtime import ServiceRuntime
+from huddle_shared.services import SERVICE_NAMES
+from huddle_shared.services import service as service_spec
+from pydantic import BaseModel, create_model
 
-SERVICES = ("membership", "scheduling", "notes", "signposting", "insights")
+SCHEMA_REF = "#/components/schemas/{model}"
+
+SERVICES = SERVICE_NAMES
 
 # The documented server is the settings' default, never the environment's NATS_URL.
 _FIELDS = ServiceSettings.model_fields
@@ -35,7 +42,7 @@ def build_runtime(service: str) -> ServiceRuntime:
     """The service's runtime, built by its own ``bootstrap`` (nothing connects)."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
-    module = importlib.import_module(f"huddle_{service}.bootstrap")
+    module = importlib.import_module(f"{service_spec(service).package}.bootstrap")
     settings = ServiceSettings(
         NATS_URL=DOCUMENTED_NATS_URL,
         MONGODB_URL=_UNUSED_MONGODB_URL,
@@ -64,9 +71,42 @@ def document(service: str) -> dict[str, Any]:
             schema_version="3.0.0",
         ).to_specification()
         data: dict[str, Any] = spec.to_jsonable()
+        for route in runtime.routes:
+            add_reply(data, route)
         return data
     finally:
         asyncio.run(runtime.client.close())
+
+
+def reply_model(route: Route) -> type[BaseModel]:
+    """The ``Reply`` an operation answers, with its own response model as ``data``."""
+    data_type: Any = route.response_model
+    name = getattr(data_type, "__name__", "Nothing")
+    return create_model(
+        f"{name}Reply",
+        ok=(bool, ...),
+        data=(data_type | None, None),
+        error=(ErrorInfo | None, None),
+    )
+
+
+def add_reply(document: dict[str, Any], route: Route) -> None:
+    """FastStream documents what an RPC receives; add what it answers (AsyncAPI 3 reply)."""
+    model = reply_model(route)
+    schema = model.model_json_schema(ref_template=SCHEMA_REF)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    key = f"{route.subject}:Reply"
+    document["components"].setdefault("messages", {})[key] = {
+        "title": key,
+        "correlationId": {"location": "$message.header#/correlation_id"},
+        "payload": {"$ref": SCHEMA_REF.format(model=model.__name__)},
+    }
+    document["operations"][route.subject]["reply"] = {
+        "address": {"location": "$message.header#/reply_to"},
+        "messages": [{"$ref": f"#/components/messages/{key}"}],
+    }
 
 
 def render(service: str) -> str:

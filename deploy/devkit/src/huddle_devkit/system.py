@@ -3,12 +3,11 @@
 import os
 import sys
 
+from huddle_shared.services import SERVICES
+
+# Every service from the one list, then the gateway in front of them.
 SERVICE_MODULES: dict[str, str] = {
-    "membership": "huddle_membership",
-    "scheduling": "huddle_scheduling",
-    "notes": "huddle_notes",
-    "signposting": "huddle_signposting",
-    "insights": "huddle_insights",
+    **{spec.name: spec.package for spec in SERVICES},
     "gateway": "huddle_gateway",
 }
 

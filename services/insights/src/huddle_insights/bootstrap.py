@@ -2,38 +2,28 @@
 
 from functools import partial
 
+from huddle_shared import services
 from huddle_shared.config import ServiceSettings
-from huddle_shared.contracts import streams
 from huddle_shared.contracts.membership import MemberErasedV1, MemberRegisteredV1
-from huddle_shared.messaging.broker import create_broker
-from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
-from huddle_shared.messaging.routes import export_route, serve
+from huddle_shared.messaging.routes import export_route
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.storage.mongo import create_client
+from huddle_shared.service import ServiceBuilder
 
-from huddle_insights import SERVICE, handlers
+from huddle_insights import handlers
 from huddle_insights.repository import MemberProfiles
 
 
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
-    broker = create_broker(settings.nats_url, service=SERVICE)
-    client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
-    database = client[settings.database_for(SERVICE)]
-    profiles = MemberProfiles(database)
+    service = ServiceBuilder(services.INSIGHTS, settings)
+    profiles = MemberProfiles(service.database)
 
-    from_membership = EventDispatcher()
-    from_membership.on(
-        MemberRegisteredV1, partial(handlers.on_member_registered, profiles=profiles)
-    )
-    from_membership.on(MemberErasedV1, partial(handlers.on_member_erased, profiles=profiles))
-    subscribe_events(
-        broker,
-        stream=streams.MEMBERSHIP,
+    member_counts = service.consume(
+        services.MEMBERSHIP.stream,
         durable="insights-member-counts",
-        dispatcher=from_membership,
         description="Counts members by organisation kind, region and type (no names kept).",
     )
-    serve(broker, SERVICE, [export_route(SERVICE, partial(handlers.export_me, profiles=profiles))])
-    return ServiceRuntime(
-        name=SERVICE, settings=settings, broker=broker, client=client, database=database
-    )
+    member_counts.on(MemberRegisteredV1, partial(handlers.on_member_registered, profiles=profiles))
+    member_counts.on(MemberErasedV1, partial(handlers.on_member_erased, profiles=profiles))
+
+    service.serve([export_route(service.spec.name, partial(handlers.export_me, profiles=profiles))])
+    return service.build()

@@ -1,7 +1,8 @@
 """Insights' event handlers (idempotent: JetStream delivers at least once)."""
 
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.envelope import EventEnvelope
-from huddle_shared.contracts.membership import Empty, MemberErasedV1, MemberRegisteredV1
+from huddle_shared.contracts.membership import MemberErasedV1, MemberRegisteredV1
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
 

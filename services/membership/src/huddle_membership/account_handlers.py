@@ -12,7 +12,8 @@ from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.rpc import ERASE_ME, Caller, export_subject
+from huddle_shared.contracts.common import ERASE_ME, Empty, export_subject
+from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Forbidden, NotFound, Unauthenticated, require_member
 from huddle_shared.ids import new_id_str
 from huddle_shared.messaging.routes import Route
@@ -94,9 +95,7 @@ async def sign_in(
     return contract.SignedIn(member_id=member.id)
 
 
-async def get_me(
-    request: contract.Empty, caller: Caller, deps: AccountDependencies
-) -> contract.AccountView:
+async def get_me(request: Empty, caller: Caller, deps: AccountDependencies) -> contract.AccountView:
     return account_view(await signed_in_member(caller, deps))
 
 
@@ -170,9 +169,7 @@ async def verify_api_token(
     return contract.ApiTokenIdentity(id=document["_id"], scopes=document["scopes"])
 
 
-async def export_me(
-    request: contract.Empty, caller: Caller, deps: AccountDependencies
-) -> dict[str, Any]:
+async def export_me(request: Empty, caller: Caller, deps: AccountDependencies) -> dict[str, Any]:
     member = await signed_in_member(caller, deps)
     memberships = deps.database[NETWORK_MEMBERSHIPS].find(
         {"member_id": str(member.id)}, {"outbox": 0}
@@ -184,7 +181,7 @@ async def export_me(
     }
 
 
-async def erase_me(request: contract.Empty, caller: Caller, deps: AccountDependencies) -> None:
+async def erase_me(request: Empty, caller: Caller, deps: AccountDependencies) -> None:
     """Remove the person's data here and tell every service to do the same (member.erased)."""
     member_id = require_member(caller)
     async with deps.members.lock(member_id):
@@ -246,46 +243,42 @@ def _admin_organisation_id(instance_id: str) -> UUID:
 
 
 def routes(deps: AccountDependencies) -> list[Route]:
-    def bind(handler: Any) -> Any:
-        return partial(handler, deps=deps)
-
     return [
         Route(
-            contract.SIGN_IN, contract.SignIn, bind(sign_in), "Check a member's email and password."
+            contract.SIGN_IN,
+            partial(sign_in, deps=deps),
+            "Check a member's email and password.",
         ),
-        Route(contract.GET_ME, contract.Empty, bind(get_me), "The calling member's own account."),
+        Route(contract.GET_ME, partial(get_me, deps=deps), "The calling member's own account."),
         Route(
-            contract.UPDATE_ME, contract.UpdateProfile, bind(update_me), "Edit one's own profile."
+            contract.UPDATE_ME,
+            partial(update_me, deps=deps),
+            "Edit one's own profile.",
         ),
         Route(
             contract.SET_MEMBER_STATUS,
-            contract.SetMemberStatus,
-            bind(set_member_status),
+            partial(set_member_status, deps=deps),
             "Instance admins: suspend or reinstate a member.",
         ),
         Route(
             contract.CREATE_API_TOKEN,
-            contract.CreateApiToken,
-            bind(create_api_token),
+            partial(create_api_token, deps=deps),
             "Instance admins: a machine client's token.",
         ),
         Route(
             contract.REVOKE_API_TOKEN,
-            TokenId,
-            bind(revoke_api_token),
+            partial(revoke_api_token, deps=deps),
             "Instance admins: revoke a token.",
         ),
         Route(
             contract.VERIFY_API_TOKEN,
-            contract.VerifyApiToken,
-            bind(verify_api_token),
+            partial(verify_api_token, deps=deps),
             "The gateway checks a machine client's token.",
         ),
         Route(
             export_subject(SERVICE),
-            contract.Empty,
-            bind(export_me),
+            partial(export_me, deps=deps),
             "Everything membership holds about the caller.",
         ),
-        Route(ERASE_ME, contract.Empty, bind(erase_me), "Erase the caller; emits member.erased."),
+        Route(ERASE_ME, partial(erase_me, deps=deps), "Erase the caller; emits member.erased."),
     ]

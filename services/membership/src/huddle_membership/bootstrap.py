@@ -2,19 +2,17 @@
 
 from functools import partial
 
+from huddle_shared import services
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts import networks as network_contract
-from huddle_shared.messaging.broker import create_broker
-from huddle_shared.messaging.publisher import JetStreamEventPublisher
-from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.routes import Route
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.storage.mongo import create_client
-from huddle_shared.storage.outbox import OutboxRelay
+from huddle_shared.service import ServiceBuilder
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from huddle_membership import SERVICE, account_handlers, directory, handlers, network_handlers
+from huddle_membership import account_handlers, directory, handlers, network_handlers
 from huddle_membership.directory_repository import DirectoryRepository
 from huddle_membership.network_repository import OUTBOX_COLLECTIONS, NetworkRepository
 from huddle_membership.passwords import PasswordHasher
@@ -41,25 +39,21 @@ def routes(deps: handlers.Dependencies) -> list[Route]:
     return [
         Route(
             contract.REGISTER_ORGANISATION,
-            contract.RegisterOrganisation,
             partial(handlers.register_organisation, deps=deps),
             "Register an organisation; emits organisation.registered.",
         ),
         Route(
             contract.GET_ORGANISATION,
-            contract.GetById,
             partial(handlers.get_organisation, deps=deps),
             "Read one organisation.",
         ),
         Route(
             contract.REGISTER_ACCOUNT,
-            contract.RegisterAccount,
             partial(handlers.register_account, deps=deps),
             "Register a member account; emits member.registered.",
         ),
         Route(
             contract.GET_MEMBER,
-            contract.GetById,
             partial(handlers.get_member, deps=deps),
             "Read one member as others see them.",
         ),
@@ -67,13 +61,10 @@ def routes(deps: handlers.Dependencies) -> list[Route]:
 
 
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
-    broker = create_broker(settings.nats_url, service=SERVICE)
-    client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
-    database = client[settings.database_for(SERVICE)]
-    relay = OutboxRelay(
-        JetStreamEventPublisher(broker),
-        [database[ORGANISATIONS], database[MEMBERS], *(database[c] for c in OUTBOX_COLLECTIONS)],
-    )
+    service = ServiceBuilder(services.MEMBERSHIP, settings)
+    database, relay = service.database, service.relay
+    for collection in (ORGANISATIONS, MEMBERS, *OUTBOX_COLLECTIONS):
+        relay.watch(database[collection])
     deps = handlers.Dependencies(
         organisations=OrganisationRepository(database, relay, settings.instance_id),
         members=MemberRepository(database, relay, settings.instance_id),
@@ -91,27 +82,24 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     network_deps = network_handlers.NetworkDependencies(
         networks=NetworkRepository(database, relay, settings.instance_id), members=deps.members
     )
-    serve(
-        broker,
-        SERVICE,
+    service.serve(
         [
             *routes(deps),
             *account_handlers.routes(account_deps),
             *directory.routes(directory_deps),
             *network_handlers.routes(network_deps),
-        ],
+        ]
     )
-
-    admin = AdminSettings()
-    start_hooks = [
+    service.on_start(
         deps.organisations.create_indexes,
         deps.members.create_indexes,
         account_deps.api_tokens.create_indexes,
         directory_deps.directory.create_indexes,
         network_deps.networks.create_indexes,
-    ]
+    )
+    admin = AdminSettings()
     if admin.email and admin.password:
-        start_hooks.append(
+        service.on_start(
             partial(
                 account_handlers.ensure_instance_admin,
                 admin.email,
@@ -120,21 +108,5 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
                 settings.instance_id,
             )
         )
-
-    for payload_type in (*contract.EVENTS, *network_contract.EVENTS):
-        broker.publisher(
-            payload_type.subject(),
-            title=payload_type.subject(),
-            description=f"{payload_type.event_type} v{payload_type.version}, in an EventEnvelope.",
-            schema=payload_type,
-        )
-
-    return ServiceRuntime(
-        name=SERVICE,
-        settings=settings,
-        broker=broker,
-        client=client,
-        database=database,
-        relay=relay,
-        start_hooks=start_hooks,
-    )
+    service.publishes((*contract.EVENTS, *network_contract.EVENTS))
+    return service.build()

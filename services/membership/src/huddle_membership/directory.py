@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.messaging.routes import Route
 
@@ -57,9 +58,7 @@ def members_by(
     return dict(by_kind), dict(by_region)
 
 
-async def stats(
-    request: contract.Empty, caller: Caller, deps: DirectoryDependencies
-) -> contract.Stats:
+async def stats(request: Empty, caller: Caller, deps: DirectoryDependencies) -> contract.Stats:
     counts = await deps.directory.counts()
     by_kind, by_region = members_by(counts.active_members_by_organisation, counts.organisations)
     return contract.Stats(
@@ -75,13 +74,11 @@ def routes(deps: DirectoryDependencies) -> list[Route]:
     return [
         Route(
             contract.SEARCH_ORGANISATIONS,
-            contract.SearchOrganisations,
             partial(search_organisations, deps=deps),
             "Organisations by name prefix (ignoring case), kind and region; a page by name.",
         ),
         Route(
             contract.STATS,
-            contract.Empty,
             partial(stats, deps=deps),
             "Public counts: active members, organisations, networks; members by kind, region.",
         ),

@@ -9,9 +9,9 @@ from datetime import datetime
 from uuid import UUID
 
 from huddle_shared.clock import utc_now
+from huddle_shared.contracts.common import GetById
 from huddle_shared.contracts.membership import (
     AccountView,
-    GetById,
     ListedMemberView,
     MemberView,
     OrganisationView,

@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import networks as contract
-from huddle_shared.contracts.membership import Empty
+from huddle_shared.contracts.common import BySlug, Empty
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Unauthenticated, require_member
 from huddle_shared.ids import new_id
@@ -181,7 +181,7 @@ async def list_networks(
 
 
 async def get_network(
-    request: contract.BySlug, caller: Caller, deps: NetworkDependencies
+    request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkView:
     member = await _caller_member(caller, deps)
     return network_view(*await _visible_network(request.slug, member, deps))
@@ -233,7 +233,7 @@ async def join_network(
 
 
 async def list_join_requests(
-    request: contract.BySlug, caller: Caller, deps: NetworkDependencies
+    request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.JoinRequestView]:
     await _as_admin(request.slug, caller, deps)
     pending = await deps.networks.with_status(request.slug, MembershipStatus.PENDING)
@@ -342,7 +342,7 @@ async def accept_invitation(
 
 
 async def list_network_members(
-    request: contract.BySlug, caller: Caller, deps: NetworkDependencies
+    request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkMembersView:
     member = await _caller_member(caller, deps)
     _, membership = await _visible_network(request.slug, member, deps)
@@ -405,9 +405,7 @@ async def change_role(
     return await _retrying(attempt)
 
 
-async def leave_network(
-    request: contract.BySlug, caller: Caller, deps: NetworkDependencies
-) -> None:
+async def leave_network(request: BySlug, caller: Caller, deps: NetworkDependencies) -> None:
     member_id = require_member(caller)
     if await deps.networks.get_network(request.slug) is None:
         raise NetworkNotFound(request.slug)
@@ -431,80 +429,65 @@ async def leave_network(
 
 
 def routes(deps: NetworkDependencies) -> list[Route]:
-    def bind(handler: Any) -> Any:
-        return partial(handler, deps=deps)
-
     return [
         Route(
             contract.CREATE_NETWORK,
-            contract.CreateNetwork,
-            bind(create_network),
+            partial(create_network, deps=deps),
             "Instance admins: create a network (the creator chairs it); emits network.created.",
         ),
         Route(
             contract.LIST_NETWORKS,
-            Empty,
-            bind(list_networks),
+            partial(list_networks, deps=deps),
             "The networks the caller may see, with their own role and status in each.",
         ),
         Route(
             contract.GET_NETWORK,
-            contract.BySlug,
-            bind(get_network),
+            partial(get_network, deps=deps),
             "One network; invite-only ones only for their active members.",
         ),
         Route(
             contract.UPDATE_NETWORK,
-            contract.UpdateNetwork,
-            bind(update_network),
+            partial(update_network, deps=deps),
             "Network admins: change a network; emits network.updated.",
         ),
         Route(
             contract.JOIN_NETWORK,
-            contract.JoinNetwork,
-            bind(join_network),
+            partial(join_network, deps=deps),
             "Join an open network, or ask to join an approval one; emits network.member_joined.",
         ),
         Route(
             contract.LIST_JOIN_REQUESTS,
-            contract.BySlug,
-            bind(list_join_requests),
+            partial(list_join_requests, deps=deps),
             "Network admins: pending join requests.",
         ),
         Route(
             contract.DECIDE_JOIN_REQUEST,
-            contract.DecideJoinRequest,
-            bind(decide_join_request),
+            partial(decide_join_request, deps=deps),
             "Network admins: approve or decline a join request; emits network.member_joined.",
         ),
         Route(
             contract.INVITE,
-            contract.Invite,
-            bind(invite),
+            partial(invite, deps=deps),
             "Network admins: a single-use invitation for an email address (28 days).",
         ),
         Route(
             contract.ACCEPT_INVITATION,
-            contract.AcceptInvitation,
-            bind(accept_invitation),
+            partial(accept_invitation, deps=deps),
             "The invitee joins with their invitation; emits network.member_joined.",
         ),
         Route(
             contract.LIST_NETWORK_MEMBERS,
-            contract.BySlug,
-            bind(list_network_members),
+            partial(list_network_members, deps=deps),
             "Active members: who else is in the network (those who agreed to be listed).",
         ),
         Route(
             contract.CHANGE_ROLE,
-            contract.ChangeRole,
-            bind(change_role),
+            partial(change_role, deps=deps),
             "Network admins: change a member's role; emits network.member_role_changed.",
         ),
         Route(
             contract.LEAVE_NETWORK,
-            contract.BySlug,
-            bind(leave_network),
+            partial(leave_network, deps=deps),
             "Leave a network; emits network.member_left.",
         ),
     ]

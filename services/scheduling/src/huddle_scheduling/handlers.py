@@ -1,8 +1,8 @@
 """Scheduling's event handlers (idempotent: JetStream delivers at least once)."""
 
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
-    Empty,
     MemberErasedV1,
     MemberProfileUpdatedV1,
     MemberRegisteredV1,

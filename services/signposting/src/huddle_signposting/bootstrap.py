@@ -2,52 +2,40 @@
 
 from functools import partial
 
+from huddle_shared import services
 from huddle_shared.config import ServiceSettings
-from huddle_shared.contracts import streams
 from huddle_shared.contracts.membership import (
     MemberErasedV1,
     MemberRegisteredV1,
     OrganisationRegisteredV1,
 )
-from huddle_shared.messaging.broker import create_broker
-from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
-from huddle_shared.messaging.routes import export_route, serve
+from huddle_shared.messaging.routes import export_route
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.storage.mongo import create_client
+from huddle_shared.service import ServiceBuilder
 
-from huddle_signposting import SERVICE, handlers
+from huddle_signposting import handlers
 from huddle_signposting.repository import OrganisationDirectory
 
 
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
-    broker = create_broker(settings.nats_url, service=SERVICE)
-    client = create_client(settings.mongodb_url, app_name=f"huddle-{SERVICE}")
-    database = client[settings.database_for(SERVICE)]
-    directory = OrganisationDirectory(database)
+    service = ServiceBuilder(services.SIGNPOSTING, settings)
+    directory = OrganisationDirectory(service.database)
 
-    from_membership = EventDispatcher()
-    from_membership.on(
-        OrganisationRegisteredV1, partial(handlers.on_organisation_registered, directory=directory)
-    )
-    from_membership.on(
-        MemberRegisteredV1, partial(handlers.on_member_registered, directory=directory)
-    )
-    from_membership.on(MemberErasedV1, partial(handlers.on_member_erased, directory=directory))
-    subscribe_events(
-        broker,
-        stream=streams.MEMBERSHIP,
+    directory_events = service.consume(
+        services.MEMBERSHIP.stream,
         durable="signposting-organisation-directory",
-        dispatcher=from_membership,
         description="Keeps the directory of organisations that signposts name, with member counts.",
     )
-    serve(
-        broker, SERVICE, [export_route(SERVICE, partial(handlers.export_me, directory=directory))]
+    directory_events.on(
+        OrganisationRegisteredV1, partial(handlers.on_organisation_registered, directory=directory)
     )
-    return ServiceRuntime(
-        name=SERVICE,
-        settings=settings,
-        broker=broker,
-        client=client,
-        database=database,
-        start_hooks=[directory.create_indexes],
+    directory_events.on(
+        MemberRegisteredV1, partial(handlers.on_member_registered, directory=directory)
     )
+    directory_events.on(MemberErasedV1, partial(handlers.on_member_erased, directory=directory))
+
+    service.serve(
+        [export_route(service.spec.name, partial(handlers.export_me, directory=directory))]
+    )
+    service.on_start(directory.create_indexes)
+    return service.build()

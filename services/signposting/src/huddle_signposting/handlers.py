@@ -1,8 +1,8 @@
 """Signposting's event handlers (idempotent: JetStream delivers at least once)."""
 
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
-    Empty,
     MemberErasedV1,
     MemberRegisteredV1,
     OrganisationRegisteredV1,

@@ -41,6 +41,7 @@ class EventEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: UUID = Field(description="Time-ordered UUID (v7); also the NATS message id")
+    producer: str = Field(description="The service that published it", examples=["membership"])
     event_type: str = Field(examples=["member.registered"])
     schema_version: int = Field(ge=1)
     occurred_at: AwareDatetime
@@ -61,6 +62,7 @@ class EventEnvelope(BaseModel):
     ) -> Self:
         return cls(
             event_id=new_id(),
+            producer=payload.producer,
             event_type=payload.event_type,
             schema_version=payload.version,
             occurred_at=occurred_at or datetime.now(UTC),
@@ -72,13 +74,7 @@ class EventEnvelope(BaseModel):
 
     @property
     def subject(self) -> str:
-        producer = self.payload_type().producer
-        return event_subject(producer, self.event_type, self.schema_version)
-
-    def payload_type(self) -> type[EventPayload]:
-        from huddle_shared.contracts.registry import payload_type
-
-        return payload_type(self.event_type, self.schema_version)
+        return event_subject(self.producer, self.event_type, self.schema_version)
 
     def payload_as(self, model: type[P]) -> P:
         return model.model_validate(self.payload)

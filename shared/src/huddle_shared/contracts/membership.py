@@ -243,22 +243,12 @@ class OrganisationPage(BaseModel):
     total: int
 
 
-class Empty(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Stats(BaseModel):
     members: int
     organisations: int
     networks: int
     members_by_organisation_kind: dict[str, int]
     members_by_region: dict[str, int]
-
-
-class GetById(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: UUID
 
 
 class OrganisationView(BaseModel):

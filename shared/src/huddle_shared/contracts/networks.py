@@ -7,11 +7,11 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from huddle_shared.contracts.common import Slug
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.membership import SERVICE, MemberType, Name, Region
 from huddle_shared.contracts.rpc import rpc_subject
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
 
@@ -158,12 +158,6 @@ class NetworkChanges(BaseModel):
 
 
 class UpdateNetwork(NetworkChanges):
-    slug: Slug
-
-
-class BySlug(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     slug: Slug
 
 

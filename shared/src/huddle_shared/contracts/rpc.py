@@ -105,11 +105,3 @@ def health_subject(service: str) -> str:
 def queue_group(service: str) -> str:
     """Replicas of a service share RPC work through one queue group."""
     return f"{service}-rpc"
-
-
-def export_subject(service: str) -> str:
-    """Every service answers this with what it holds about the calling member."""
-    return rpc_subject(service, "privacy.export")
-
-
-ERASE_ME = rpc_subject("membership", "privacy.erase")

@@ -4,7 +4,7 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 
-from huddle_shared.contracts.streams import stream_for_subject
+from huddle_shared.services import stream_for_subject
 
 MSG_ID_HEADER = "Nats-Msg-Id"
 EVENT_TYPE_HEADER = "Huddle-Event-Type"

@@ -1,34 +1,53 @@
-"""A service's RPC operations as a table: subject, request model, handler, description."""
+"""A service's RPC operations as a table: subject, handler and description.
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+The request and response models come from the handler's own signature
+(``async def handler(request: Req, caller: Caller, ...) -> Resp``), so validation, the
+AsyncAPI documents and type checking all read the same types.
+"""
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
+from huddle_shared.contracts.common import Empty, export_subject
 from huddle_shared.messaging.rpc import Handler, rpc_endpoint
+
+
+def _signature_models(handler: Callable[..., Any]) -> tuple[type[BaseModel], Any]:
+    target = handler
+    while isinstance(target, functools.partial):
+        target = target.func
+    hints = typing.get_type_hints(target)
+    first = next(iter(inspect.signature(target).parameters))
+    request_model = hints.get(first)
+    if not (isinstance(request_model, type) and issubclass(request_model, BaseModel)):
+        raise TypeError(f"{target.__qualname__}: its first parameter must be a pydantic model")
+    return request_model, hints.get("return", type(None))
 
 
 @dataclass(frozen=True)
 class Route:
     subject: str
-    request_model: type[BaseModel]
     handler: Handler[Any]
     description: str
+    request_model: type[BaseModel] = field(init=False)
+    response_model: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        request_model, response_model = _signature_models(self.handler)
+        object.__setattr__(self, "request_model", request_model)
+        object.__setattr__(self, "response_model", response_model)
 
 
-def export_route(service: str, handler: Handler[Any]) -> Route:
+def export_route(service: str, handler: Handler[Empty]) -> Route:
     """The privacy export every service answers: what it holds about the calling member."""
-    from huddle_shared.contracts.membership import Empty
-    from huddle_shared.contracts.rpc import export_subject
-
-    return Route(
-        export_subject(service),
-        Empty,
-        handler,
-        f"What {service} holds about the calling member.",
-    )
+    return Route(export_subject(service), handler, f"What {service} holds about the caller.")
 
 
 def serve(broker: NatsBroker, service: str, routes: Sequence[Route]) -> None:

@@ -6,7 +6,8 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from huddle_shared.contracts.streams import ALL_STREAMS, DUPLICATE_WINDOW_SECONDS, StreamSpec
+from huddle_shared.contracts.streams import DUPLICATE_WINDOW_SECONDS, StreamSpec
+from huddle_shared.services import ALL_STREAMS
 
 
 def stream_config(spec: StreamSpec) -> StreamConfig:

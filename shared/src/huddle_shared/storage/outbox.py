@@ -61,6 +61,11 @@ class OutboxRelay:
         self._collections = list(collections)
         self._grace = grace
 
+    def watch(self, collection: AsyncCollection[Any]) -> None:
+        """Also relay what documents of ``collection`` leave behind."""
+        if all(existing.name != collection.name for existing in self._collections):
+            self._collections.append(collection)
+
     async def publish(
         self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
     ) -> None:

@@ -4,14 +4,15 @@ import asyncio
 from typing import Any
 
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.rpc import ERASE_ME, Caller, export_subject
+from huddle_shared.contracts.common import ERASE_ME, export_subject
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.services import SERVICE_NAMES
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
 from huddle_gateway.auth import AccessTokens
-from huddle_gateway.routes.health import SERVICES
 from huddle_gateway.rpc import ServiceClient
 
 
@@ -72,9 +73,9 @@ class MeController(Controller):
         self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
     ) -> dict[str, Any]:
         parts = await asyncio.gather(
-            *(services.call(export_subject(name), {}, caller) for name in SERVICES)
+            *(services.call(export_subject(name), {}, caller) for name in SERVICE_NAMES)
         )
-        return dict(zip(SERVICES, parts, strict=True))
+        return dict(zip(SERVICE_NAMES, parts, strict=True))
 
     @delete("/", summary="Erase me: every service removes what it holds about me", status_code=204)
     async def erase(

@@ -4,12 +4,11 @@ import asyncio
 from typing import Any
 
 from huddle_shared.contracts.rpc import health_subject
+from huddle_shared.services import SERVICE_NAMES
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
 from huddle_gateway.rpc import ServiceClient
-
-SERVICES = ("membership", "scheduling", "notes", "signposting", "insights")
 
 
 class HealthController(Controller):
@@ -26,15 +25,15 @@ class HealthController(Controller):
         statuses: dict[str, str] = {}
         if nats_connected:
             results = await asyncio.gather(
-                *(services.health(health_subject(name)) for name in SERVICES),
+                *(services.health(health_subject(name)) for name in SERVICE_NAMES),
                 return_exceptions=True,
             )
-            for name, result in zip(SERVICES, results, strict=True):
+            for name, result in zip(SERVICE_NAMES, results, strict=True):
                 statuses[name] = (
                     result.get("status", "unknown") if isinstance(result, dict) else "unavailable"
                 )
         else:
-            statuses = dict.fromkeys(SERVICES, "unknown")
+            statuses = dict.fromkeys(SERVICE_NAMES, "unknown")
         ready = nats_connected and all(status == "ok" for status in statuses.values())
         body = {
             "status": "ready" if ready else "not ready",

@@ -4,6 +4,7 @@ from typing import Literal
 from uuid import UUID
 
 from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.common import GetById
 from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
@@ -30,7 +31,7 @@ class OrganisationController(Controller):
     async def read(
         self, organisation_id: FromPath[UUID], services: NamedDependency[ServiceClient]
     ) -> contract.OrganisationView:
-        reply = await services.call(contract.GET_ORGANISATION, contract.GetById(id=organisation_id))
+        reply = await services.call(contract.GET_ORGANISATION, GetById(id=organisation_id))
         return contract.OrganisationView.model_validate(reply)
 
 
@@ -64,7 +65,7 @@ class AccountController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
     ) -> contract.ListedMemberView:
-        reply = await services.call(contract.GET_MEMBER, contract.GetById(id=member_id), caller)
+        reply = await services.call(contract.GET_MEMBER, GetById(id=member_id), caller)
         return contract.ListedMemberView.model_validate(reply)
 
     @put("/members/{member_id:uuid}/status", summary="Instance admins: suspend or reinstate")

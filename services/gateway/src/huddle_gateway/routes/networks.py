@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from huddle_shared.contracts import networks as contract
-from huddle_shared.contracts.membership import Empty
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency

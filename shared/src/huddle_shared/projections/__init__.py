@@ -1,0 +1,1 @@
+"""Projections several services keep alike from another service's events."""

@@ -1,0 +1,110 @@
+"""Builds one service process: broker, database, outbox relay, routes, consumers, runtime.
+
+A service's ``bootstrap`` makes a ``ServiceBuilder``, adds its own routes, event
+subscriptions and start hooks, and returns ``builder.build()``. Nothing connects until the
+runtime starts, so building is also how the AsyncAPI generator and the tests inspect it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts.envelope import EventPayload
+from huddle_shared.contracts.registry import payload_type
+from huddle_shared.contracts.streams import StreamSpec
+from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.messaging.publisher import JetStreamEventPublisher
+from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.runtime import ServiceRuntime, StartHook
+from huddle_shared.services import ServiceSpec
+from huddle_shared.storage.aggregates import AggregateStore
+from huddle_shared.storage.mongo import create_client
+from huddle_shared.storage.outbox import OutboxRelay
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One durable consumer: what it reads and the dispatcher that applies its events."""
+
+    durable: str
+    stream: StreamSpec
+    dispatcher: EventDispatcher
+    description: str
+
+
+class ServiceBuilder:
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.broker = create_broker(settings.nats_url, service=spec.name)
+        self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
+        self.database = self.client[settings.database_for(spec.name)]
+        self._routes: list[Route] = []
+        self._subscriptions: list[Subscription] = []
+        self._start_hooks: list[StartHook] = []
+        self._outbox_collections: list[AsyncCollection[Any]] = []
+        self._relay: OutboxRelay | None = None
+
+    @property
+    def relay(self) -> OutboxRelay:
+        if self._relay is None:
+            self._relay = OutboxRelay(JetStreamEventPublisher(self.broker), [])
+        return self._relay
+
+    def aggregates(self, collection: str) -> AggregateStore:
+        """A collection whose documents carry an outbox; the relay watches it."""
+        store = AggregateStore(self.database[collection], self.relay, self.settings.instance_id)
+        self.relay.watch(store.collection)
+        return store
+
+    def serve(self, routes: Iterable[Route]) -> None:
+        self._routes.extend(routes)
+
+    def consume(self, stream: StreamSpec, *, durable: str, description: str) -> EventDispatcher:
+        """A durable consumer on ``stream``; register its handlers on the dispatcher."""
+        dispatcher = EventDispatcher()
+        self._subscriptions.append(Subscription(durable, stream, dispatcher, description))
+        return dispatcher
+
+    def publishes(self, payload_types: Iterable[type[EventPayload]]) -> None:
+        """Documents (AsyncAPI) the events this service publishes; each must be registered."""
+        for model in payload_types:
+            payload_type(model.event_type, model.version)  # raises if the registry lacks it
+            if model.producer != self.spec.name:
+                raise ValueError(f"{model.__name__} is produced by {model.producer}")
+            self.broker.publisher(
+                model.subject(),
+                title=model.subject(),
+                description=f"{model.event_type} v{model.version}, in an EventEnvelope.",
+                schema=model,
+            )
+
+    def on_start(self, *hooks: StartHook) -> None:
+        """Run at start, before messages flow, in order (indexes, the configured admin)."""
+        self._start_hooks.extend(hooks)
+
+    def build(self) -> ServiceRuntime:
+        serve(self.broker, self.spec.name, self._routes)
+        for subscription in self._subscriptions:
+            subscribe_events(
+                self.broker,
+                stream=subscription.stream,
+                durable=subscription.durable,
+                dispatcher=subscription.dispatcher,
+                description=subscription.description,
+            )
+        return ServiceRuntime(
+            name=self.spec.name,
+            settings=self.settings,
+            broker=self.broker,
+            client=self.client,
+            database=self.database,
+            relay=self._relay,
+            start_hooks=list(self._start_hooks),
+            routes=tuple(self._routes),
+            dispatchers={s.durable: s.dispatcher for s in self._subscriptions},
+        )
