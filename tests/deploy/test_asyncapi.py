@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huddle_devkit.asyncapi import SERVICES, render
+from huddle_devkit.asyncapi import render
+from huddle_shared.services import service_names
 
 pytestmark = pytest.mark.unit
 
@@ -30,7 +31,7 @@ def addresses(service: str, action: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_committed_document_is_current(service: str) -> None:
     path = DOCS / f"{service}.json"
     if not path.exists():
@@ -47,7 +48,7 @@ def test_the_document_does_not_depend_on_the_environment(monkeypatch: pytest.Mon
     assert render("notes") == expected
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_every_service_documents_its_health_subject(service: str) -> None:
     assert f"rpc.{service}.health" in addresses(service, "receive")
 
