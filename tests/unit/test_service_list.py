@@ -20,22 +20,24 @@ from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.messaging.routes import export_route
+from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.service import ServiceBuilder
+
+members = Subscription("probe-members", "Probe.")
 
 
 async def export_me(request: Empty, caller: Caller) -> dict[str, object]:
     return {}
 
 
-async def on_erased(envelope, event) -> None:
+@members.handler
+async def on_erased(envelope, event: MemberErasedV1) -> None:
     return None
 
 
 def bootstrap(settings):
     service = ServiceBuilder(services.service("probe"), settings)
-    service.consume(services.MEMBERSHIP.stream, durable="probe-members", description="Probe.").on(
-        MemberErasedV1, on_erased
-    )
+    service.consume(members)
     service.serve([export_route("probe", export_me)])
     return service.build()
 """

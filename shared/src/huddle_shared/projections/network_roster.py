@@ -4,7 +4,7 @@ Services that authorise by network membership (notes, scheduling) keep this from
 membership's network events, so they decide from their own data at request time.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,7 +18,11 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
+from huddle_shared.services import MEMBERSHIP
 from huddle_shared.storage.idempotency import apply_once, erase_once
+
+if TYPE_CHECKING:  # the builder imports the messaging stack; the roster needs only its type
+    from huddle_shared.service import ServiceBuilder
 
 NETWORK_ROSTER = "network_roster"
 
@@ -62,6 +66,18 @@ class NetworkRoster:
         cursor = self._collection.find({"member_id": str(event.member_id)}, {"_id": 1})
         for doc_id in [document["_id"] async for document in cursor]:
             await erase_once(self._collection, doc_id, str(envelope.event_id))
+
+    def attach(self, service: "ServiceBuilder", *, purpose: str) -> None:
+        """Keep this roster in ``service``, as the durable ``<service>-network-roster``."""
+        dispatcher = EventDispatcher()
+        self.subscribe(dispatcher)
+        service.consume_into(
+            dispatcher,
+            stream=MEMBERSHIP.stream,
+            durable=f"{service.spec.name}-network-roster",
+            description=purpose,
+        )
+        service.on_start(self.create_indexes)
 
     def subscribe(self, dispatcher: EventDispatcher) -> None:
         dispatcher.on(NetworkMemberJoinedV1, self.on_joined)
