@@ -1,0 +1,57 @@
+"""Erasure reaches the event log: membership purges an erased member's events (decision 0012).
+
+On its own ``member.erased``, membership purges the member's subjects from every events
+stream and from ``DEAD_LETTERS`` at once, so no consumer that is behind ever reads the
+member's data (it needs none: it will read ``member.erased`` next). A consumer that was
+already handling one of the member's events may still dead-letter it, so membership then
+waits, by redelivering ``member.erased`` to itself with a growing delay (never
+dead-lettering it), until every other durable consumer of the stream has acknowledged
+everything up to the erasure, and purges once more. Both purges are idempotent, so a
+redelivery or a second replica repeats them harmlessly.
+"""
+
+import logging
+from functools import partial
+
+from faststream.exceptions import NackMessage
+from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.contracts.membership import MemberErasedV1
+from huddle_shared.messaging.event_log import EventLog
+from huddle_shared.service import ServiceBuilder
+from huddle_shared.services import MEMBERSHIP
+
+log = logging.getLogger(__name__)
+
+DURABLE = "membership-event-log-erasure"
+MAX_WAIT_SECONDS = 60.0
+
+
+def wait_before_retry(deliveries: int) -> float:
+    """1, 2, 4 … seconds, at most a minute: a consumer that is down may be down a while."""
+    return float(min(2 ** (deliveries - 1), MAX_WAIT_SECONDS))
+
+
+async def purge_erased_member(
+    envelope: EventEnvelope, event: MemberErasedV1, *, event_log: EventLog
+) -> None:
+    await event_log.purge_member(event.member_id)
+    position = event_log.position()
+    behind = await event_log.consumers_behind(position.stream, position.sequence, ignore=[DURABLE])
+    if behind:
+        delay = wait_before_retry(position.deliveries)
+        log.info(
+            "waiting for consumers before the last purge",
+            extra={"member_id": str(event.member_id), "consumers": behind, "delay": delay},
+        )
+        raise NackMessage(delay=delay)  # a wait, not a failure: never dead-lettered
+    await event_log.purge_member(event.member_id)  # dead letters written meanwhile
+
+
+def consume_erasures(service: ServiceBuilder) -> None:
+    """Subscribe membership to its own ``member.erased`` events, to purge the event log."""
+    dispatcher = service.consume(
+        MEMBERSHIP.stream,
+        durable=DURABLE,
+        description="Purges an erased member's events and dead letters from every stream.",
+    )
+    dispatcher.on(MemberErasedV1, partial(purge_erased_member, event_log=EventLog(service.broker)))
