@@ -4,6 +4,7 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from huddle_devkit.asyncapi import SERVICES, render
@@ -25,7 +26,7 @@ def addresses(service: str, action: str) -> set[str]:
     found = set()
     for operation in doc["operations"].values():
         if operation["action"] == action:
-            channel = operation["channel"]["$ref"].removeprefix("#/channels/")
+            channel = unquote(operation["channel"]["$ref"].removeprefix("#/channels/"))
             found.add(doc["channels"][channel]["address"])
     return found
 
