@@ -3,11 +3,11 @@
 On its own ``member.erased``, membership purges the member's subjects from every events
 stream and from ``DEAD_LETTERS`` at once, so no consumer that is behind ever reads the
 member's data (it needs none: it will read ``member.erased`` next). A consumer that was
-already handling one of the member's events may still dead-letter it, so membership then
+already handling one of the member's events may still dead-letter it, so membership
 waits, by redelivering ``member.erased`` to itself with a growing delay (never
-dead-lettering it), until every other durable consumer of the stream has acknowledged
-everything up to the erasure, and purges once more. Both purges are idempotent, so a
-redelivery or a second replica repeats them harmlessly.
+dead-lettering it), and purges again at each delivery, until every other durable consumer
+of the stream had acknowledged everything up to the erasure before that delivery's purge.
+Purging is idempotent, so a redelivery or a second replica repeats it harmlessly.
 """
 
 import logging
@@ -34,17 +34,18 @@ def wait_before_retry(deliveries: int) -> float:
 async def purge_erased_member(
     envelope: EventEnvelope, event: MemberErasedV1, *, event_log: EventLog
 ) -> None:
-    await event_log.purge_member(event.member_id)
     position = event_log.position()
+    # Checked before purging: a consumer that has acknowledged everything up to the erasure
+    # has written every dead letter it will write of the member's earlier events.
     behind = await event_log.consumers_behind(position.stream, position.sequence, ignore=[DURABLE])
+    await event_log.purge_member(event.member_id)
     if behind:
         delay = wait_before_retry(position.deliveries)
         log.info(
-            "waiting for consumers before the last purge",
+            "erased member purged; waiting for consumers to purge again",
             extra={"member_id": str(event.member_id), "consumers": behind, "delay": delay},
         )
         raise NackMessage(delay=delay)  # a wait, not a failure: never dead-lettered
-    await event_log.purge_member(event.member_id)  # dead letters written meanwhile
 
 
 def consume_erasures(service: ServiceBuilder) -> None:
