@@ -202,6 +202,8 @@ async def test_no_stream_holds_an_erased_members_data_dead_letters_included(
             release.set()  # now the late dead letter is written
             await eventually(lambda: _any(person.renamed, seen_dead_letters), timeout=10)
             await eventually(world.consumers_done, timeout=30)
+            # The dead letter was stored (then purged), not only published.
+            assert (await world.js.stream_info(DEAD_LETTERS.name)).state.last_seq >= 1
 
             everything: list[str] = []
             for spec in ALL_STREAMS:
