@@ -15,11 +15,12 @@ import nats
 import pytest
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.envelope import EventEnvelope
-from huddle_shared.contracts.membership import MemberProfileUpdatedV1
+from huddle_shared.contracts.membership import MemberProfileUpdatedV1, MemberType
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.errors import PermanentFailure
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.services import ALL_STREAMS, MEMBERSHIP
+from huddle_shared.storage.outbox import stage
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
 from support import eventually, gateway_server, services
@@ -220,6 +221,40 @@ async def test_no_stream_holds_an_erased_members_data_dead_letters_included(
         finally:
             release.set()
             await watcher.close()
+
+
+async def test_an_event_relayed_after_the_erasure_is_purged_too(
+    settings_for: Any, nats_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with scenario(settings_for, nats_url, monkeypatch) as world:
+        person = await world.person("Zebedee")
+        late_name = f"Zebedee Late{world.unique}"
+        # A rename whose publish failed: its entry waits in the member's outbox for the relay,
+        # which publishes it (2 seconds on) after the erasure's own member.erased.
+        late = EventEnvelope.wrap(
+            MemberProfileUpdatedV1(
+                member_id=uuid.UUID(person.id),
+                display_name=late_name,
+                member_type=MemberType.PATIENT_SAFETY_PARTNER,
+            ),
+            instance_id="test-instance",
+        )
+        members = world.running["membership"].database["members"]
+        await members.update_one(
+            {"_id": person.id}, {"$push": {"outbox": {"$each": stage([late])}}}
+        )
+        await world.erase(person)
+
+        async def relayed() -> bool:
+            document = await members.find_one({"_id": person.id})
+            return not document["outbox"]
+
+        await eventually(relayed, timeout=10)
+        await eventually(world.consumers_done, timeout=30)
+        for spec in ALL_STREAMS:
+            for message in await every_message(world.js, spec.name):
+                assert late_name not in as_text(message), spec.name
+                assert person.name not in as_text(message), spec.name
 
 
 async def test_replaying_the_streams_rebuilds_every_projection_for_everyone_else(

@@ -12,6 +12,7 @@ Purging is idempotent, so a redelivery or a second replica repeats it harmlessly
 
 import logging
 from functools import partial
+from typing import Any
 
 from faststream.exceptions import NackMessage
 from huddle_shared.contracts.envelope import EventEnvelope
@@ -19,6 +20,10 @@ from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.messaging.event_log import EventLog
 from huddle_shared.service import ServiceBuilder
 from huddle_shared.services import MEMBERSHIP
+from huddle_shared.storage.outbox import OUTBOX_FIELD
+from pymongo.asynchronous.collection import AsyncCollection
+
+from huddle_membership.repository import MEMBERS
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +37,39 @@ def wait_before_retry(deliveries: int) -> float:
 
 
 async def purge_erased_member(
-    envelope: EventEnvelope, event: MemberErasedV1, *, event_log: EventLog
+    envelope: EventEnvelope,
+    event: MemberErasedV1,
+    *,
+    event_log: EventLog,
+    members: AsyncCollection[Any],
 ) -> None:
     position = event_log.position()
     # Checked before purging: a consumer that has acknowledged everything up to the erasure
     # has written every dead letter it will write of the member's earlier events.
-    behind = await event_log.consumers_behind(position.stream, position.sequence, ignore=[DURABLE])
+    waiting_for = await event_log.consumers_behind(
+        position.stream, position.sequence, ignore=[DURABLE]
+    )
+    # An earlier change whose publish failed is still in the member's outbox: the relay
+    # publishes it after member.erased, so purge again once it has.
+    if await _unpublished(members, envelope, event):
+        waiting_for.append(f"the outbox of {MEMBERS}")
     await event_log.purge_member(event.member_id)
-    if behind:
+    if waiting_for:
         delay = wait_before_retry(position.deliveries)
         log.info(
             "erased member purged; waiting for consumers to purge again",
-            extra={"member_id": str(event.member_id), "consumers": behind, "delay": delay},
+            extra={"member_id": str(event.member_id), "consumers": waiting_for, "delay": delay},
         )
         raise NackMessage(delay=delay)  # a wait, not a failure: never dead-lettered
+
+
+async def _unpublished(
+    members: AsyncCollection[Any], envelope: EventEnvelope, event: MemberErasedV1
+) -> bool:
+    """Whether the member's outbox holds an entry other than this erasure."""
+    document = await members.find_one({"_id": str(event.member_id)}, {OUTBOX_FIELD: 1})
+    entries = (document or {}).get(OUTBOX_FIELD) or []
+    return any(entry["id"] != str(envelope.event_id) for entry in entries)
 
 
 def consume_erasures(service: ServiceBuilder) -> None:
@@ -55,4 +79,9 @@ def consume_erasures(service: ServiceBuilder) -> None:
         durable=DURABLE,
         description="Purges an erased member's events and dead letters from every stream.",
     )
-    dispatcher.on(MemberErasedV1, partial(purge_erased_member, event_log=EventLog(service.broker)))
+    purge = partial(
+        purge_erased_member,
+        event_log=EventLog(service.broker),
+        members=service.database[MEMBERS],
+    )
+    dispatcher.on(MemberErasedV1, purge)
