@@ -6,8 +6,9 @@ member's data (it needs none: it will read ``member.erased`` next). A consumer t
 already handling one of the member's events may still dead-letter it, so membership
 waits, by redelivering ``member.erased`` to itself with a growing delay (never
 dead-lettering it), and purges again at each delivery, until every other durable consumer
-of the stream had acknowledged everything up to the erasure before that delivery's purge.
-Purging is idempotent, so a redelivery or a second replica repeats it harmlessly.
+of the stream had acknowledged everything up to the erasure before that delivery's purge,
+and the member's outbox held nothing the relay would still publish. Purging is idempotent,
+so a redelivery or a second replica repeats it harmlessly.
 """
 
 import logging
