@@ -4,6 +4,7 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from huddle_devkit.asyncapi import render
@@ -26,7 +27,7 @@ def addresses(service: str, action: str) -> set[str]:
     found = set()
     for operation in doc["operations"].values():
         if operation["action"] == action:
-            channel = operation["channel"]["$ref"].removeprefix("#/channels/")
+            channel = unquote(operation["channel"]["$ref"].removeprefix("#/channels/"))
             found.add(doc["channels"][channel]["address"])
     return found
 
@@ -57,8 +58,12 @@ def test_membership_documents_its_events_and_rpc() -> None:
     published = addresses("membership", "send")
     assert {
         "events.membership.organisation.registered.v1",
-        "events.membership.member.registered.v1",
+        "events.membership.personal.{member_id}.member.registered.v1",
+        "events.membership.member.erased.v1",
     } <= published
+    channels = document("membership")["channels"].values()
+    personal = [c for c in channels if "{member_id}" in c["address"]]
+    assert personal and all("member_id" in c["parameters"] for c in personal)
     served = addresses("membership", "receive")
     assert "rpc.membership.accounts.register" in served
     assert "rpc.membership.organisations.register" in served

@@ -88,8 +88,8 @@ class ServiceBuilder:
             if model.producer != self.spec.name:
                 raise ValueError(f"{model.__name__} is produced by {model.producer}")
             self.broker.publisher(
-                model.subject(),
-                title=model.subject(),
+                model.subject_pattern(),
+                title=model.subject_pattern(),
                 description=f"{model.event_type} v{model.version}, in an EventEnvelope.",
                 schema=model,
             )

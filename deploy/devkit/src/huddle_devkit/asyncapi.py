@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -71,6 +72,7 @@ def document(service: str) -> dict[str, Any]:
         data: dict[str, Any] = spec.to_jsonable()
         for route in runtime.routes:
             add_reply(data, route)
+        add_address_parameters(data)
         return data
     finally:
         asyncio.run(runtime.client.close())
@@ -112,6 +114,22 @@ def add_reply(document: dict[str, Any], route: Route) -> None:
         "address": {"location": "$message.header#/reply_to"},
         "messages": [{"$ref": f"#/components/messages/{key}"}],
     }
+
+
+def add_address_parameters(document: dict[str, Any]) -> None:
+    """AsyncAPI 3 wants every ``{name}`` of a channel address declared (events that carry a
+    member's personal data are published on ``…personal.{member_id}…``)."""
+    for channel in document.get("channels", {}).values():
+        names = re.findall(r"\{(\w+)\}", channel.get("address") or "")
+        if names:
+            parameters = channel.setdefault("parameters", {})
+            for name in names:
+                parameters.setdefault(name, {"description": PARAMETER_DESCRIPTIONS.get(name, name)})
+
+
+PARAMETER_DESCRIPTIONS = {
+    "member_id": "The id of the member whose personal data the event carries (decision 0012)."
+}
 
 
 def render(service: str) -> str:
