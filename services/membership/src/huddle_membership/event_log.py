@@ -12,15 +12,14 @@ so a redelivery or a second replica repeats it harmlessly.
 """
 
 import logging
-from functools import partial
 from typing import Any
 
 from faststream.exceptions import NackMessage
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.messaging.event_log import EventLog
+from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.service import ServiceBuilder
-from huddle_shared.services import MEMBERSHIP
 from huddle_shared.storage.outbox import OUTBOX_FIELD
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -32,11 +31,17 @@ DURABLE = "membership-event-log-erasure"
 MAX_WAIT_SECONDS = 60.0
 
 
+erasures = Subscription(
+    DURABLE, "Purges an erased member's events and dead letters from every stream."
+)
+
+
 def wait_before_retry(deliveries: int) -> float:
     """1, 2, 4 … seconds, at most a minute: a consumer that is down may be down a while."""
     return float(min(2 ** (deliveries - 1), MAX_WAIT_SECONDS))
 
 
+@erasures.handler
 async def purge_erased_member(
     envelope: EventEnvelope,
     event: MemberErasedV1,
@@ -75,14 +80,4 @@ async def _unpublished(
 
 def consume_erasures(service: ServiceBuilder) -> None:
     """Subscribe membership to its own ``member.erased`` events, to purge the event log."""
-    dispatcher = service.consume(
-        MEMBERSHIP.stream,
-        durable=DURABLE,
-        description="Purges an erased member's events and dead letters from every stream.",
-    )
-    purge = partial(
-        purge_erased_member,
-        event_log=EventLog(service.broker),
-        members=service.database[MEMBERS],
-    )
-    dispatcher.on(MemberErasedV1, purge)
+    service.consume(erasures, event_log=EventLog(service.broker), members=service.database[MEMBERS])
