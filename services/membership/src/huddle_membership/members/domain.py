@@ -1,4 +1,6 @@
-"""Membership's domain: organisations and members. Pure: no I/O, no clock, no randomness.
+"""The members area's domain: organisations and member accounts.
+
+Pure: no I/O, no clock, no randomness.
 
 Aggregates record the events they cause in ``pending_events``; the repository stores those
 in the same write as the state (the outbox) and publishes them.
@@ -114,6 +116,7 @@ class Member:
     contactable: bool = False  # consent: fellow members see the email address
     is_instance_admin: bool = False
     status_reason: str = ""
+    version: int = 0  # optimistic concurrency; 0: not stored yet
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
     @property

@@ -1,0 +1,292 @@
+"""The members area's storage: ``organisations`` and ``members``. Ids are stored as strings.
+
+Members carry a ``version``: a save applies only if nobody saved the member since it was
+read (``expect``), so on MongoDB a stale write can never undo an erasure or a suspension.
+Within the process, handlers hold the member's lock around read-decide-save (FerretDB v1
+applies no update atomically; see ``huddle_shared.storage.locks``).
+"""
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from huddle_shared.contracts.membership import MemberType, OrganisationKind, Region
+from huddle_shared.storage.aggregates import AggregateStore
+from huddle_shared.storage.outbox import OutboxRelay
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from huddle_membership.claims import ConcurrentChange
+from huddle_membership.members.domain import (
+    EmailAlreadyRegistered,
+    Member,
+    MemberStatus,
+    OdsCodeTaken,
+    Organisation,
+    normalise_email,
+)
+
+ORGANISATIONS = "organisations"
+MEMBERS = "members"
+
+
+_VIEW_FIELDS = dict.fromkeys(("name", "kind", "region", "ods_code", "created_at"), 1)
+
+
+@dataclass(frozen=True)
+class OrganisationFacts:
+    """What the statistics need to know about an organisation."""
+
+    kind: str
+    region: str | None
+
+
+def name_prefix_filter(prefix: str) -> dict[str, Any]:
+    """Names starting with ``prefix``, ignoring case; the prefix is matched literally.
+    Portable across MongoDB and FerretDB v1: an anchored, escaped, case-insensitive regex."""
+    return {"$regex": "^" + re.escape(prefix), "$options": "i"}
+
+
+def organisation_filter(
+    *, name_prefix: str, kind: OrganisationKind | None, region: Region | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if name_prefix:
+        query["name"] = name_prefix_filter(name_prefix)
+    if kind is not None:
+        query["kind"] = kind.value
+    if region is not None:
+        query["region"] = region.value
+    return query
+
+
+class OrganisationRepository:
+    def __init__(self, database: AsyncDatabase[Any], relay: OutboxRelay, instance_id: str) -> None:
+        self._store = AggregateStore(database[ORGANISATIONS], relay, instance_id)
+        self._collection = database[ORGANISATIONS]
+
+    async def create_indexes(self) -> None:
+        # Sparse: organisations without an ODS code omit the field.
+        await self._collection.create_index("ods_code", unique=True, sparse=True)
+        # Ordering by name (and anchored prefixes) walk this index.
+        await self._collection.create_index([("name", ASCENDING), ("_id", ASCENDING)])
+
+    async def add(self, organisation: Organisation) -> None:
+        document: dict[str, Any] = {
+            "_id": str(organisation.id),
+            "name": organisation.name,
+            "kind": organisation.kind.value,
+            "region": organisation.region.value if organisation.region else None,
+            "created_at": organisation.created_at,
+        }
+        if organisation.ods_code:
+            document["ods_code"] = organisation.ods_code
+        try:
+            await self._store.insert(document, organisation.pending_events)
+        except DuplicateKeyError:
+            raise OdsCodeTaken(organisation.ods_code or "") from None
+        organisation.pending_events.clear()
+
+    async def get(self, organisation_id: UUID) -> Organisation | None:
+        document = await self._collection.find_one({"_id": str(organisation_id)})
+        return organisation_from_document(document) if document else None
+
+    async def search(
+        self,
+        *,
+        name_prefix: str,
+        kind: OrganisationKind | None,
+        region: Region | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Organisation], int]:
+        """One page of organisations ordered by name, and how many match in all."""
+        query = organisation_filter(name_prefix=name_prefix, kind=kind, region=region)
+        cursor = (
+            self._collection.find(query, _VIEW_FIELDS)
+            .sort([("name", ASCENDING), ("_id", ASCENDING)])
+            .skip(offset)
+            .limit(limit)
+        )
+        documents, total = await asyncio.gather(
+            cursor.to_list(), self._collection.count_documents(query)
+        )
+        return [organisation_from_document(document) for document in documents], total
+
+    async def facts(self, organisation_ids: list[str]) -> dict[str, OrganisationFacts]:
+        rows = await self._collection.find(
+            {"_id": {"$in": organisation_ids}}, {"kind": 1, "region": 1}
+        ).to_list()
+        return {
+            row["_id"]: OrganisationFacts(kind=row["kind"], region=row.get("region"))
+            for row in rows
+        }
+
+    async def count(self) -> int:
+        return await self._collection.count_documents({})
+
+
+def organisation_from_document(document: dict[str, Any]) -> Organisation:
+    return Organisation(
+        id=UUID(document["_id"]),
+        name=document["name"],
+        kind=OrganisationKind(document["kind"]),
+        region=Region(document["region"]) if document.get("region") else None,
+        ods_code=document.get("ods_code"),
+        created_at=document["created_at"],
+    )
+
+
+class MemberRepository:
+    def __init__(self, database: AsyncDatabase[Any], relay: OutboxRelay, instance_id: str) -> None:
+        self._store = AggregateStore(database[MEMBERS], relay, instance_id)
+        self._collection = database[MEMBERS]
+
+    async def create_indexes(self) -> None:
+        await self._collection.create_index("email_normalised", unique=True)
+        # Statistics group the active members by organisation.
+        await self._collection.create_index([("status", ASCENDING), ("organisation_id", ASCENDING)])
+
+    def lock(self, member_id: UUID) -> Any:
+        return self._store.lock(str(member_id))
+
+    @staticmethod
+    def _fields(member: Member) -> dict[str, Any]:
+        # Erased members keep a unique placeholder: the index needs a value, not the person.
+        email_key = (
+            member.email_normalised
+            if member.status != MemberStatus.ERASED
+            else f"erased:{member.id}"
+        )
+        return {
+            "email": member.email,
+            "email_normalised": email_key,
+            "display_name": member.display_name,
+            "job_title": member.job_title,
+            "organisation_id": str(member.organisation_id),
+            "member_type": member.member_type.value,
+            "password_hash": member.password_hash,
+            "status": member.status,
+            "registered_at": member.registered_at,
+            "topics": member.topics,
+            "listed_in_directory": member.listed_in_directory,
+            "contactable": member.contactable,
+            "is_instance_admin": member.is_instance_admin,
+            "status_reason": member.status_reason,
+        }
+
+    async def add(self, member: Member) -> None:
+        document = {"_id": str(member.id), **self._fields(member), "version": 1}
+        try:
+            await self._store.insert(document, member.pending_events)
+        except DuplicateKeyError:
+            raise EmailAlreadyRegistered() from None
+        member.version = 1
+        member.pending_events.clear()
+
+    async def save(self, member: Member) -> None:
+        """Write the member's state and pending events together, if nobody saved the member
+        since it was read; ``ConcurrentChange`` otherwise (hold ``lock`` around
+        read-decide-save, and read again on ``ConcurrentChange``)."""
+        fields = {**self._fields(member), "version": member.version + 1}
+        del fields["registered_at"]
+        if not await self._store.update(
+            str(member.id), fields, member.pending_events, expect={"version": member.version}
+        ):
+            raise ConcurrentChange()
+        member.version += 1
+        member.pending_events.clear()
+
+    async def get(self, member_id: UUID) -> Member | None:
+        return self._member(await self._collection.find_one({"_id": str(member_id)}))
+
+    async def find_by_email(self, email: str) -> Member | None:
+        return self._member(
+            await self._collection.find_one({"email_normalised": normalise_email(email)})
+        )
+
+    async def find_by_email_normalised(self, email_normalised: str) -> Member | None:
+        return self._member(await self._collection.find_one({"email_normalised": email_normalised}))
+
+    @staticmethod
+    def _member(document: dict[str, Any] | None) -> Member | None:
+        if document is None:
+            return None
+        return Member(
+            id=UUID(document["_id"]),
+            email=document["email"],
+            display_name=document["display_name"],
+            job_title=document["job_title"],
+            organisation_id=UUID(document["organisation_id"]),
+            member_type=MemberType(document["member_type"]),
+            password_hash=document["password_hash"],
+            status=document["status"],
+            registered_at=document["registered_at"],
+            topics=document.get("topics", []),
+            listed_in_directory=document.get("listed_in_directory", False),
+            contactable=document.get("contactable", False),
+            is_instance_admin=document.get("is_instance_admin", False),
+            status_reason=document.get("status_reason", ""),
+            version=document.get("version", 0),
+        )
+
+    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, "MemberProfile"]:
+        """What other areas show of members (network pages), by id."""
+        if not member_ids:
+            return {}
+        cursor = self._collection.find(
+            {"_id": {"$in": [str(member_id) for member_id in member_ids]}},
+            dict.fromkeys(
+                (
+                    "display_name",
+                    "job_title",
+                    "email",
+                    "topics",
+                    "listed_in_directory",
+                    "contactable",
+                    "status",
+                ),
+                1,
+            ),
+        )
+        profiles = [
+            MemberProfile(
+                member_id=UUID(document["_id"]),
+                display_name=document.get("display_name", ""),
+                job_title=document.get("job_title", ""),
+                email=document.get("email", ""),
+                topics=list(document.get("topics", [])),
+                listed_in_directory=bool(document.get("listed_in_directory", False)),
+                contactable=bool(document.get("contactable", False)),
+                status=document.get("status", ""),
+            )
+            async for document in cursor
+        ]
+        return {profile.member_id: profile for profile in profiles}
+
+    async def active_by_organisation(self) -> dict[str, int]:
+        """How many active members each organisation has (by organisation id)."""
+        grouped = await self._collection.aggregate(
+            [
+                {"$match": {"status": MemberStatus.ACTIVE}},
+                {"$group": {"_id": "$organisation_id", "members": {"$sum": 1}}},
+            ]
+        )
+        return {row["_id"]: row["members"] async for row in grouped}
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What other areas may show of a member (read through ``MemberRepository.profiles``)."""
+
+    member_id: UUID
+    display_name: str
+    job_title: str
+    email: str
+    topics: list[str]
+    listed_in_directory: bool
+    contactable: bool
+    status: str
