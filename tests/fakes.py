@@ -298,3 +298,117 @@ class FakeNetworks:
             h for h, i in self.invitations.items() if i.email_normalised == email_normalised
         ]:
             del self.invitations[token_hash]
+
+
+# --- The thin services' projections ------------------------------------------------------
+
+
+class Projection:
+    """Documents by id, with ``apply_once``'s rules: an event applies once, and a tombstone
+    (erasure) is never updated again."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.applied: dict[str, set[str]] = defaultdict(set)
+        self.erased: set[str] = set()
+
+    def apply(self, doc_id: str, event_id: str, change: Any) -> bool:
+        if doc_id in self.erased or event_id in self.applied[doc_id]:
+            return False
+        self.applied[doc_id].add(event_id)
+        change(self.documents.setdefault(doc_id, {}))
+        return True
+
+    def erase(self, doc_id: str, event_id: str) -> None:
+        self.documents.pop(doc_id, None)
+        self.erased.add(doc_id)
+        self.applied[doc_id] = {event_id}
+
+    def read(self, doc_id: str) -> dict[str, Any] | None:
+        document = self.documents.get(doc_id)
+        return {"_id": doc_id, **document} if document is not None else None
+
+
+class FakeRedactionNames(Projection):
+    async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
+        return self.apply(str(member_id), event_id, lambda d: _union(d, "terms", terms))
+
+    async def add_terms(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
+        return self.apply(str(member_id), event_id, lambda d: _union(d, "terms", terms))
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        self.erase(str(member_id), event_id)
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+        return self.read(str(member_id))
+
+    async def all_terms(self) -> list[str]:
+        return [term for document in self.documents.values() for term in document["terms"]]
+
+
+class FakeAttendees(Projection):
+    async def record(self, attendee: Any, *, event_id: str) -> bool:
+        fields = {"display_name": attendee.display_name, "member_type": attendee.member_type.value}
+        return self.apply(str(attendee.member_id), event_id, lambda d: d.update(fields))
+
+    async def rename(self, member_id: UUID, display_name: str, *, event_id: str) -> bool:
+        return self.apply(
+            str(member_id), event_id, lambda d: d.update({"display_name": display_name})
+        )
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        self.erase(str(member_id), event_id)
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+        return self.read(str(member_id))
+
+
+class FakeOrganisationDirectory:
+    def __init__(self) -> None:
+        self.organisations = Projection()
+        self.members = Projection()
+
+    async def record(self, organisation: Any, *, event_id: str) -> bool:
+        fields = {"name": organisation.name, "kind": organisation.kind.value}
+        return self.organisations.apply(
+            str(organisation.organisation_id), event_id, lambda d: d.update(fields)
+        )
+
+    async def record_member(self, member_id: UUID, organisation_id: UUID, *, event_id: str) -> bool:
+        fields = {"organisation_id": str(organisation_id)}
+        return self.members.apply(str(member_id), event_id, lambda d: d.update(fields))
+
+    async def member_count(self, organisation_id: UUID) -> int:
+        wanted = str(organisation_id)
+        return sum(1 for d in self.members.documents.values() if d["organisation_id"] == wanted)
+
+    async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
+        self.members.erase(str(member_id), event_id)
+
+    async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
+        return self.members.read(str(member_id))
+
+
+class FakeMemberProfiles(Projection):
+    async def record(self, profile: Any, *, event_id: str) -> bool:
+        fields = {
+            "organisation_kind": profile.organisation_kind.value,
+            "member_type": profile.member_type.value,
+        }
+        return self.apply(str(profile.member_id), event_id, lambda d: d.update(fields))
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        self.erase(str(member_id), event_id)
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+        return self.read(str(member_id))
+
+    async def count_by_organisation_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for document in self.documents.values():
+            counts[document["organisation_kind"]] += 1
+        return dict(counts)
+
+
+def _union(document: dict[str, Any], key: str, values: list[str]) -> None:
+    document[key] = sorted({*document.get(key, []), *values})
