@@ -229,3 +229,26 @@ async def test_two_replicas_race_and_exactly_one_wins(settings_for: Any, nats_ur
             stored = await memberships.find_one({"_id": f"{slug}:{member}"})
             assert stored["status"] == "active"
             assert joins(slug, member) == 2, slug  # the first join, and one rejoin
+
+
+async def test_a_stale_member_write_cannot_undo_an_erasure(settings_for: Any) -> None:
+    """Members carry a version, and a save checks it: a write read before an erasure (or a
+    suspension) and made after it is refused, so it cannot bring the person back."""
+    from huddle_membership.claims import ConcurrentChange
+    from huddle_membership.members.repository import MemberRepository
+
+    settings = settings_for("membership")
+    async with started(bootstrap(settings)) as rt:
+        setup = Setup(rt)
+        member_id, _ = await setup.person()
+        repository = MemberRepository(rt.database, rt.relay, settings.instance_id)  # type: ignore[arg-type]
+        stale = await repository.get(uuid.UUID(member_id))
+        fresh = await repository.get(uuid.UUID(member_id))
+        assert stale is not None and fresh is not None
+        fresh.erase()
+        await repository.save(fresh)
+        stale.update_profile(display_name="Back again")
+        with pytest.raises(ConcurrentChange):
+            await repository.save(stale)
+        stored = await rt.database["members"].find_one({"_id": member_id})
+        assert (stored["status"], stored["display_name"], stored["version"]) == ("erased", "", 2)
