@@ -46,9 +46,10 @@ class ApiTokens:
         return await self._collection.find_one({"token_hash": token_hash, "revoked_at": None})
 
     async def revoke(self, token_id: str, now: datetime) -> bool:
-        result = await self._collection.update_one(
-            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
-        )
+        async with document_locks.hold((self._collection.database.name, API_TOKENS, token_id)):
+            result = await self._collection.update_one(
+                {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
+            )
         return result.matched_count > 0
 
     async def exists(self, token_id: str) -> bool:
