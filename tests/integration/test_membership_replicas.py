@@ -252,3 +252,34 @@ async def test_a_stale_member_write_cannot_undo_an_erasure(settings_for: Any) ->
             await repository.save(stale)
         stored = await rt.database["members"].find_one({"_id": member_id})
         assert (stored["status"], stored["display_name"], stored["version"]) == ("erased", "", 2)
+
+
+async def test_a_claim_left_by_a_stopped_process_is_skipped_after_its_grace(
+    settings_for: Any,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from huddle_membership.claims import ClaimLog, ConcurrentChange
+
+    now = [datetime(2026, 3, 1, 9, 0, tzinfo=UTC)]
+    async with started(bootstrap(settings_for("membership"))) as rt:
+        log = ClaimLog(
+            rt.database["test_claims"], grace=timedelta(seconds=30), clock=lambda: now[0]
+        )
+        await log.create_indexes()
+        assert await log.claim_version("membership:x", 1) == 2  # nobody else: one insert
+        with pytest.raises(ConcurrentChange):  # version 2 is being written by its claimant
+            await log.claim_version("membership:x", 1)
+        assert await log.claim_version("membership:x", 2) == 3  # the document shows 2: done
+        async with log.turn("chairs:n"):
+            with pytest.raises(ConcurrentChange):  # another process waits for this turn
+                await log.next_seq("chairs:n")
+        async with log.turn("chairs:n"):
+            pass  # the settled turn lets the next one in
+        await log.claim("chairs:n", 3)  # taken, then its process stopped before settling
+        with pytest.raises(ConcurrentChange):
+            await log.next_seq("chairs:n")
+        now[0] += timedelta(seconds=31)
+        assert await log.next_seq("chairs:n") == 4  # abandoned: skipped
+        # A version claimed by a process that stopped before writing is skipped too.
+        assert await log.claim_version("membership:x", 2) == 4

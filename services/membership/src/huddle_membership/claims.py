@@ -102,6 +102,24 @@ class ClaimLog:
         # Only the claim's holder writes it, so this update races with nobody.
         await self.collection.update_one({"_id": f"{subject}#{seq}"}, {"$set": {"settled": True}})
 
+    async def claim_version(self, subject: str, applied: int) -> int:
+        """Claim the version after ``applied`` (what the subject's document shows). One
+        insert when nobody else is writing; ``ConcurrentChange`` when another writer holds
+        that version; a version left by a process that stopped is skipped."""
+        seq = applied + 1
+        try:
+            await self.claim(subject, seq)
+            return seq
+        except ConcurrentChange:
+            taken = await self.collection.find_one({"_id": f"{subject}#{seq}"})
+            if taken is None or (
+                not taken.get("settled") and self._clock() - taken["at"] < self._grace
+            ):
+                raise
+        seq = await self.next_seq(subject, applied)  # past the abandoned or failed ones
+        await self.claim(subject, seq)
+        return seq
+
     @contextlib.asynccontextmanager
     async def turn(self, subject: str, **detail: Any) -> AsyncIterator[Claim]:
         """Hold the subject's next turn: its decisions see every earlier turn's writes, and no

@@ -113,9 +113,7 @@ class NetworkRepository:
 
     async def _claim_version(self, subject: str, version: int) -> int:
         """Claim the next version of a stored document; ``ConcurrentChange`` if taken."""
-        seq = await self._claims.next_seq(subject, version)
-        await self._claims.claim(subject, seq)
-        return seq
+        return await self._claims.claim_version(subject, version)
 
     async def _apply_claimed(
         self,
