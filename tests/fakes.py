@@ -19,12 +19,13 @@ from huddle_membership.claims import ConcurrentChange
 from huddle_membership.members.domain import (
     EmailAlreadyRegistered,
     Member,
+    MemberProfile,
     MemberStatus,
     OdsCodeTaken,
     Organisation,
+    OrganisationFacts,
     normalise_email,
 )
-from huddle_membership.members.repository import MemberProfile, OrganisationFacts
 from huddle_membership.networks.domain import (
     Invitation,
     MembershipStatus,

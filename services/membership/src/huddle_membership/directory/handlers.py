@@ -17,9 +17,8 @@ from huddle_shared.contracts.membership import OrganisationKind, Region
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.messaging.routes import Route
 
-from huddle_membership.members.domain import Organisation
+from huddle_membership.members.domain import Organisation, OrganisationFacts
 from huddle_membership.members.handlers import organisation_view
-from huddle_membership.members.repository import OrganisationFacts
 
 UNSPECIFIED_REGION = "unspecified"  # national bodies and others without a region
 

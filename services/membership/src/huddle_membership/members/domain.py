@@ -220,3 +220,25 @@ class Member:
     def require_instance_admin(self) -> None:
         if not self.is_instance_admin or self.status != MemberStatus.ACTIVE:
             raise NotInstanceAdmin()
+
+
+@dataclass(frozen=True)
+class OrganisationFacts:
+    """What the statistics need to know about an organisation."""
+
+    kind: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What other areas may show of a member (read through ``MemberRepository.profiles``)."""
+
+    member_id: UUID
+    display_name: str
+    job_title: str
+    email: str
+    topics: list[str]
+    listed_in_directory: bool
+    contactable: bool
+    status: str

@@ -33,12 +33,12 @@ from huddle_membership.claims import retrying
 from huddle_membership.members.domain import (
     Member,
     MemberNotFound,
+    MemberProfile,
     MemberStatus,
     Organisation,
     OrganisationNotFound,
     UnknownOrganisation,
 )
-from huddle_membership.members.repository import MemberProfile
 from huddle_membership.ports import PrivacySubject
 
 

@@ -8,7 +8,6 @@ applies no update atomically; see ``huddle_shared.storage.locks``).
 
 import asyncio
 import re
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -23,9 +22,11 @@ from huddle_membership.claims import ConcurrentChange
 from huddle_membership.members.domain import (
     EmailAlreadyRegistered,
     Member,
+    MemberProfile,
     MemberStatus,
     OdsCodeTaken,
     Organisation,
+    OrganisationFacts,
     normalise_email,
 )
 
@@ -34,14 +35,6 @@ MEMBERS = "members"
 
 
 _VIEW_FIELDS = dict.fromkeys(("name", "kind", "region", "ods_code", "created_at"), 1)
-
-
-@dataclass(frozen=True)
-class OrganisationFacts:
-    """What the statistics need to know about an organisation."""
-
-    kind: str
-    region: str | None
 
 
 def name_prefix_filter(prefix: str) -> dict[str, Any]:
@@ -233,7 +226,7 @@ class MemberRepository:
             version=document.get("version", 0),
         )
 
-    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, "MemberProfile"]:
+    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]:
         """What other areas show of members (network pages), by id."""
         if not member_ids:
             return {}
@@ -276,17 +269,3 @@ class MemberRepository:
             ]
         )
         return {row["_id"]: row["members"] async for row in grouped}
-
-
-@dataclass(frozen=True)
-class MemberProfile:
-    """What other areas may show of a member (read through ``MemberRepository.profiles``)."""
-
-    member_id: UUID
-    display_name: str
-    job_title: str
-    email: str
-    topics: list[str]
-    listed_in_directory: bool
-    contactable: bool
-    status: str

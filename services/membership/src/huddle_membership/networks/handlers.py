@@ -32,8 +32,7 @@ from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import Route
 
 from huddle_membership.claims import ConcurrentChange, retrying
-from huddle_membership.members.domain import Member, MemberStatus
-from huddle_membership.members.repository import MemberProfile
+from huddle_membership.members.domain import Member, MemberProfile, MemberStatus
 from huddle_membership.networks.domain import (
     Invitation,
     InvitationNotFound,
