@@ -44,7 +44,7 @@ async def retrying(attempt: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS
         try:
             return await attempt()
         except ConcurrentChange:
-            await asyncio.sleep(0.01 * (turn + 1))  # let the other writer settle its claim
+            await asyncio.sleep(0.02 * 2**turn)  # let the other writer settle its claim
     return await attempt()
 
 

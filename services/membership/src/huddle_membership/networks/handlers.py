@@ -440,20 +440,19 @@ async def accept_invitation(
             use = await deps.networks.use_of(token_hash)
             if use is not None:  # the claim is what counts, even if the invitation lags
                 invitation.used_by, invitation.used_at = use.member_id, use.used_at
-            if invitation.accept(member, network, deps.clock()):
-                assert invitation.used_at is not None
-                use = await deps.networks.claim_use(
-                    InvitationUse(
-                        token_hash=token_hash,
-                        slug=invitation.slug,
-                        member_id=member.id,
-                        role=invitation.role,
-                        used_at=invitation.used_at,
-                    )
+            first_use = invitation.accept(member, network, deps.clock())
+            if first_use or use is None:  # (None: used before uses were recorded apart)
+                use = InvitationUse(
+                    token_hash=token_hash,
+                    slug=invitation.slug,
+                    member_id=member.id,
+                    role=invitation.role,
+                    used_at=invitation.used_at or deps.clock(),
                 )
+            if first_use:
+                use = await deps.networks.claim_use(use)
                 if use.member_id != member.id:
                     raise InvitationNotFound()
-            assert use is not None
             return await _join_by_invitation(invitation, use, deps)
 
     return join_result(await retrying(attempt))
