@@ -25,6 +25,7 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as mc
 from huddle_shared.contracts import networks as nc
 from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.services import MEMBERSHIP
@@ -139,7 +140,7 @@ async def events(nats_url: str, event_type: str) -> list[dict[str, Any]]:
     try:
         js = connection.jetstream()
         subscription = await js.pull_subscribe(
-            f"events.membership.{event_type}.v1", stream=MEMBERSHIP.stream.name
+            payload_type(event_type, 1).subject_filter(), stream=MEMBERSHIP.stream.name
         )
         payloads = []
         remaining = (await subscription.consumer_info()).num_pending
