@@ -99,7 +99,7 @@ def _concrete_payloads() -> set[type[EventPayload]]:
     while pending:
         model = pending.pop()
         pending.extend(model.__subclasses__())
-        if "event_type" in vars(model):
+        if "event_type" in vars(model) and model.__module__.startswith(contracts.__name__):
             found.add(model)
     return found
 
