@@ -7,6 +7,7 @@ runtime starts, so building is also how the AsyncAPI generator and the tests ins
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -22,6 +23,7 @@ from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.aggregates import AggregateStore
+from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import OutboxRelay
 
@@ -48,6 +50,10 @@ class ServiceBuilder:
         self._start_hooks: list[StartHook] = []
         self._outbox_collections: list[AsyncCollection[Any]] = []
         self._relay: OutboxRelay | None = None
+        # Replies kept for retries with the same Idempotency-Key, in the service's own database.
+        self.idempotency_keys = IdempotencyKeys(
+            self.database, retention=timedelta(hours=settings.idempotency_key_hours)
+        )
 
     @property
     def relay(self) -> OutboxRelay:
@@ -88,7 +94,13 @@ class ServiceBuilder:
         self._start_hooks.extend(hooks)
 
     def build(self) -> ServiceRuntime:
-        serve(self.broker, self.spec.name, self._routes)
+        serve(
+            self.broker,
+            self.spec.name,
+            self._routes,
+            max_workers=self.settings.rpc_workers,
+            idempotency_keys=self.idempotency_keys,
+        )
         for subscription in self._subscriptions:
             subscribe_events(
                 self.broker,
@@ -104,7 +116,7 @@ class ServiceBuilder:
             client=self.client,
             database=self.database,
             relay=self._relay,
-            start_hooks=list(self._start_hooks),
+            start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={s.durable: s.dispatcher for s in self._subscriptions},
         )
