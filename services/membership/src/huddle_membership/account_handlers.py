@@ -17,6 +17,7 @@ from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Forbidden, NotFound, Unauthenticated, require_member
 from huddle_shared.ids import new_id_str
 from huddle_shared.messaging.routes import Route
+from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -192,6 +193,8 @@ async def erase_me(request: Empty, caller: Caller, deps: AccountDependencies) ->
     await deps.database[NETWORK_MEMBERSHIPS].delete_many({"member_id": str(member_id)})
     await deps.database[INVITATIONS].delete_many({"email_normalised": email_key})
     await deps.failures.clear(access.account_key(email_key))
+    # Replies kept for Idempotency-Key retries that named the member (their registration).
+    await IdempotencyKeys(deps.database).forget_member(member_id)
 
 
 def _plain(document: dict[str, Any]) -> dict[str, Any]:

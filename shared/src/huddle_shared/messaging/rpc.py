@@ -53,6 +53,8 @@ Handler = Callable[[Req, Caller], Awaitable[Any]]
 DEFAULT_RPC_WORKERS = 16
 # How long a retry waits for the first request with its idempotency key to finish.
 IN_PROGRESS_WAIT_SECONDS = 2.0
+# Time left for an answer to reach the caller before its deadline.
+REPLY_MARGIN_SECONDS = 0.2
 
 
 @functools.cache
@@ -181,7 +183,11 @@ async def answer_once(
     body = message.body.model_dump(mode="json") if isinstance(message.body, BaseModel) else {}
     body_hash = request_hash(body)
     loop = asyncio.get_running_loop()
-    give_up = loop.time() + wait_seconds
+    wait = wait_seconds
+    if message.deadline is not None:  # answer "in progress" while the caller still listens
+        left = (message.deadline - utc_now()).total_seconds()
+        wait = min(wait, left - REPLY_MARGIN_SECONDS)
+    give_up = loop.time() + wait
     while True:
         claim = await keys.claim(key, body_hash)
         if claim.outcome == "done":
@@ -196,7 +202,7 @@ async def answer_once(
             )
         if claim.outcome == "claimed":
             break
-        if loop.time() >= give_up or message.expired(utc_now()):
+        if loop.time() >= give_up:
             return _in_progress()
         await asyncio.sleep(0.05)
     try:
