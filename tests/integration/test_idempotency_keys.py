@@ -14,7 +14,7 @@ from huddle_membership.passwords import PasswordHasher
 from huddle_shared.contracts import membership as contract
 from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS
 from pymongo import AsyncMongoClient
-from support import gateway_server, services
+from support import eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -146,8 +146,7 @@ async def test_a_write_answered_504_is_recovered_by_retrying_with_its_key(
             async def created() -> bool:
                 return bool(await members.count_documents({}))
 
-            while not await created():
-                await asyncio.sleep(0.1)
+            await eventually(created)
             await asyncio.sleep(0.3)  # the reply is stored just after the write
             retried = await client.post("/api/v1/accounts", json=body, headers=key)
             assert retried.status_code == 201, retried.text
