@@ -197,3 +197,42 @@ async def test_concurrent_edits_of_one_member_lose_nothing_on_ferretdb(
         finally:
             await nc.close()
             await mongo.close()
+
+
+async def test_a_burst_of_wrong_passwords_is_limited_like_a_sequence(
+    settings_for: Any, nats_url: str
+) -> None:
+    """Concurrent sign-ins for one account are checked one after another: of twelve wrong
+    passwords at once, five are refused as wrong and the rest as too many."""
+    async with services(settings_for, "membership"):
+        nc = await nats.connect(nats_url)
+        try:
+            organisation = await request(
+                nc, contract.REGISTER_ORGANISATION, {"name": "Trust", "kind": "nhs_trust"}
+            )
+            await request(
+                nc,
+                contract.REGISTER_ACCOUNT,
+                {
+                    "email": "target@example.org",
+                    "password": PASSWORD,
+                    "display_name": "Target",
+                    "organisation_id": organisation["data"]["id"],
+                    "member_type": "staff",
+                },
+            )
+            replies = await asyncio.gather(
+                *(
+                    request(
+                        nc,
+                        contract.SIGN_IN,
+                        {"email": "target@example.org", "password": f"wrong password {n}"},
+                        caller={"address": f"10.0.0.{n}"},
+                    )
+                    for n in range(12)
+                )
+            )
+            codes = sorted(reply["error"]["code"] for reply in replies)
+            assert codes == ["too_many_requests"] * 7 + ["unauthenticated"] * 5
+        finally:
+            await nc.close()

@@ -76,8 +76,19 @@ async def active_member(caller: Caller, deps: AccountDependencies) -> Member:
 async def sign_in(
     request: contract.SignIn, caller: Caller, deps: AccountDependencies
 ) -> contract.SignedIn:
-    now = deps.clock()
     account = access.account_key(request.email.strip().lower())
+    # Attempts on one account run one at a time (RPCs run concurrently), so a burst cannot
+    # pass the check together before any failure is recorded. The address limit is not
+    # serialised (it would queue a whole site behind one address): a burst can overshoot
+    # it by at most the concurrent requests (HUDDLE_RPC_WORKERS).
+    async with deps.failures.lock(account):
+        return await _sign_in(request, caller, deps, account)
+
+
+async def _sign_in(
+    request: contract.SignIn, caller: Caller, deps: AccountDependencies, account: str
+) -> contract.SignedIn:
+    now = deps.clock()
     address = access.address_key(caller.address)
     access.check_not_throttled(
         await deps.failures.recent(account), await deps.failures.recent(address), now, deps.limits
