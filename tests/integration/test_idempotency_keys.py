@@ -4,15 +4,16 @@ answer, even when the first answer was lost to a timeout; the key is the caller'
 import asyncio
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import nats
 import pytest
 from huddle_membership.passwords import PasswordHasher
+from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
-from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS
+from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS, IdempotencyKeys
 from pymongo import AsyncMongoClient
 from support import eventually, gateway_server, services
 
@@ -200,3 +201,27 @@ async def test_the_gateway_sends_its_deadline_and_the_key(nats_url: str) -> None
     assert message["idempotency_key"] == "abc-123"
     waits = (datetime.fromisoformat(message["deadline"]) - sent_at).total_seconds()
     assert 2.5 < waits < 3.5, waits
+
+
+async def test_expired_and_abandoned_keys_can_be_claimed_again(
+    mongodb_url: str, db_prefix: str
+) -> None:
+    mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
+    keys = IdempotencyKeys(mongo[f"{db_prefix}_keys"], retention=timedelta(hours=1))
+    try:
+        await keys.create_indexes()  # a TTL index on MongoDB, a plain one on FerretDB v1
+        long_ago = utc_now() - timedelta(hours=2)
+        assert (await keys.claim("expired", "h", now=long_ago)).outcome == "claimed"
+        await keys.complete("expired", {"ok": True, "data": 1}, [])
+        assert (await keys.claim("expired", "other body")).outcome == "claimed"
+
+        # A claim left running by a process that died is taken over after a while...
+        minutes_ago = utc_now() - timedelta(minutes=5)
+        assert (await keys.claim("abandoned", "h", now=minutes_ago)).outcome == "claimed"
+        assert (await keys.claim("abandoned", "h")).outcome == "claimed"
+        # ...but one that is merely still running is not.
+        assert (await keys.claim("running", "h")).outcome == "claimed"
+        assert (await keys.claim("running", "h")).outcome == "running"
+        assert (await keys.claim("running", "other body")).outcome == "mismatch"
+    finally:
+        await mongo.close()

@@ -9,7 +9,6 @@ erasing a member also forgets the replies that named them.
 
 import hashlib
 import json
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,12 +20,11 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts.rpc import Caller
 
-log = logging.getLogger(__name__)
-
 IDEMPOTENCY_KEYS = "idempotency_keys"
 DEFAULT_RETENTION = timedelta(hours=24)
 # A claim still "running" after this long belongs to a process that died mid-request.
 STALE_AFTER = timedelta(minutes=2)
+PURGE_EVERY = timedelta(minutes=10)
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -86,16 +84,25 @@ class IdempotencyKeys:
         self._collection = database[IDEMPOTENCY_KEYS]
         self._retention = retention
         self._stale_after = stale_after
+        self._next_purge: datetime | None = None
+
+    async def _purge_expired(self, now: datetime) -> None:
+        """FerretDB v1 has no TTL indexes: expired keys are deleted here, now and then."""
+        if self._next_purge is not None and now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        await self._collection.delete_many({"expires_at": {"$lte": now}})
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("mentions")
-        try:  # the server removes expired keys; without TTL support, they stay
+        try:  # MongoDB removes expired keys itself
             await self._collection.create_index("expires_at", expireAfterSeconds=0)
-        except OperationFailure:
-            log.warning("no TTL index for idempotency keys: expired keys are kept")
+        except OperationFailure:  # FerretDB v1: see _purge_expired
+            await self._collection.create_index("expires_at")
 
     async def claim(self, key: str, body_hash: str, *, now: datetime | None = None) -> Claim:
         now = now or utc_now()
+        await self._purge_expired(now)
         for _ in range(3):
             try:
                 await self._collection.insert_one(
