@@ -16,11 +16,13 @@ async def test_work_after_the_reply_runs_in_order_per_key() -> None:
         done.append(name)
 
     assert not rpc.after_reply("doc", lambda: step("outside", 0))  # not in an RPC: run it now
-    deferred: list[tuple[object, rpc.PostReplyWork]] = []
+    deferred = rpc._Deferred()
     token = rpc._post_reply.set(deferred)
     try:
         assert rpc.after_reply("doc-1", lambda: step("first", 0.05))
         assert rpc.after_reply("doc-2", lambda: step("other document", 0.0))
+        deferred.closed = True  # the reply is made: later work (a handler's task) runs now
+        assert not rpc.after_reply("doc-3", lambda: step("late", 0))
     finally:
         rpc._post_reply.reset(token)
     rpc._start_post_reply(deferred)

@@ -108,8 +108,17 @@ class RpcValidationMiddleware(BaseMiddleware):
 # --- Work after the reply ------------------------------------------------------------------
 
 PostReplyWork = Callable[[], Awaitable[None]]
-_post_reply: contextvars.ContextVar[list[tuple[Hashable, PostReplyWork]] | None] = (
-    contextvars.ContextVar("huddle_post_reply", default=None)
+
+
+class _Deferred(list[tuple[Hashable, PostReplyWork]]):
+    """The work one RPC defers. Closed once the reply is made: a task the handler started
+    sees the same context, and what it defers after that must run at once, not never."""
+
+    closed = False
+
+
+_post_reply: contextvars.ContextVar[_Deferred | None] = contextvars.ContextVar(
+    "huddle_post_reply", default=None
 )
 _queues: dict[Hashable, asyncio.Task[None]] = {}
 _running: set[asyncio.Task[None]] = set()
@@ -122,7 +131,7 @@ def after_reply(key: Hashable, work: PostReplyWork) -> bool:
     Returns False outside an RPC (an event handler, a start hook): the caller runs it now.
     """
     deferred = _post_reply.get()
-    if deferred is None:
+    if deferred is None or deferred.closed:
         return False
     deferred.append((key, work))
     return True
@@ -254,7 +263,7 @@ def rpc_endpoint(
         async def run() -> Reply:
             return await answer(handler, message.body, message.caller)
 
-        deferred: list[tuple[Hashable, PostReplyWork]] = []
+        deferred = _Deferred()
         token = _post_reply.set(deferred)
         try:
             if message.idempotency_key is not None and idempotency_keys is not None:
@@ -263,6 +272,7 @@ def rpc_endpoint(
                 reply = await run()
         finally:
             _post_reply.reset(token)
+            deferred.closed = True
             _start_post_reply(deferred)
         return reply.model_dump(mode="json")
 
