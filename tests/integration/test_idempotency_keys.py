@@ -97,6 +97,16 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer(
             )
             assert bad.status_code in (400, 422), bad.text
 
+            # Sign-in keeps no reply, key or not (it would outlive a suspension).
+            kept = await database[IDEMPOTENCY_KEYS].count_documents({})
+            nc = await nats.connect(nats_url)
+            sign_in = {"email": "sam@example.org", "password": PASSWORD}
+            message = {"body": sign_in, "idempotency_key": "sign-in-1"}
+            reply = await nc.request(contract.SIGN_IN, json.dumps(message).encode(), timeout=10)
+            await nc.close()
+            assert json.loads(reply.data)["ok"]
+            assert await database[IDEMPOTENCY_KEYS].count_documents({}) == kept
+
             # Erasure forgets the stored replies that named the member.
             member_id = first.json()["id"]
             assert await database[IDEMPOTENCY_KEYS].count_documents({"mentions": member_id})

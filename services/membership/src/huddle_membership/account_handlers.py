@@ -262,6 +262,7 @@ def routes(deps: AccountDependencies) -> list[Route]:
             contract.SIGN_IN,
             partial(sign_in, deps=deps),
             "Check a member's email and password.",
+            idempotency_keys=False,
         ),
         Route(contract.GET_ME, partial(get_me, deps=deps), "The calling member's own account."),
         Route(
@@ -278,6 +279,7 @@ def routes(deps: AccountDependencies) -> list[Route]:
             contract.CREATE_API_TOKEN,
             partial(create_api_token, deps=deps),
             "Instance admins: a machine client's token.",
+            idempotency_keys=False,  # the token is shown once and kept only as a hash
         ),
         Route(
             contract.REVOKE_API_TOKEN,

@@ -37,6 +37,9 @@ class Route:
     subject: str
     handler: Handler[Any]
     description: str
+    # False where a stored reply would keep what must not be kept: a secret shown once
+    # (API tokens, invitations), or a sign-in (it would outlive a suspension).
+    idempotency_keys: bool = True
     request_model: type[BaseModel] = field(init=False)
     response_model: Any = field(init=False)
 
@@ -68,5 +71,5 @@ def serve(
             handler=route.handler,
             description=route.description,
             max_workers=max_workers,
-            idempotency_keys=idempotency_keys,
+            idempotency_keys=idempotency_keys if route.idempotency_keys else None,
         )

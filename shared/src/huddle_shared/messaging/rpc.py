@@ -1,6 +1,7 @@
 """RPC endpoints: validate the request, call a handler, answer a ``Reply`` whatever happens."""
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -189,8 +190,8 @@ async def answer_once(
     """Run a request with an idempotency key at most once; a retry gets the stored reply."""
     assert message.idempotency_key is not None
     key = key_id(subject, message.caller, message.idempotency_key)
-    body = message.body.model_dump(mode="json") if isinstance(message.body, BaseModel) else {}
-    body_hash = request_hash(body)
+    body = message.body
+    body_hash = request_hash(body.model_dump(mode="json") if isinstance(body, BaseModel) else body)
     loop = asyncio.get_running_loop()
     wait = wait_seconds
     if message.deadline is not None:  # answer "in progress" while the caller still listens
@@ -217,7 +218,8 @@ async def answer_once(
     try:
         reply = await run()
     except BaseException:
-        await keys.release(key)
+        with contextlib.suppress(Exception):  # the original failure matters more
+            await keys.release(key)
         raise
     if reply.error is not None and reply.error.code == ErrorCode.UNAVAILABLE:
         await keys.release(key)  # an unexpected failure: a retry may succeed

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
 from huddle_gateway.auth import AccessTokens
-from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
+from huddle_gateway.rpc import ServiceClient
 
 
 class AccessToken(BaseModel):
@@ -94,11 +94,9 @@ class ApiTokenController(Controller):
         data: JSONBody[contract.CreateApiToken],
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
-        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.ApiTokenCreated:
-        reply = await services.call(
-            contract.CREATE_API_TOKEN, data, caller, idempotency_key=idempotency_key
-        )
+        # No Idempotency-Key: a stored reply would keep the token, shown only once.
+        reply = await services.call(contract.CREATE_API_TOKEN, data, caller)
         return contract.ApiTokenCreated.model_validate(reply)
 
     @delete("/{token_id:str}", summary="Instance admins: revoke a token", status_code=204)

@@ -207,10 +207,9 @@ class NetworkController(Controller):
         data: JSONBody[InvitationBody],
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
-        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.InvitationView:
-        body = _body(data, slug=slug)
-        reply = await services.call(contract.INVITE, body, caller, idempotency_key=idempotency_key)
+        # No Idempotency-Key: a stored reply would keep the token, shown only once.
+        reply = await services.call(contract.INVITE, _body(data, slug=slug), caller)
         return contract.InvitationView.model_validate(reply)
 
     @get(
