@@ -5,6 +5,7 @@ subscriptions and start hooks, and returns ``builder.build()``. Nothing connects
 runtime starts, so building is also how the AsyncAPI generator and the tests inspect it.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,12 +21,28 @@ from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.rpc import after_reply
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.aggregates import AggregateStore
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
-from huddle_shared.storage.outbox import OutboxRelay
+from huddle_shared.storage.outbox import Entry, OutboxRelay
+
+
+class PostReplyRelay(OutboxRelay):
+    """Inside an RPC handler, publishes a write's outbox just after the reply (in order per
+    document, ``after_reply``), so neither the caller nor the document's lock waits for
+    JetStream's acknowledgement. The entries are already stored with the write: if the
+    process dies first, the relay publishes them later. Elsewhere it publishes at once."""
+
+    async def publish(
+        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
+    ) -> None:
+        work = functools.partial(super().publish, collection, doc_id, entries)
+        key = ("outbox", collection.database.name, collection.name, doc_id)
+        if not after_reply(key, work):
+            await work()
 
 
 @dataclass(frozen=True)
@@ -58,7 +75,7 @@ class ServiceBuilder:
     @property
     def relay(self) -> OutboxRelay:
         if self._relay is None:
-            self._relay = OutboxRelay(JetStreamEventPublisher(self.broker), [])
+            self._relay = PostReplyRelay(JetStreamEventPublisher(self.broker), [])
         return self._relay
 
     def aggregates(self, collection: str) -> AggregateStore:

@@ -12,7 +12,6 @@ FerretDB (FerretDB v1 does not support ``$pull`` with a condition).
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.messaging.publisher import EventPublisher
-from huddle_shared.messaging.rpc import after_reply
 from huddle_shared.storage.locks import document_locks
 
 log = logging.getLogger(__name__)
@@ -71,18 +69,7 @@ class OutboxRelay:
     async def publish(
         self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
     ) -> None:
-        """Publish entries just written with ``doc_id``; on failure leave them for the relay.
-
-        Inside an RPC handler this runs just after the reply, in order per document, so
-        neither the caller nor the document's lock waits for JetStream (``after_reply``)."""
-        work = functools.partial(self._publish_now, collection, doc_id, entries)
-        key = (collection.database.name, collection.name, doc_id)
-        if not after_reply(("outbox", *key), work):
-            await work()
-
-    async def _publish_now(
-        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
-    ) -> None:
+        """Publish entries just written with ``doc_id``; on failure leave them for the relay."""
         try:
             await self._publish_and_clear(collection, doc_id, entries)
         except Exception:
