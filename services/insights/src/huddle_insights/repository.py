@@ -4,7 +4,7 @@ members are buried: see ``MemberTombstones``)."""
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import read_plain
+from huddle_shared.storage.idempotency import apply_once, read_plain
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -30,8 +30,10 @@ class MemberProfiles:
             }
         }
         member_id = profile.member_id
-        return await self._tombstones.apply(
-            member_id, self._about(member_id), str(member_id), event_id, update
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._collection, str(member_id), event_id, update),
         )
 
     async def forget(self, member_id: UUID, *, event_id: str) -> None:

@@ -6,7 +6,7 @@ event about them writes a new one."""
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import read_plain
+from huddle_shared.storage.idempotency import apply_once, read_plain
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -22,8 +22,10 @@ class RedactionNames:
         return self._collection, {"_id": str(member_id)}
 
     async def _apply(self, member_id: UUID, event_id: str, update: dict[str, Any]) -> bool:
-        return await self._tombstones.apply(
-            member_id, self._about(member_id), str(member_id), event_id, update
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._collection, str(member_id), event_id, update),
         )
 
     async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:

@@ -41,8 +41,10 @@ class OrganisationDirectory:
     async def record_member(self, member_id: UUID, organisation_id: UUID, *, event_id: str) -> bool:
         """A member at an organisation: someone who may know about local support."""
         update = {"$set": {"organisation_id": str(organisation_id)}}
-        return await self._tombstones.apply(
-            member_id, self._about(member_id), str(member_id), event_id, update
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._members, str(member_id), event_id, update),
         )
 
     async def member_count(self, organisation_id: UUID) -> int:

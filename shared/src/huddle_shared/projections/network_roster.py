@@ -20,6 +20,7 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
+from huddle_shared.storage.idempotency import apply_once
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 
 NETWORK_ROSTER = "network_roster"
@@ -50,8 +51,11 @@ class NetworkRoster:
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:
         update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
-        await self._tombstones.apply(
-            member_id, self._about(member_id), f"{slug}:{member_id}", str(envelope.event_id), update
+        doc_id, event_id = f"{slug}:{member_id}", str(envelope.event_id)
+        await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._collection, doc_id, event_id, update),
         )
 
     async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:

@@ -6,6 +6,7 @@ checks the tombstone first, so no event that arrives afterwards (a retried nack,
 reordering, a replayed dead letter, a new consumer reading the stream from the start) can
 bring anything back, whichever document it would write.
 
+Tombstones guard whichever write a projection uses (``apply_once``, or an ordered one).
 Within one process the check and the write hold the member's lock, as the erasure does.
 Across processes (MongoDB replicas), an update checks again after writing and removes what
 it wrote if the member was buried meanwhile: the erasure buries before it deletes, so
@@ -13,7 +14,7 @@ either its delete sees the write or the second check sees the tombstone.
 """
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from huddle_shared.clock import utc_now
-from huddle_shared.storage.idempotency import apply_once
 from huddle_shared.storage.locks import document_locks
 
 MEMBER_TOMBSTONES = "member_tombstones"
@@ -42,20 +42,19 @@ class MemberTombstones:
     async def is_erased(self, member_id: UUID | str) -> bool:
         return bool(await self._collection.count_documents({"_id": str(member_id)}, limit=1))
 
-    async def apply(
+    async def unless_erased(
         self,
         member_id: UUID | str,
         documents: MemberDocuments,
-        doc_id: Any,
-        event_id: str,
-        update: dict[str, Any],
+        write: Callable[[], Awaitable[bool]],
     ) -> bool:
-        """``apply_once`` for a document about ``member_id``, unless they were erased."""
+        """Run ``write`` (an ``apply_once`` or ``apply_in_order`` of a document about
+        ``member_id``) unless the member was erased; returns what it returned, or False."""
         collection, about_member = documents
         async with self._hold(member_id):
             if await self.is_erased(member_id):
                 return False
-            applied = await apply_once(collection, doc_id, event_id, update)
+            applied = await write()
             if await self.is_erased(member_id):  # buried by another process meanwhile
                 await collection.delete_many(about_member)
                 return False
