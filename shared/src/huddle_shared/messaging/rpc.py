@@ -139,8 +139,11 @@ def after_reply(key: Hashable, work: PostReplyWork) -> bool:
 
 
 def _start_post_reply(deferred: list[tuple[Hashable, PostReplyWork]]) -> None:
+    loop = asyncio.get_running_loop()
     for key, work in deferred:
         previous = _queues.get(key)
+        if previous is not None and previous.get_loop() is not loop:
+            previous = None  # left over from an event loop that has ended (tests)
         task = asyncio.create_task(_run_after(previous, work), name=f"after-reply {key}")
         _queues[key] = task
         _running.add(task)
@@ -164,8 +167,9 @@ def _finished(key: Hashable, task: asyncio.Task[None]) -> None:
 
 async def drain_post_reply_work() -> None:
     """At shutdown: let what replies promised (e.g. publishing events) finish."""
-    while _running:
-        await asyncio.wait(list(_running))
+    loop = asyncio.get_running_loop()
+    while mine := [task for task in _running if task.get_loop() is loop]:
+        await asyncio.wait(mine)
 
 
 # --- Idempotency keys -------------------------------------------------------------------------
