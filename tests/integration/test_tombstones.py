@@ -11,6 +11,7 @@ import httpx
 import nats
 import pytest
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
+from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.runtime import ServiceRuntime
@@ -27,6 +28,7 @@ PROJECTIONS = ("scheduling", "notes", "signposting", "insights")
 ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
 PASSWORD = "a long enough password"
 STREAM = MEMBERSHIP.stream.name
+DEAD_LETTER_CONSUMER = "notes-network-roster"  # whose dead letters the test replays
 
 
 async def caught_up(js: Any, durables: list[str]) -> bool:
@@ -172,6 +174,28 @@ async def test_replaying_everything_after_an_erasure_leaves_only_tombstones(
             await js.publish(original.subject, original.data, headers=headers)
             replayed += 1
         assert replayed >= 6  # organisation, two members, network, joins, rename...
+
+        # And each of the member's earlier events as a dead letter that an operator replays
+        # by the operators' guide: the body again, on its original subject, a new message.
+        for sequence in range(1, last + 1):
+            original = await js.get_msg(STREAM, sequence)
+            if member["id"] not in original.data.decode():
+                continue
+            await js.publish(
+                f"deadletter.{DEAD_LETTER_CONSUMER}",
+                original.data,
+                headers={
+                    "Huddle-Original-Subject": original.subject,
+                    "Huddle-Dead-Letter-Reason": "RuntimeError: database unavailable",
+                },
+                stream=DEAD_LETTERS.name,
+            )
+        dead = (await js.stream_info(DEAD_LETTERS.name)).state
+        assert dead.messages >= 4
+        for sequence in range(dead.first_seq, dead.last_seq + 1):
+            letter = await js.get_msg(DEAD_LETTERS.name, sequence)
+            assert letter.headers is not None
+            await js.publish(letter.headers["Huddle-Original-Subject"], letter.data)
         durables = [d for name in PROJECTIONS for d in running[name].dispatchers]
         await eventually(lambda: caught_up(js, durables), timeout=15)
 
