@@ -127,7 +127,7 @@ class Huddle:
     async def events(self, event: type[EventPayload], slug: str) -> list[dict[str, Any]]:
         """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream."""
         subscription = await self.js.pull_subscribe(
-            event.subject(), stream=MEMBERSHIP_SERVICE.stream.name
+            event.subject_filter(), stream=MEMBERSHIP_SERVICE.stream.name
         )
         payloads = []
         try:

@@ -178,14 +178,14 @@ async def test_a_poison_message_is_dead_lettered_with_its_reason_and_does_not_bl
         handled.append(event.display_name)
 
     await consume_with(broker, "test-poison", handler)
-    subject = MemberRegisteredV1.subject()
+    subject = "events.membership.member.registered.v1"  # poison, on a subject of the stream
     await js.publish(subject, b"{this is not json", headers={"Nats-Msg-Id": "poison-1"})
     await publish(broker, registration_envelope("Imran Patel"))
 
     await eventually(lambda: _truthy(handled))
     assert handled == ["Imran Patel"]
     letter = await eventually(
-        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-poison"))
+        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-poison", subject))
     )
     assert letter.data == b"{this is not json"
     assert letter.headers[dead_letter.ORIGINAL_SUBJECT_HEADER] == subject
@@ -211,7 +211,7 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_tries
     envelope = registration_envelope("Jess Okafor")
     await publish(broker, envelope)
     letter = await eventually(
-        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-broken"))
+        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-broken", envelope.subject))
     )
     assert attempts.count("Jess Okafor") == FAST_RETRIES.max_deliveries
     assert letter.headers[dead_letter.DELIVERIES_HEADER] == str(FAST_RETRIES.max_deliveries)
@@ -249,7 +249,8 @@ async def test_a_message_is_kept_when_its_dead_letter_cannot_be_stored(
 
     await consume_with(broker, "test-no-dead-letters", handler)
     await js.delete_stream(DEAD_LETTERS.name)  # the dead-letter stream is missing
-    await js.publish(MemberRegisteredV1.subject(), b"poison", headers={"Nats-Msg-Id": "poison-2"})
+    subject = "events.membership.member.registered.v1"
+    await js.publish(subject, b"poison", headers={"Nats-Msg-Id": "poison-2"})
 
     async def redelivered() -> bool:
         info = await js.consumer_info(MEMBERSHIP.name, "test-no-dead-letters")
@@ -258,6 +259,6 @@ async def test_a_message_is_kept_when_its_dead_letter_cannot_be_stored(
     await eventually(redelivered)
     await ensure_streams(js)  # the operator restores it; the message arrives there
     letter = await eventually(
-        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-no-dead-letters"))
+        lambda: _last(js, DEAD_LETTERS.name, dead_letter_subject("test-no-dead-letters", subject))
     )
     assert letter.data == b"poison"

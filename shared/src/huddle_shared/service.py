@@ -22,6 +22,7 @@ from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, serve
 from huddle_shared.messaging.rpc import after_reply
+from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.aggregates import AggregateStore
@@ -46,7 +47,7 @@ class PostReplyRelay(OutboxRelay):
 
 
 @dataclass(frozen=True)
-class Subscription:
+class _Consumer:
     """One durable consumer: what it reads and the dispatcher that applies its events."""
 
     durable: str
@@ -63,7 +64,7 @@ class ServiceBuilder:
         self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
         self.database = self.client[settings.database_for(spec.name)]
         self._routes: list[Route] = []
-        self._subscriptions: list[Subscription] = []
+        self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
         self._outbox_collections: list[AsyncCollection[Any]] = []
         self._relay: OutboxRelay | None = None
@@ -87,11 +88,21 @@ class ServiceBuilder:
     def serve(self, routes: Iterable[Route]) -> None:
         self._routes.extend(routes)
 
-    def consume(self, stream: StreamSpec, *, durable: str, description: str) -> EventDispatcher:
-        """A durable consumer on ``stream``; register its handlers on the dispatcher."""
-        dispatcher = EventDispatcher()
-        self._subscriptions.append(Subscription(durable, stream, dispatcher, description))
+    def consume(self, subscription: Subscription, **dependencies: Any) -> EventDispatcher:
+        """A durable consumer feeding the subscription's handlers, given their dependencies."""
+        dispatcher = subscription.dispatcher(**dependencies)
+        self._consumers.append(
+            _Consumer(
+                subscription.durable, subscription.stream, dispatcher, subscription.description
+            )
+        )
         return dispatcher
+
+    def consume_into(
+        self, dispatcher: EventDispatcher, *, stream: StreamSpec, durable: str, description: str
+    ) -> None:
+        """A durable consumer for a dispatcher built elsewhere (a shared projection)."""
+        self._consumers.append(_Consumer(durable, stream, dispatcher, description))
 
     def publishes(self, payload_types: Iterable[type[EventPayload]]) -> None:
         """Documents (AsyncAPI) the events this service publishes; each must be registered."""
@@ -100,8 +111,8 @@ class ServiceBuilder:
             if model.producer != self.spec.name:
                 raise ValueError(f"{model.__name__} is produced by {model.producer}")
             self.broker.publisher(
-                model.subject(),
-                title=model.subject(),
+                model.subject_pattern(),
+                title=model.subject_pattern(),
                 description=f"{model.event_type} v{model.version}, in an EventEnvelope.",
                 schema=model,
             )
@@ -118,13 +129,13 @@ class ServiceBuilder:
             max_workers=self.settings.rpc_workers,
             idempotency_keys=self.idempotency_keys,
         )
-        for subscription in self._subscriptions:
+        for consumer in self._consumers:
             subscribe_events(
                 self.broker,
-                stream=subscription.stream,
-                durable=subscription.durable,
-                dispatcher=subscription.dispatcher,
-                description=subscription.description,
+                stream=consumer.stream,
+                durable=consumer.durable,
+                dispatcher=consumer.dispatcher,
+                description=consumer.description,
             )
         return ServiceRuntime(
             name=self.spec.name,
@@ -135,5 +146,5 @@ class ServiceBuilder:
             relay=self._relay,
             start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
-            dispatchers={s.durable: s.dispatcher for s in self._subscriptions},
+            dispatchers={c.durable: c.dispatcher for c in self._consumers},
         )

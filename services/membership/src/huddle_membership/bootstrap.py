@@ -12,7 +12,7 @@ from huddle_shared.service import ServiceBuilder
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from huddle_membership import account_handlers, directory, handlers, network_handlers
+from huddle_membership import account_handlers, directory, event_log, handlers, network_handlers
 from huddle_membership.directory_repository import DirectoryRepository
 from huddle_membership.network_repository import OUTBOX_COLLECTIONS, NetworkRepository
 from huddle_membership.passwords import PasswordHasher
@@ -109,4 +109,5 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
             )
         )
     service.publishes((*contract.EVENTS, *network_contract.EVENTS))
+    event_log.consume_erasures(service)  # erasure reaches the streams too
     return service.build()

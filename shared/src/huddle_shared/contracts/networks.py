@@ -70,6 +70,7 @@ class NetworkMemberJoinedV1(EventPayload):
     event_type: ClassVar[str] = "network.member_joined"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: str
     member_id: UUID
@@ -80,6 +81,7 @@ class NetworkMemberRoleChangedV1(EventPayload):
     event_type: ClassVar[str] = "network.member_role_changed"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: str
     member_id: UUID
@@ -90,6 +92,7 @@ class NetworkMemberLeftV1(EventPayload):
     event_type: ClassVar[str] = "network.member_left"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: str
     member_id: UUID

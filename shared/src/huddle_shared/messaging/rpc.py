@@ -6,7 +6,7 @@ import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from faststream import BaseMiddleware
 from faststream.message import StreamMessage
@@ -267,7 +267,8 @@ def rpc_endpoint(
             return _deadline_passed().model_dump(mode="json")
 
         async def run() -> Reply:
-            return await answer(handler, message.body, message.caller)
+            # FastStream validated the message as ``<Req>Call``: its body is a ``Req``.
+            return await answer(handler, cast(Req, message.body), message.caller)
 
         deferred = _Deferred()
         token = _post_reply.set(deferred)

@@ -7,7 +7,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import NotFoundError
 
 from huddle_shared.contracts.streams import DUPLICATE_WINDOW_SECONDS, StreamSpec
-from huddle_shared.services import ALL_STREAMS
+from huddle_shared.services import all_streams
 
 
 def stream_config(spec: StreamSpec) -> StreamConfig:
@@ -23,8 +23,8 @@ def stream_config(spec: StreamSpec) -> StreamConfig:
     )
 
 
-async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] = ALL_STREAMS) -> None:
-    for spec in specs:
+async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] | None = None) -> None:
+    for spec in all_streams() if specs is None else specs:
         config = stream_config(spec)
         try:
             await js.stream_info(spec.name)

@@ -6,7 +6,7 @@ member is buried (``tombstones``): no network event handled after that, in whate
 or however often it arrives, brings an entry back.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,8 +20,12 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
+from huddle_shared.services import MEMBERSHIP
 from huddle_shared.storage.idempotency import apply_once
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
+
+if TYPE_CHECKING:  # the builder imports the messaging stack; the roster needs only its type
+    from huddle_shared.service import ServiceBuilder
 
 NETWORK_ROSTER = "network_roster"
 
@@ -72,6 +76,18 @@ class NetworkRoster:
     async def on_erased(self, envelope: EventEnvelope, event: MemberErasedV1) -> None:
         member_id = event.member_id
         await self._tombstones.erase(member_id, str(envelope.event_id), [self._about(member_id)])
+
+    def attach(self, service: "ServiceBuilder", *, purpose: str) -> None:
+        """Keep this roster in ``service``, as the durable ``<service>-network-roster``."""
+        dispatcher = EventDispatcher()
+        self.subscribe(dispatcher)
+        service.consume_into(
+            dispatcher,
+            stream=MEMBERSHIP.stream,
+            durable=f"{service.spec.name}-network-roster",
+            description=purpose,
+        )
+        service.on_start(self.create_indexes)
 
     def subscribe(self, dispatcher: EventDispatcher) -> None:
         dispatcher.on(NetworkMemberJoinedV1, self.on_joined)
