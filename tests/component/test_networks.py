@@ -739,3 +739,47 @@ async def _outbox_empty(huddle: Huddle) -> bool:
         if await huddle.db[collection].count_documents({"outbox.0": {"$exists": True}}):
             return False
     return True
+
+
+async def test_erasing_a_last_chair_hands_over_or_flags_the_network(
+    huddle: Huddle, cast: Cast
+) -> None:
+    """With a facilitator, the longest-standing one chairs; without, instance admins see the
+    network in their list of networks needing a chair, and appoint one."""
+    chair, early, late, plain = await huddle.people(4)
+    handed, flagged = await asyncio.gather(huddle.network(cast.chair), huddle.network(cast.chair))
+    for slug in (handed, flagged):
+        await huddle.add(slug, cast.chair, chair, role="chair")
+        assert (
+            await huddle.delete(f"/api/v1/networks/{slug}/members/me", cast.chair)
+        ).status_code == 204
+    await huddle.add(handed, chair, early, role="facilitator")
+    await huddle.add(handed, chair, late, role="facilitator")
+    await huddle.add(flagged, chair, plain)
+
+    assert (await huddle.delete("/api/v1/me", chair)).status_code == 204
+    (new_chair,) = await huddle.memberships(handed, status="active", role="chair")
+    assert new_chair["member_id"] == early.id
+    assert await huddle.events(contract.NetworkMemberRoleChangedV1, handed) == [
+        {"slug": handed, "member_id": early.id, "role": "chair"}
+    ]
+    assert await huddle.memberships(flagged, status="active", role="chair") == []
+    assert await huddle.events(contract.NetworkNeedsChairV1, flagged) == [
+        {"slug": flagged, "name": f"Network {flagged}"}
+    ]
+
+    problem(await huddle.get("/api/v1/networks?needs_chair=true", plain), 403)
+    listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
+    assert listed.status_code == 200, listed.text
+    assert flagged in {n["slug"] for n in listed.json()} and handed not in {
+        n["slug"] for n in listed.json()
+    }
+    assert all(n["needs_chair"] for n in listed.json())
+    appointed = await huddle.put(
+        f"/api/v1/networks/{flagged}/members/{plain.id}/role", cast.chair, {"role": "chair"}
+    )
+    assert appointed.status_code == 200, appointed.text
+    read = await huddle.get(f"/api/v1/networks/{flagged}", plain)
+    assert read.json()["needs_chair"] is False and read.json()["my_role"] == "chair"
+    listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
+    assert flagged not in {n["slug"] for n in listed.json()}

@@ -19,7 +19,7 @@ from huddle_shared.contracts.membership import MemberProfileUpdatedV1, MemberTyp
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.errors import PermanentFailure
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.services import ALL_STREAMS, MEMBERSHIP
+from huddle_shared.services import MEMBERSHIP, all_streams
 from huddle_shared.storage.outbox import stage
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
@@ -207,7 +207,7 @@ async def test_no_stream_holds_an_erased_members_data_dead_letters_included(
             assert (await world.js.stream_info(DEAD_LETTERS.name)).state.last_seq >= 1
 
             everything: list[str] = []
-            for spec in ALL_STREAMS:
+            for spec in all_streams():
                 everything.extend(as_text(m) for m in await every_message(world.js, spec.name))
             text = "\n".join(everything)
             for secret in secrets:
@@ -251,7 +251,7 @@ async def test_an_event_relayed_after_the_erasure_is_purged_too(
 
         await eventually(relayed, timeout=10)
         await eventually(world.consumers_done, timeout=30)
-        for spec in ALL_STREAMS:
+        for spec in all_streams():
             for message in await every_message(world.js, spec.name):
                 assert late_name not in as_text(message), spec.name
                 assert person.name not in as_text(message), spec.name
@@ -308,7 +308,7 @@ async def replay(service: str, settings: ServiceSettings, database: str) -> str:
         for hook in runtime.start_hooks:  # indexes
             await hook()
         js = connection.jetstream()
-        for spec in ALL_STREAMS:
+        for spec in all_streams():
             if spec == DEAD_LETTERS:
                 continue  # copies of events, not events
             for message in await every_message(js, spec.name):

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
-from huddle_membership.passwords import PasswordHasher
+from huddle_membership.members.passwords import PasswordHasher
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
 from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS, IdempotencyKeys

@@ -23,7 +23,7 @@ from huddle_shared.service import ServiceBuilder
 from huddle_shared.storage.outbox import OUTBOX_FIELD
 from pymongo.asynchronous.collection import AsyncCollection
 
-from huddle_membership.repository import MEMBERS
+from huddle_membership.members.repository import MEMBERS
 
 log = logging.getLogger(__name__)
 

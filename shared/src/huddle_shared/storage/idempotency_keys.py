@@ -144,3 +144,10 @@ class IdempotencyKeys:
         """Erasure: drop every stored reply that named the member."""
         result = await self._collection.delete_many({"mentions": str(member_id)})
         return result.deleted_count
+
+    # As a part of a member's export and erasure (anything with a ``member_id``).
+    async def export_member(self, subject: Any) -> dict[str, Any]:
+        return {}  # copies of answers the member already had
+
+    async def erase_member(self, subject: Any) -> None:
+        await self.forget_member(subject.member_id)

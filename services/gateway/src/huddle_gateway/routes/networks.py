@@ -13,7 +13,7 @@ from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, EmailStr
 
 from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
@@ -53,11 +53,20 @@ class NetworkController(Controller):
     path = "/api/v1/networks"
     tags = ["networks"]
 
-    @get("/", summary="The networks I may see, with my role and status in each")
+    @get(
+        "/",
+        summary="The networks I may see, with my role and status in each",
+        description="With `needs_chair=true`, for instance admins only (403 otherwise): the "
+        "networks an erasure left without a chair.",
+    )
     async def list_networks(
-        self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
+        self,
+        services: NamedDependency[ServiceClient],
+        caller: NamedDependency[Caller],
+        needs_chair: FromQuery[bool] = False,
     ) -> list[contract.NetworkView]:
-        reply = await services.call(contract.LIST_NETWORKS, Empty(), caller)
+        subject = contract.LIST_NETWORKS_NEEDING_CHAIR if needs_chair else contract.LIST_NETWORKS
+        reply = await services.call(subject, Empty(), caller)
         return [contract.NetworkView.model_validate(item) for item in reply]
 
     @post(
