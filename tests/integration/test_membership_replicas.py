@@ -138,14 +138,15 @@ async def events(nats_url: str, event_type: str) -> list[dict[str, Any]]:
     connection = await nats.connect(nats_url)
     try:
         js = connection.jetstream()
-        subscription = await js.pull_subscribe(
-            f"events.membership.{event_type}.v1", stream=MEMBERSHIP.stream.name
-        )
+        # Every membership event (personal ones carry the member in their subject), by type.
+        subscription = await js.pull_subscribe("events.membership.>", stream=MEMBERSHIP.stream.name)
         payloads = []
         remaining = (await subscription.consumer_info()).num_pending
         while remaining > 0:
             for message in await subscription.fetch(batch=min(remaining, 500), timeout=5):
-                payloads.append(EventEnvelope.model_validate_json(message.data).payload)
+                envelope = EventEnvelope.model_validate_json(message.data)
+                if envelope.event_type == event_type:
+                    payloads.append(envelope.payload)
                 await message.ack()
                 remaining -= 1
         return payloads
