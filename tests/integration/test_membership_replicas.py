@@ -25,6 +25,7 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as mc
 from huddle_shared.contracts import networks as nc
 from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.services import MEMBERSHIP
@@ -138,15 +139,14 @@ async def events(nats_url: str, event_type: str) -> list[dict[str, Any]]:
     connection = await nats.connect(nats_url)
     try:
         js = connection.jetstream()
-        # Every membership event (personal ones carry the member in their subject), by type.
-        subscription = await js.pull_subscribe("events.membership.>", stream=MEMBERSHIP.stream.name)
+        subscription = await js.pull_subscribe(
+            payload_type(event_type, 1).subject_filter(), stream=MEMBERSHIP.stream.name
+        )
         payloads = []
         remaining = (await subscription.consumer_info()).num_pending
         while remaining > 0:
             for message in await subscription.fetch(batch=min(remaining, 500), timeout=5):
-                envelope = EventEnvelope.model_validate_json(message.data)
-                if envelope.event_type == event_type:
-                    payloads.append(envelope.payload)
+                payloads.append(EventEnvelope.model_validate_json(message.data).payload)
                 await message.ack()
                 remaining -= 1
         return payloads
