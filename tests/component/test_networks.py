@@ -27,7 +27,7 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import eventually, gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -78,7 +78,7 @@ class Huddle:
         settings = {"listed_in_directory": listed, "contactable": contactable}
         if admin:
             settings["is_instance_admin"] = True  # test set-up, standing in for configuration
-        await self.db["members"].update_one({"_id": member_id}, {"$set": settings})
+        await set_fields(self.db["members"], member_id, settings)
         token = self.tokens.issue(uuid.UUID(member_id))
         return Person(member_id, email, {"Authorization": f"Bearer {token}"})
 
@@ -427,7 +427,7 @@ async def test_joining_depends_on_the_network(huddle: Huddle, cast: Cast) -> Non
 async def test_suspended_members_cannot_join(huddle: Huddle, cast: Cast) -> None:
     open_slug = await huddle.network(cast.chair, "open")
     suspended = await huddle.person()
-    await huddle.db["members"].update_one({"_id": suspended.id}, {"$set": {"status": "suspended"}})
+    await set_fields(huddle.db["members"], suspended.id, {"status": "suspended"})
     problem(await huddle.post(f"/api/v1/networks/{open_slug}/join", suspended), 403)
     assert await huddle.memberships(open_slug, member_id=suspended.id) == []
 
@@ -617,9 +617,10 @@ async def test_expired_invitations_and_member_types_not_allowed_are_refused(
         )
         tokens[person.id] = created.json()["token"]
     problem(await huddle.accept(tokens[researcher.id], researcher), 403)
-    await huddle.db["invitations"].update_one(
-        {"_id": hashlib.sha256(tokens[staff.id].encode()).hexdigest()},
-        {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}},
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(tokens[staff.id].encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
     )
     expired = problem(await huddle.accept(tokens[staff.id], staff), 409)
     assert "expired" in expired["detail"]

@@ -6,6 +6,7 @@ without a server, including what happens when the process stops between two writ
 """
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -212,6 +213,9 @@ async def test_sign_in_checks_the_password_and_the_status(world: World) -> None:
 
         async def clear(self, key: str) -> None:
             self.records.pop(key, None)
+
+        def lock(self, key: str) -> Any:
+            return contextlib.nullcontext()
 
     ann = await world.person(email="ann@example.org")
     deps = access.AccessDependencies(

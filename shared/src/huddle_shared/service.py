@@ -5,8 +5,10 @@ subscriptions and start hooks, and returns ``builder.build()``. Nothing connects
 runtime starts, so building is also how the AsyncAPI generator and the tests inspect it.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -19,12 +21,29 @@ from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.rpc import after_reply
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.aggregates import AggregateStore
+from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
-from huddle_shared.storage.outbox import OutboxRelay
+from huddle_shared.storage.outbox import Entry, OutboxRelay
+
+
+class PostReplyRelay(OutboxRelay):
+    """Inside an RPC handler, publishes a write's outbox just after the reply (in order per
+    document, ``after_reply``), so neither the caller nor the document's lock waits for
+    JetStream's acknowledgement. The entries are already stored with the write: if the
+    process dies first, the relay publishes them later. Elsewhere it publishes at once."""
+
+    async def publish(
+        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
+    ) -> None:
+        work = functools.partial(super().publish, collection, doc_id, entries)
+        key = ("outbox", collection.database.name, collection.name, doc_id)
+        if not after_reply(key, work):
+            await work()
 
 
 @dataclass(frozen=True)
@@ -49,11 +68,15 @@ class ServiceBuilder:
         self._start_hooks: list[StartHook] = []
         self._outbox_collections: list[AsyncCollection[Any]] = []
         self._relay: OutboxRelay | None = None
+        # Replies kept for retries with the same Idempotency-Key, in the service's own database.
+        self.idempotency_keys = IdempotencyKeys(
+            self.database, retention=timedelta(hours=settings.idempotency_key_hours)
+        )
 
     @property
     def relay(self) -> OutboxRelay:
         if self._relay is None:
-            self._relay = OutboxRelay(JetStreamEventPublisher(self.broker), [])
+            self._relay = PostReplyRelay(JetStreamEventPublisher(self.broker), [])
         return self._relay
 
     def aggregates(self, collection: str) -> AggregateStore:
@@ -99,7 +122,13 @@ class ServiceBuilder:
         self._start_hooks.extend(hooks)
 
     def build(self) -> ServiceRuntime:
-        serve(self.broker, self.spec.name, self._routes)
+        serve(
+            self.broker,
+            self.spec.name,
+            self._routes,
+            max_workers=self.settings.rpc_workers,
+            idempotency_keys=self.idempotency_keys,
+        )
         for consumer in self._consumers:
             subscribe_events(
                 self.broker,
@@ -115,7 +144,7 @@ class ServiceBuilder:
             client=self.client,
             database=self.database,
             relay=self._relay,
-            start_hooks=list(self._start_hooks),
+            start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={c.durable: c.dispatcher for c in self._consumers},
         )

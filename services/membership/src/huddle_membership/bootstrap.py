@@ -71,6 +71,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         parts=(
             networks.NetworksPrivacy(network_deps),
             access.AccessPrivacy(access_deps.api_tokens, access_deps.failures),
+            service.idempotency_keys,  # replies kept for retries that named the member
             members.MembersPrivacy(member_deps.members),  # last: the account
         ),
     )

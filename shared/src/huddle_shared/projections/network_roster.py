@@ -1,7 +1,9 @@
 """A service's own projection of who belongs to which network, and in what role.
 
 Services that authorise by network membership (notes, scheduling) keep this from
-membership's network events, so they decide from their own data at request time.
+membership's network events, so they decide from their own data at request time. An erased
+member is buried (``tombstones``): no network event handled after that, in whatever order
+or however often it arrives, brings an entry back.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,8 @@ from huddle_shared.contracts.networks import (
 )
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.services import MEMBERSHIP
-from huddle_shared.storage.idempotency import apply_once, erase_once
+from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 
 if TYPE_CHECKING:  # the builder imports the messaging stack; the roster needs only its type
     from huddle_shared.service import ServiceBuilder
@@ -30,6 +33,10 @@ NETWORK_ROSTER = "network_roster"
 class NetworkRoster:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[NETWORK_ROSTER]
+        self._tombstones = MemberTombstones(database)
+
+    def _about(self, member_id: UUID) -> MemberDocuments:
+        return self._collection, {"member_id": str(member_id)}
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("member_id")
@@ -48,7 +55,12 @@ class NetworkRoster:
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:
         update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
-        await apply_once(self._collection, f"{slug}:{member_id}", str(envelope.event_id), update)
+        doc_id, event_id = f"{slug}:{member_id}", str(envelope.event_id)
+        await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._collection, doc_id, event_id, update),
+        )
 
     async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:
         await self._set(envelope, event.slug, event.member_id, role=event.role.value, active=True)
@@ -62,10 +74,8 @@ class NetworkRoster:
         await self._set(envelope, event.slug, event.member_id, active=False)
 
     async def on_erased(self, envelope: EventEnvelope, event: MemberErasedV1) -> None:
-        # Tombstones, not deletions: a late network event must not bring an entry back.
-        cursor = self._collection.find({"member_id": str(event.member_id)}, {"_id": 1})
-        for doc_id in [document["_id"] async for document in cursor]:
-            await erase_once(self._collection, doc_id, str(envelope.event_id))
+        member_id = event.member_id
+        await self._tombstones.erase(member_id, str(envelope.event_id), [self._about(member_id)])
 
     def attach(self, service: "ServiceBuilder", *, purpose: str) -> None:
         """Keep this roster in ``service``, as the durable ``<service>-network-roster``."""

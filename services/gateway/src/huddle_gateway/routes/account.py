@@ -95,6 +95,7 @@ class ApiTokenController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
     ) -> contract.ApiTokenCreated:
+        # No Idempotency-Key: a stored reply would keep the token, shown only once.
         reply = await services.call(contract.CREATE_API_TOKEN, data, caller)
         return contract.ApiTokenCreated.model_validate(reply)
 

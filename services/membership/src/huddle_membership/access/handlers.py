@@ -55,8 +55,19 @@ class AccessDependencies:
 async def sign_in(
     request: contract.SignIn, caller: Caller, deps: AccessDependencies
 ) -> contract.SignedIn:
-    now = deps.clock()
     account = rules.account_key(request.email.strip().lower())
+    # Attempts on one account run one at a time (RPCs run concurrently), so a burst cannot
+    # pass the check together before any failure is recorded. The address limit is not
+    # serialised (it would queue a whole site behind one address): a burst can overshoot
+    # it by at most the concurrent requests (HUDDLE_RPC_WORKERS).
+    async with deps.failures.lock(account):
+        return await _sign_in(request, caller, deps, account)
+
+
+async def _sign_in(
+    request: contract.SignIn, caller: Caller, deps: AccessDependencies, account: str
+) -> contract.SignedIn:
+    now = deps.clock()
     address = rules.address_key(caller.address)
     rules.check_not_throttled(
         await deps.failures.recent(account), await deps.failures.recent(address), now, deps.limits
@@ -150,11 +161,13 @@ def routes(deps: AccessDependencies) -> list[Route]:
             contract.SIGN_IN,
             partial(sign_in, deps=deps),
             "Check a member's email and password.",
+            idempotency_keys=False,  # a stored sign-in would outlive a suspension
         ),
         Route(
             contract.CREATE_API_TOKEN,
             partial(create_api_token, deps=deps),
             "Instance admins: a machine client's token.",
+            idempotency_keys=False,  # the token is shown once and kept only as a hash
         ),
         Route(
             contract.REVOKE_API_TOKEN,

@@ -17,12 +17,16 @@ class SignInFailures:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[SIGN_IN_FAILURES]
 
+    def lock(self, key: str) -> Any:
+        """Held around check-verify-record, so concurrent attempts count one after another."""
+        return document_locks.hold((self._collection.database.name, SIGN_IN_FAILURES, key))
+
     async def recent(self, key: str) -> list[datetime]:
         document = await self._collection.find_one({"_id": key})
         return list(document["failures"]) if document else []
 
     async def record(self, key: str, now: datetime, keep_after: datetime) -> None:
-        async with document_locks.hold((self._collection.database.name, SIGN_IN_FAILURES, key)):
+        async with self.lock(key):
             failures = [moment for moment in await self.recent(key) if moment > keep_after]
             await self._collection.update_one(
                 {"_id": key}, {"$set": {"failures": [*failures, now]}}, upsert=True

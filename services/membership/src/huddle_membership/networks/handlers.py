@@ -675,6 +675,7 @@ def routes(deps: NetworkDependencies) -> list[Route]:
             contract.INVITE,
             partial(invite, deps=deps),
             "Network admins: a single-use invitation for an email address (28 days).",
+            idempotency_keys=False,  # the token is shown once and kept only as a hash
         ),
         Route(
             contract.ACCEPT_INVITATION,
