@@ -78,11 +78,11 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
 
     service.serve(
         [
-            *members.routes(member_deps),
-            *access.routes(access_deps),
-            *directory.routes(directory_deps),
-            *networks.routes(network_deps),
-            *privacy.routes(privacy_deps),
+            *members.rpc.bind(deps=member_deps),
+            *access.rpc.bind(deps=access_deps),
+            *directory.rpc.bind(deps=directory_deps),
+            *networks.rpc.bind(deps=network_deps),
+            *privacy.rpc.bind(deps=privacy_deps),
         ]
     )
     service.on_start(

@@ -9,12 +9,11 @@ on which the other services erase their copies.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from huddle_shared.contracts.common import ERASE_ME, Empty, export_subject
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.routes import RouteTable
 
 from huddle_membership import SERVICE
 from huddle_membership.members.handlers import MemberReader, signed_in_member
@@ -32,6 +31,10 @@ async def _subject(caller: Caller, deps: PrivacyDependencies) -> PrivacySubject:
     return PrivacySubject(member_id=member.id, email_normalised=member.email_normalised)
 
 
+rpc = RouteTable()
+
+
+@rpc.route(export_subject(SERVICE), "Everything membership holds about the caller.")
 async def export_me(request: Empty, caller: Caller, deps: PrivacyDependencies) -> dict[str, Any]:
     subject = await _subject(caller, deps)
     exported: dict[str, Any] = {}
@@ -40,19 +43,9 @@ async def export_me(request: Empty, caller: Caller, deps: PrivacyDependencies) -
     return exported
 
 
+@rpc.route(ERASE_ME, "Erase the caller; emits member.erased.")
 async def erase_me(request: Empty, caller: Caller, deps: PrivacyDependencies) -> None:
     """Remove the person's data here and tell every service to do the same (member.erased)."""
     subject = await _subject(caller, deps)
     for part in deps.parts:
         await part.erase_member(subject)
-
-
-def routes(deps: PrivacyDependencies) -> list[Route]:
-    return [
-        Route(
-            export_subject(SERVICE),
-            partial(export_me, deps=deps),
-            "Everything membership holds about the caller.",
-        ),
-        Route(ERASE_ME, partial(erase_me, deps=deps), "Erase the caller; emits member.erased."),
-    ]

@@ -8,14 +8,15 @@ AsyncAPI documents and type checking all read the same types.
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
 from huddle_shared.contracts.common import Empty, export_subject
+from huddle_shared.injection import inject
 from huddle_shared.messaging.rpc import DEFAULT_RPC_WORKERS, Handler, rpc_endpoint
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 
@@ -47,6 +48,54 @@ class Route:
         request_model, response_model = _signature_models(self.handler)
         object.__setattr__(self, "request_model", request_model)
         object.__setattr__(self, "response_model", response_model)
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+@dataclass(frozen=True)
+class _Declared:
+    subject: str
+    function: Callable[..., Awaitable[Any]]
+    description: str
+    idempotency_keys: bool
+
+
+class RouteTable:
+    """An area's RPC operations, declared on the handlers themselves (FastStream-style)::
+
+        rpc = RouteTable()
+
+        @rpc.route(contract.GET_ME, "The calling member's own account.")
+        async def get_me(request: Empty, caller: Caller, deps: Dependencies) -> AccountView: ...
+
+    The composition root binds them: ``service.serve(rpc.bind(deps=deps))``, each handler
+    getting the dependencies its parameters name.
+    """
+
+    def __init__(self) -> None:
+        self._declared: list[_Declared] = []
+
+    def route(
+        self, subject: str, description: str, *, idempotency_keys: bool = True
+    ) -> Callable[[F], F]:
+        def register(function: F) -> F:
+            _signature_models(function)  # fail at import, not at the first request
+            self._declared.append(_Declared(subject, function, description, idempotency_keys))
+            return function
+
+        return register
+
+    def bind(self, **dependencies: Any) -> list[Route]:
+        return [
+            Route(
+                entry.subject,
+                inject(entry.function, 2, dependencies),
+                entry.description,
+                idempotency_keys=entry.idempotency_keys,
+            )
+            for entry in self._declared
+        ]
 
 
 def export_route(service: str, handler: Handler[Empty]) -> Route:

@@ -14,7 +14,6 @@ The service's bootstrap then passes the dependencies by name:
 events' producer, so it is stated nowhere else.
 """
 
-import functools
 import inspect
 import typing
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.contracts.streams import StreamSpec
+from huddle_shared.injection import inject
 from huddle_shared.messaging.consumer import EventDispatcher
 
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
@@ -62,12 +62,8 @@ class Subscription:
         """Handlers bound to the dependencies their signatures name (cosmicpython-style)."""
         dispatcher = EventDispatcher()
         for function in self.handlers:
-            wanted = list(inspect.signature(function).parameters)[2:]
-            missing = [name for name in wanted if name not in dependencies]
-            if missing:
-                raise TypeError(f"{function.__qualname__} needs {missing}")
-            bound: Callable[[EventEnvelope, Any], Awaitable[None]] = functools.partial(
-                function, **{name: dependencies[name] for name in wanted}
+            bound: Callable[[EventEnvelope, Any], Awaitable[None]] = inject(
+                function, 2, dependencies
             )
             dispatcher.on(handled_payload(function), bound)
         return dispatcher

@@ -7,7 +7,6 @@ area's interface. Plain async functions ``(request, caller, deps)``; ``routes`` 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import NotFound, Unauthenticated
 from huddle_shared.ids import new_id_str
-from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.routes import RouteTable
 from pydantic import BaseModel
 
 from huddle_membership.access import rules
@@ -52,6 +51,11 @@ class AccessDependencies:
         return self._decoy_hash
 
 
+rpc = RouteTable()
+
+
+# No idempotency keys: a stored sign-in would outlive a suspension.
+@rpc.route(contract.SIGN_IN, "Check a member's email and password.", idempotency_keys=False)
 async def sign_in(
     request: contract.SignIn, caller: Caller, deps: AccessDependencies
 ) -> contract.SignedIn:
@@ -86,6 +90,10 @@ async def _sign_in(
     return contract.SignedIn(member_id=member.id)
 
 
+# No idempotency keys: the token is shown once and kept only as a hash.
+@rpc.route(
+    contract.CREATE_API_TOKEN, "Instance admins: a machine client's token.", idempotency_keys=False
+)
 async def create_api_token(
     request: contract.CreateApiToken, caller: Caller, deps: AccessDependencies
 ) -> contract.ApiTokenCreated:
@@ -115,6 +123,7 @@ class TokenId(BaseModel):
     id: str
 
 
+@rpc.route(contract.REVOKE_API_TOKEN, "Instance admins: revoke a token.")
 async def revoke_api_token(request: TokenId, caller: Caller, deps: AccessDependencies) -> None:
     admin = await active_member(caller, deps.members)
     admin.require_instance_admin()
@@ -123,6 +132,7 @@ async def revoke_api_token(request: TokenId, caller: Caller, deps: AccessDepende
     await deps.api_tokens.revoke(request.id, deps.clock())  # revoking twice changes nothing
 
 
+@rpc.route(contract.VERIFY_API_TOKEN, "The gateway checks a machine client's token.")
 async def verify_api_token(
     request: contract.VerifyApiToken, caller: Caller, deps: AccessDependencies
 ) -> contract.ApiTokenIdentity:
@@ -153,30 +163,3 @@ def _plain(document: dict[str, Any]) -> dict[str, Any]:
         key: (value.isoformat() if isinstance(value, datetime) else value)
         for key, value in document.items()
     }
-
-
-def routes(deps: AccessDependencies) -> list[Route]:
-    return [
-        Route(
-            contract.SIGN_IN,
-            partial(sign_in, deps=deps),
-            "Check a member's email and password.",
-            idempotency_keys=False,  # a stored sign-in would outlive a suspension
-        ),
-        Route(
-            contract.CREATE_API_TOKEN,
-            partial(create_api_token, deps=deps),
-            "Instance admins: a machine client's token.",
-            idempotency_keys=False,  # the token is shown once and kept only as a hash
-        ),
-        Route(
-            contract.REVOKE_API_TOKEN,
-            partial(revoke_api_token, deps=deps),
-            "Instance admins: revoke a token.",
-        ),
-        Route(
-            contract.VERIFY_API_TOKEN,
-            partial(verify_api_token, deps=deps),
-            "The gateway checks a machine client's token.",
-        ),
-    ]

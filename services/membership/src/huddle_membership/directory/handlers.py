@@ -8,14 +8,13 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Protocol
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.membership import OrganisationKind, Region
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.routes import RouteTable
 
 from huddle_membership.members.domain import Organisation, OrganisationFacts
 from huddle_membership.members.handlers import organisation_view
@@ -54,6 +53,13 @@ class DirectoryDependencies:
     networks: NetworkCount
 
 
+rpc = RouteTable()
+
+
+@rpc.route(
+    contract.SEARCH_ORGANISATIONS,
+    "Organisations by name prefix (ignoring case), kind and region; a page by name.",
+)
 async def search_organisations(
     request: contract.SearchOrganisations, caller: Caller, deps: DirectoryDependencies
 ) -> contract.OrganisationPage:
@@ -88,6 +94,10 @@ def members_by(
     return dict(by_kind), dict(by_region)
 
 
+@rpc.route(
+    contract.STATS,
+    "Public counts: active members, organisations, networks; members by kind, region.",
+)
 async def stats(request: Empty, caller: Caller, deps: DirectoryDependencies) -> contract.Stats:
     by_organisation = await deps.members.active_by_organisation()
     facts, organisation_total, network_total = await asyncio.gather(
@@ -103,18 +113,3 @@ async def stats(request: Empty, caller: Caller, deps: DirectoryDependencies) -> 
         members_by_organisation_kind=by_kind,
         members_by_region=by_region,
     )
-
-
-def routes(deps: DirectoryDependencies) -> list[Route]:
-    return [
-        Route(
-            contract.SEARCH_ORGANISATIONS,
-            partial(search_organisations, deps=deps),
-            "Organisations by name prefix (ignoring case), kind and region; a page by name.",
-        ),
-        Route(
-            contract.STATS,
-            partial(stats, deps=deps),
-            "Public counts: active members, organisations, networks; members by kind, region.",
-        ),
-    ]

@@ -9,7 +9,6 @@ areas read members only through ``MemberRepository``'s methods (``get``, ``find_
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -27,7 +26,7 @@ from huddle_shared.contracts.membership import (
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Forbidden, require_member
 from huddle_shared.ids import new_id
-from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.routes import RouteTable
 
 from huddle_membership.claims import retrying
 from huddle_membership.members.domain import (
@@ -106,6 +105,12 @@ def member_view(member: Member) -> MemberView:
     )
 
 
+rpc = RouteTable()
+
+
+@rpc.route(
+    contract.REGISTER_ORGANISATION, "Register an organisation; emits organisation.registered."
+)
 async def register_organisation(
     request: RegisterOrganisation, caller: Caller, deps: Dependencies
 ) -> OrganisationView:
@@ -121,6 +126,7 @@ async def register_organisation(
     return organisation_view(organisation)
 
 
+@rpc.route(contract.GET_ORGANISATION, "Read one organisation.")
 async def get_organisation(
     request: GetById, caller: Caller, deps: Dependencies
 ) -> OrganisationView:
@@ -142,6 +148,7 @@ def account_view(member: Member) -> AccountView:
     )
 
 
+@rpc.route(contract.REGISTER_ACCOUNT, "Register a member account; emits member.registered.")
 async def register_account(
     request: RegisterAccount, caller: Caller, deps: Dependencies
 ) -> AccountView:
@@ -162,6 +169,7 @@ async def register_account(
     return account_view(member)
 
 
+@rpc.route(contract.GET_MEMBER, "Read one member as others see them.")
 async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
     viewer = require_member(caller)
     viewer_account = await deps.members.get(viewer)
@@ -199,10 +207,12 @@ async def active_member(caller: Caller, members: MemberReader) -> Member:
     return member
 
 
+@rpc.route(contract.GET_ME, "The calling member's own account.")
 async def get_me(request: Empty, caller: Caller, deps: Dependencies) -> AccountView:
     return account_view(await signed_in_member(caller, deps.members))
 
 
+@rpc.route(contract.UPDATE_ME, "Edit one's own profile.")
 async def update_me(
     request: contract.UpdateProfile, caller: Caller, deps: Dependencies
 ) -> AccountView:
@@ -216,6 +226,7 @@ async def update_me(
     return account_view(await retrying(attempt))
 
 
+@rpc.route(contract.SET_MEMBER_STATUS, "Instance admins: suspend or reinstate a member.")
 async def set_member_status(
     request: contract.SetMemberStatus, caller: Caller, deps: Dependencies
 ) -> MemberView:
@@ -305,35 +316,3 @@ class MembersPrivacy:
                 await self.members.save(member)
 
         await retrying(attempt)
-
-
-def routes(deps: Dependencies) -> list[Route]:
-    return [
-        Route(
-            contract.REGISTER_ORGANISATION,
-            partial(register_organisation, deps=deps),
-            "Register an organisation; emits organisation.registered.",
-        ),
-        Route(
-            contract.GET_ORGANISATION,
-            partial(get_organisation, deps=deps),
-            "Read one organisation.",
-        ),
-        Route(
-            contract.REGISTER_ACCOUNT,
-            partial(register_account, deps=deps),
-            "Register a member account; emits member.registered.",
-        ),
-        Route(
-            contract.GET_MEMBER,
-            partial(get_member, deps=deps),
-            "Read one member as others see them.",
-        ),
-        Route(contract.GET_ME, partial(get_me, deps=deps), "The calling member's own account."),
-        Route(contract.UPDATE_ME, partial(update_me, deps=deps), "Edit one's own profile."),
-        Route(
-            contract.SET_MEMBER_STATUS,
-            partial(set_member_status, deps=deps),
-            "Instance admins: suspend or reinstate a member.",
-        ),
-    ]

@@ -29,7 +29,7 @@ from huddle_shared.contracts.networks import Role
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Unauthenticated, require_member
 from huddle_shared.ids import new_id
-from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.routes import RouteTable
 
 from huddle_membership.claims import ConcurrentChange, retrying
 from huddle_membership.members.domain import Member, MemberProfile, MemberStatus
@@ -203,6 +203,13 @@ def join_result(membership: NetworkMembership) -> contract.JoinResult:
 # --- Networks ---------------------------------------------------------------------------------
 
 
+rpc = RouteTable()
+
+
+@rpc.route(
+    contract.CREATE_NETWORK,
+    "Instance admins: create a network (the creator chairs it); emits network.created.",
+)
 async def create_network(
     request: contract.CreateNetwork, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkView:
@@ -266,6 +273,10 @@ async def finish_interrupted_writes(deps: NetworkDependencies) -> None:
             await retrying(partial(_join_by_invitation, invitation, use, deps))
 
 
+@rpc.route(
+    contract.LIST_NETWORKS,
+    "The networks the caller may see, with their own role and status in each.",
+)
 async def list_networks(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
@@ -279,6 +290,10 @@ async def list_networks(
     return sorted(views, key=lambda view: (view.name.lower(), view.slug))
 
 
+@rpc.route(
+    contract.LIST_NETWORKS_NEEDING_CHAIR,
+    "Instance admins: networks an erasure left without a chair.",
+)
 async def list_networks_needing_chair(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
@@ -292,6 +307,7 @@ async def list_networks_needing_chair(
     ]
 
 
+@rpc.route(contract.GET_NETWORK, "One network; invite-only ones only for their active members.")
 async def get_network(
     request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkView:
@@ -299,6 +315,7 @@ async def get_network(
     return network_view(*await _visible_network(request.slug, member, deps))
 
 
+@rpc.route(contract.UPDATE_NETWORK, "Network admins: change a network; emits network.updated.")
 async def update_network(
     request: contract.UpdateNetwork, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkView:
@@ -320,6 +337,10 @@ async def update_network(
 # --- Joining ----------------------------------------------------------------------------------
 
 
+@rpc.route(
+    contract.JOIN_NETWORK,
+    "Join an open network, or ask to join an approval one; emits network.member_joined.",
+)
 async def join_network(
     request: contract.JoinNetwork, caller: Caller, deps: NetworkDependencies
 ) -> contract.JoinResult:
@@ -344,6 +365,7 @@ async def join_network(
     return join_result(await retrying(attempt))
 
 
+@rpc.route(contract.LIST_JOIN_REQUESTS, "Network admins: pending join requests.")
 async def list_join_requests(
     request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.JoinRequestView]:
@@ -366,6 +388,10 @@ async def list_join_requests(
     return sorted(views, key=lambda view: view.requested_at)
 
 
+@rpc.route(
+    contract.DECIDE_JOIN_REQUEST,
+    "Network admins: approve or decline a join request; emits network.member_joined.",
+)
 async def decide_join_request(
     request: contract.DecideJoinRequest, caller: Caller, deps: NetworkDependencies
 ) -> contract.JoinResult:
@@ -398,6 +424,12 @@ async def decide_join_request(
 # --- Invitations ------------------------------------------------------------------------------
 
 
+# No idempotency keys: the token is shown once and kept only as a hash.
+@rpc.route(
+    contract.INVITE,
+    "Network admins: a single-use invitation for an email address (28 days).",
+    idempotency_keys=False,
+)
 async def invite(
     request: contract.Invite, caller: Caller, deps: NetworkDependencies
 ) -> contract.InvitationView:
@@ -422,6 +454,10 @@ async def invite(
     )
 
 
+@rpc.route(
+    contract.ACCEPT_INVITATION,
+    "The invitee joins with their invitation; emits network.member_joined.",
+)
 async def accept_invitation(
     request: contract.AcceptInvitation, caller: Caller, deps: NetworkDependencies
 ) -> contract.JoinResult:
@@ -478,6 +514,10 @@ async def _join_by_invitation(
 # --- Members ----------------------------------------------------------------------------------
 
 
+@rpc.route(
+    contract.LIST_NETWORK_MEMBERS,
+    "Active members: who else is in the network (those who agreed to be listed).",
+)
 async def list_network_members(
     request: BySlug, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkMembersView:
@@ -510,6 +550,10 @@ async def list_network_members(
     return contract.NetworkMembersView(slug=request.slug, total=len(active), members=listed)
 
 
+@rpc.route(
+    contract.CHANGE_ROLE,
+    "Network admins: change a member's role; emits network.member_role_changed.",
+)
 async def change_role(
     request: contract.ChangeRole, caller: Caller, deps: NetworkDependencies
 ) -> contract.ChangeRole:
@@ -549,6 +593,7 @@ async def change_role(
     return await retrying(attempt)
 
 
+@rpc.route(contract.LEAVE_NETWORK, "Leave a network; emits network.member_left.")
 async def leave_network(request: BySlug, caller: Caller, deps: NetworkDependencies) -> None:
     member_id = require_member(caller)
     if await deps.networks.get_network(request.slug) is None:
@@ -627,74 +672,3 @@ def _plain(document: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- Routes -----------------------------------------------------------------------------------
-
-
-def routes(deps: NetworkDependencies) -> list[Route]:
-    return [
-        Route(
-            contract.CREATE_NETWORK,
-            partial(create_network, deps=deps),
-            "Instance admins: create a network (the creator chairs it); emits network.created.",
-        ),
-        Route(
-            contract.LIST_NETWORKS,
-            partial(list_networks, deps=deps),
-            "The networks the caller may see, with their own role and status in each.",
-        ),
-        Route(
-            contract.LIST_NETWORKS_NEEDING_CHAIR,
-            partial(list_networks_needing_chair, deps=deps),
-            "Instance admins: networks an erasure left without a chair.",
-        ),
-        Route(
-            contract.GET_NETWORK,
-            partial(get_network, deps=deps),
-            "One network; invite-only ones only for their active members.",
-        ),
-        Route(
-            contract.UPDATE_NETWORK,
-            partial(update_network, deps=deps),
-            "Network admins: change a network; emits network.updated.",
-        ),
-        Route(
-            contract.JOIN_NETWORK,
-            partial(join_network, deps=deps),
-            "Join an open network, or ask to join an approval one; emits network.member_joined.",
-        ),
-        Route(
-            contract.LIST_JOIN_REQUESTS,
-            partial(list_join_requests, deps=deps),
-            "Network admins: pending join requests.",
-        ),
-        Route(
-            contract.DECIDE_JOIN_REQUEST,
-            partial(decide_join_request, deps=deps),
-            "Network admins: approve or decline a join request; emits network.member_joined.",
-        ),
-        Route(
-            contract.INVITE,
-            partial(invite, deps=deps),
-            "Network admins: a single-use invitation for an email address (28 days).",
-            idempotency_keys=False,  # the token is shown once and kept only as a hash
-        ),
-        Route(
-            contract.ACCEPT_INVITATION,
-            partial(accept_invitation, deps=deps),
-            "The invitee joins with their invitation; emits network.member_joined.",
-        ),
-        Route(
-            contract.LIST_NETWORK_MEMBERS,
-            partial(list_network_members, deps=deps),
-            "Active members: who else is in the network (those who agreed to be listed).",
-        ),
-        Route(
-            contract.CHANGE_ROLE,
-            partial(change_role, deps=deps),
-            "Network admins: change a member's role; emits network.member_role_changed.",
-        ),
-        Route(
-            contract.LEAVE_NETWORK,
-            partial(leave_network, deps=deps),
-            "Leave a network; emits network.member_left.",
-        ),
-    ]
