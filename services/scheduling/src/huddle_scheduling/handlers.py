@@ -17,13 +17,13 @@ from huddle_scheduling.repository import Attendees
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, attendees: Attendees
 ) -> None:
-    await attendees.record(Attendee.from_registration(event), event_id=str(envelope.event_id))
+    await attendees.record(Attendee.from_registration(event), envelope=envelope)
 
 
 async def on_member_profile_updated(
     envelope: EventEnvelope, event: MemberProfileUpdatedV1, attendees: Attendees
 ) -> None:
-    await attendees.rename(event.member_id, event.display_name, event_id=str(envelope.event_id))
+    await attendees.rename(event.member_id, event.display_name, envelope=envelope)
 
 
 async def on_member_erased(

@@ -1,7 +1,9 @@
 """A service's own projection of who belongs to which network, and in what role.
 
 Services that authorise by network membership (notes, scheduling) keep this from
-membership's network events, so they decide from their own data at request time.
+membership's network events, so they decide from their own data at request time. Entries
+are kept in order (``apply_in_order``): a join retried after the leave that followed it must
+not make the member active again.
 """
 
 from typing import Any
@@ -18,7 +20,7 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
-from huddle_shared.storage.idempotency import apply_once, erase_once
+from huddle_shared.storage.idempotency import apply_in_order, erase_once
 
 NETWORK_ROSTER = "network_roster"
 
@@ -44,7 +46,7 @@ class NetworkRoster:
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:
         update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
-        await apply_once(self._collection, f"{slug}:{member_id}", str(envelope.event_id), update)
+        await apply_in_order(self._collection, f"{slug}:{member_id}", envelope, update)
 
     async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:
         await self._set(envelope, event.slug, event.member_id, role=event.role.value, active=True)
