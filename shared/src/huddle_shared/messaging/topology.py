@@ -56,10 +56,16 @@ def required_changes(spec: StreamSpec, current: StreamConfig) -> dict[str, objec
     subjects = list(current.subjects or [])
     missing = [subject for subject in spec.subjects if subject not in subjects]
     if missing:
-        changes["subjects"] = [*subjects, *missing]
+        # Subjects ours cover would overlap them (JetStream refuses that): ours replace them.
+        kept = [s for s in subjects if not any(_covers(ours, s) for ours in missing)]
+        changes["subjects"] = [*kept, *missing]
     if (current.duplicate_window or 0) < DUPLICATE_WINDOW_SECONDS:
         changes["duplicate_window"] = DUPLICATE_WINDOW_SECONDS
     return changes
+
+
+def _covers(pattern: str, subject: str) -> bool:
+    return pattern.endswith(">") and subject.startswith(pattern.removesuffix(">"))
 
 
 def operator_differences(spec: StreamSpec, current: StreamConfig) -> dict[str, str]:
