@@ -37,3 +37,27 @@ async def test_every_consumer_accepts_every_published_version_of_what_it_handles
                     gaps.append(f"{durable}: {event_type} v{sorted(missing)}")
         await runtime.client.close()
     assert gaps == [], "consumers that would refuse published versions: " + "; ".join(gaps)
+
+
+def test_the_largest_event_a_contract_allows_fits_in_one_nats_message() -> None:
+    """Free text that travels in events is capped, so no event outgrows NATS's 1 MiB limit
+    (four-byte characters everywhere: the worst case in UTF-8)."""
+    from huddle_shared.contracts.envelope import EventEnvelope
+    from huddle_shared.contracts.networks import GLOSSARY_MAX_ENTRIES, NetworkUpdatedV1
+    from pydantic import ValidationError
+
+    wide = "\U0001f600"
+    glossary = {f"{n:04d}{wide * 16}": wide * 200 for n in range(GLOSSARY_MAX_ENTRIES)}
+    event = NetworkUpdatedV1(
+        slug="a" * 64, name=wide * 200, visibility="open", region=None, glossary=glossary
+    )
+    envelope = EventEnvelope.wrap(event, instance_id="i" * 100, correlation_id="c" * 64)
+    assert len(envelope.model_dump_json().encode()) < 1024 * 1024
+    with pytest.raises(ValidationError):
+        NetworkUpdatedV1(
+            slug="a",
+            name="n",
+            visibility="open",
+            region=None,
+            glossary={**glossary, "extra": "one entry too many"},
+        )
