@@ -53,6 +53,7 @@ FAST_RETRIES = dead_letter.RetryPolicy(
     backoff_seconds=(0.05, 0.1),
     outage_backoff_seconds=(0.02, 0.05),
     refused_delay_seconds=0.2,
+    handler_timeout_seconds=1.0,
 )
 
 
@@ -601,3 +602,25 @@ async def test_an_older_event_never_overwrites_what_a_newer_one_set(collection: 
     assert document["type"] == "staff"
     again = await apply_in_order(collection, "o1", registered, {"$set": {"type": "other"}})
     assert again is False and (await collection.find_one({"_id": "o1"}))["type"] == "staff"
+
+
+async def test_a_handler_stuck_on_a_hung_database_is_timed_out_and_retried(
+    broker: NatsBroker, js: Any
+) -> None:
+    attempts: list[str] = []
+
+    async def handler(envelope: EventEnvelope, event: MemberRegisteredV1) -> None:
+        attempts.append(event.display_name)
+        if len(attempts) == 1:
+            await asyncio.sleep(60)  # the database accepted the query and never answered
+
+    await consume_with(broker, "test-hung", handler)
+    await publish(broker, registration_envelope("Priya Shah"))
+    await eventually(lambda: _truthy(len(attempts) == 2), timeout=5)
+
+    async def acknowledged() -> bool:
+        info = await js.consumer_info(MEMBERSHIP.name, "test-hung")
+        return bool(info.delivered.stream_seq == 1 and not info.num_ack_pending)
+
+    await eventually(acknowledged)
+    assert await _last(js, DEAD_LETTERS.name, dead_letter_subject("test-hung")) is None

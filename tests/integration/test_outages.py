@@ -75,8 +75,8 @@ async def test_a_database_outage_under_load_loses_no_event(
 ) -> None:
     port = free_port()
     state = tmp_path / "ferretdb"
-    # Short client timeouts so the test runs quickly; production's default is 10 s.
-    url = f"mongodb://127.0.0.1:{port}/?timeoutMS=2000"
+    # A short server-selection timeout so the test runs quickly (production: 5 s).
+    url = f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=2000"
     server = ferretdb_server(state, port=port)
     server.start()
     server.wait_ready()

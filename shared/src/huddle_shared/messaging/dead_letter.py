@@ -73,6 +73,9 @@ class RetryPolicy:
     outage_backoff_seconds: Sequence[float] = field(default=(0.2, 0.5, 1.0, 2.0, 5.0))
     # A version this consumer does not handle is offered again this often.
     refused_delay_seconds: float = 30.0
+    # A handler still running after this long is cancelled and retried as an outage (a hung
+    # database): inside the consumer's 30 s ack wait, so the message stays ours.
+    handler_timeout_seconds: float = 20.0
 
     def delay_after(self, deliveries: int) -> float:
         index = min(deliveries - 1, len(self.backoff_seconds) - 1)
@@ -107,7 +110,8 @@ class _DeadLetterScope(BaseMiddleware):
         outage_attempts = 0
         while True:
             try:
-                return await call_next(msg)
+                async with asyncio.timeout(self.policy.handler_timeout_seconds):
+                    return await call_next(msg)
             except HandlerException:
                 raise
             except VersionNotHandled as exc:

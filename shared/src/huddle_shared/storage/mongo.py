@@ -7,16 +7,19 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
 
-# Every database call gives up after this long (pymongo's client-side timeout), so a hung
-# database surfaces as an error that the consumers retry, instead of stalling them for ever.
-# A ``timeoutMS`` in the connection string wins.
-DEFAULT_TIMEOUT_MS = 10_000
+# Bounded waits for an absent database: finding a server and connecting. A database that
+# accepts a query and never answers is bounded where it matters, by the consumers' handler
+# timeout (``dead_letter.RetryPolicy.handler_timeout_seconds``). Not pymongo's ``timeoutMS``
+# or ``socketTimeoutMS``: with either, service shutdown intermittently hung in NATS's drain
+# in the component tests (decision 0015). An option in the connection string wins.
+DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 5_000, "connectTimeoutMS": 5_000}
 
 
 def create_client(url: str, *, app_name: str) -> AsyncMongoClient[Document]:
-    options: dict[str, Any] = {}
-    if "timeoutms" not in url.lower():
-        options["timeoutMS"] = DEFAULT_TIMEOUT_MS
+    lowered = url.lower()
+    options: dict[str, Any] = {
+        name: value for name, value in DEFAULT_TIMEOUTS_MS.items() if name.lower() not in lowered
+    }
     if "journal=" not in url.lower():
         # Acknowledged means on disk (as NATS does with sync_interval: always). On a replica
         # set, set ``w=majority`` in the connection string as well.
