@@ -44,8 +44,11 @@ lint: .venv/.synced
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
+# By package (each ships py.typed), so imports across the workspace are checked too.
+MYPY_PACKAGES := $(foreach dir,$(wildcard shared/src/huddle_* deploy/devkit/src/huddle_* services/*/src/huddle_*),-p $(notdir $(dir)))
+
 typecheck: .venv/.synced
-	$(UV) run --frozen mypy shared/src services/*/src deploy/devkit/src
+	$(UV) run --frozen mypy $(MYPY_PACKAGES)
 
 test: setup lint typecheck
 	$(UV) run --frozen pytest

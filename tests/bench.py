@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from support import gateway_server, services
 
 ROUNDS = 30
+CONCURRENT = 32  # requests in flight at once, for the load figures
 
 
 async def raw_request_reply(nc: Any) -> list[float]:
@@ -32,6 +33,18 @@ async def raw_request_reply(nc: Any) -> list[float]:
     for _ in range(ROUNDS):
         start = time.perf_counter()
         await nc.request("bench.echo", b'{"id": "x"}', timeout=5)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+async def raw_concurrent_request_reply(nc: Any) -> list[float]:
+    """``CONCURRENT`` requests at once to the echo responder (subscribed above)."""
+    timings = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(nc.request("bench.echo", b'{"id": "x"}', timeout=5) for _ in range(CONCURRENT))
+        )
         timings.append(time.perf_counter() - start)
     return timings
 
@@ -50,7 +63,9 @@ async def raw_jetstream_delivery(nc: Any) -> list[float]:
     return timings
 
 
-async def huddle_paths(nats_url: str, mongodb_url: str) -> tuple[list[float], list[float]]:
+async def huddle_paths(
+    nats_url: str, mongodb_url: str
+) -> tuple[list[float], list[float], list[float]]:
     prefix = f"bench{uuid.uuid4().hex[:6]}"
 
     def settings_for(service: str) -> ServiceSettings:
@@ -102,8 +117,16 @@ async def huddle_paths(nats_url: str, mongodb_url: str) -> tuple[list[float], li
             response = await client.get("/api/v1/me", headers=headers)
             reads.append(time.perf_counter() - start)
             assert response.status_code == 200, response.text
+        concurrent_reads = []
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            responses = await asyncio.gather(
+                *(client.get("/api/v1/me", headers=headers) for _ in range(CONCURRENT))
+            )
+            concurrent_reads.append(time.perf_counter() - start)
+            assert all(r.status_code == 200 for r in responses)
         await mongo.close()
-        return reads, catch_up
+        return reads, catch_up, concurrent_reads
 
 
 def report(name: str, huddle: list[float], baseline: list[float]) -> dict[str, float]:
@@ -120,13 +143,19 @@ async def main() -> None:
     ):
         nc = await nats.connect(bus.url)  # type: ignore[attr-defined]
         rpc_baseline = await raw_request_reply(nc)
+        concurrent_baseline = await raw_concurrent_request_reply(nc)
         delivery_baseline = await raw_jetstream_delivery(nc)
         await nc.close()
-        reads, catch_up = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
+        reads, catch_up, concurrent_reads = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
     print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
     results = {
         "signed_in_read_via_gateway_vs_raw_request_reply": report(
             "signed-in read: HTTP→token→NATS→service→DB", reads, rpc_baseline
+        ),
+        "concurrent_reads_vs_raw_concurrent_request_reply": report(
+            f"{CONCURRENT} signed-in reads at once (all answered)",
+            concurrent_reads,
+            concurrent_baseline,
         ),
         "projection_catch_up_vs_raw_jetstream_delivery": report(
             "registration→all projections (poll, 3 DBs)", catch_up, delivery_baseline

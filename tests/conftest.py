@@ -16,7 +16,7 @@ import nats
 import pytest
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
-from huddle_shared.services import ALL_STREAMS
+from huddle_shared.services import all_streams
 from nats.js.errors import NotFoundError
 
 
@@ -44,7 +44,7 @@ async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
 async def _empty_streams(url: str) -> None:
     client = await nats.connect(url)
     js = client.jetstream()
-    for spec in ALL_STREAMS:
+    for spec in all_streams():
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(spec.name)
     await client.close()

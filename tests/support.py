@@ -10,6 +10,16 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.runtime import ServiceRuntime
 
 
+async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:
+    """Test set-up that writes a service's document directly, under the document's lock, as
+    its own writers do: the service may still be clearing the document's outbox just after
+    a reply, and FerretDB v1 would let one of two concurrent updates undo the other."""
+    from huddle_shared.storage.locks import document_locks
+
+    async with document_locks.hold((collection.database.name, collection.name, doc_id)):
+        await collection.update_one({"_id": doc_id}, {"$set": fields})
+
+
 async def eventually(
     check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05
 ) -> Any:

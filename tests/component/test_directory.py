@@ -12,7 +12,7 @@ import pytest
 from huddle_shared.contracts import membership as contract
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from support import gateway_server, services
+from support import gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -220,7 +220,7 @@ async def test_statistics_count_active_members_only(directory: Directory) -> Non
     await register_member(directory, "Health Services Safety Investigations Body", "g@example.org")
     members = directory.db["members"]
     for member_id, status in ((left, "left"), (erased, "erased"), (suspended, "suspended")):
-        await members.update_one({"_id": member_id}, {"$set": {"status": status}})
+        await set_fields(members, member_id, {"status": status})
     await directory.db["networks"].insert_many([{"_id": "psmn"}, {"_id": "psp-network"}])
 
     stats = (await directory.client.get("/api/v1/stats")).json()

@@ -9,12 +9,13 @@ import httpx
 import nats
 import pytest
 from huddle_shared.contracts import membership as contract
+from huddle_shared.services import service_names
 from support import gateway_server, services
 
 pytestmark = pytest.mark.component
 
 PROBLEM = "application/problem+json"
-ALL_SERVICES = ("membership", "scheduling", "notes", "signposting", "insights")
+ALL_SERVICES = service_names()
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,7 @@ from typing import Any
 import nats
 import pytest
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.contracts.envelope import EventEnvelope, event_subject
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
 from support import services
@@ -148,9 +148,8 @@ async def test_registration_publishes_its_event_once_with_the_event_id_as_messag
     js = nc.jetstream()
     info = await js.stream_info(MEMBERSHIP_SERVICE.stream.name)
     assert info.state.messages == 2
-    message = await js.get_last_msg(
-        MEMBERSHIP_SERVICE.stream.name, contract.MemberRegisteredV1.subject()
-    )
+    subject = event_subject("membership", "member.registered", 1, member_id=member["id"])
+    message = await js.get_last_msg(MEMBERSHIP_SERVICE.stream.name, subject)
     envelope = EventEnvelope.model_validate_json(message.data)
     assert message.headers["Nats-Msg-Id"] == str(envelope.event_id)
     assert envelope.payload["member_id"] == member["id"]

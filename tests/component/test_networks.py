@@ -27,7 +27,7 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import eventually, gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -78,7 +78,7 @@ class Huddle:
         settings = {"listed_in_directory": listed, "contactable": contactable}
         if admin:
             settings["is_instance_admin"] = True  # test set-up, standing in for configuration
-        await self.db["members"].update_one({"_id": member_id}, {"$set": settings})
+        await set_fields(self.db["members"], member_id, settings)
         token = self.tokens.issue(uuid.UUID(member_id))
         return Person(member_id, email, {"Authorization": f"Bearer {token}"})
 
@@ -127,7 +127,7 @@ class Huddle:
     async def events(self, event: type[EventPayload], slug: str) -> list[dict[str, Any]]:
         """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream."""
         subscription = await self.js.pull_subscribe(
-            event.subject(), stream=MEMBERSHIP_SERVICE.stream.name
+            event.subject_filter(), stream=MEMBERSHIP_SERVICE.stream.name
         )
         payloads = []
         try:
@@ -427,7 +427,7 @@ async def test_joining_depends_on_the_network(huddle: Huddle, cast: Cast) -> Non
 async def test_suspended_members_cannot_join(huddle: Huddle, cast: Cast) -> None:
     open_slug = await huddle.network(cast.chair, "open")
     suspended = await huddle.person()
-    await huddle.db["members"].update_one({"_id": suspended.id}, {"$set": {"status": "suspended"}})
+    await set_fields(huddle.db["members"], suspended.id, {"status": "suspended"})
     problem(await huddle.post(f"/api/v1/networks/{open_slug}/join", suspended), 403)
     assert await huddle.memberships(open_slug, member_id=suspended.id) == []
 
@@ -617,9 +617,10 @@ async def test_expired_invitations_and_member_types_not_allowed_are_refused(
         )
         tokens[person.id] = created.json()["token"]
     problem(await huddle.accept(tokens[researcher.id], researcher), 403)
-    await huddle.db["invitations"].update_one(
-        {"_id": hashlib.sha256(tokens[staff.id].encode()).hexdigest()},
-        {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}},
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(tokens[staff.id].encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
     )
     expired = problem(await huddle.accept(tokens[staff.id], staff), 409)
     assert "expired" in expired["detail"]
@@ -738,3 +739,47 @@ async def _outbox_empty(huddle: Huddle) -> bool:
         if await huddle.db[collection].count_documents({"outbox.0": {"$exists": True}}):
             return False
     return True
+
+
+async def test_erasing_a_last_chair_hands_over_or_flags_the_network(
+    huddle: Huddle, cast: Cast
+) -> None:
+    """With a facilitator, the longest-standing one chairs; without, instance admins see the
+    network in their list of networks needing a chair, and appoint one."""
+    chair, early, late, plain = await huddle.people(4)
+    handed, flagged = await asyncio.gather(huddle.network(cast.chair), huddle.network(cast.chair))
+    for slug in (handed, flagged):
+        await huddle.add(slug, cast.chair, chair, role="chair")
+        assert (
+            await huddle.delete(f"/api/v1/networks/{slug}/members/me", cast.chair)
+        ).status_code == 204
+    await huddle.add(handed, chair, early, role="facilitator")
+    await huddle.add(handed, chair, late, role="facilitator")
+    await huddle.add(flagged, chair, plain)
+
+    assert (await huddle.delete("/api/v1/me", chair)).status_code == 204
+    (new_chair,) = await huddle.memberships(handed, status="active", role="chair")
+    assert new_chair["member_id"] == early.id
+    assert await huddle.events(contract.NetworkMemberRoleChangedV1, handed) == [
+        {"slug": handed, "member_id": early.id, "role": "chair"}
+    ]
+    assert await huddle.memberships(flagged, status="active", role="chair") == []
+    assert await huddle.events(contract.NetworkNeedsChairV1, flagged) == [
+        {"slug": flagged, "name": f"Network {flagged}"}
+    ]
+
+    problem(await huddle.get("/api/v1/networks?needs_chair=true", plain), 403)
+    listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
+    assert listed.status_code == 200, listed.text
+    assert flagged in {n["slug"] for n in listed.json()} and handed not in {
+        n["slug"] for n in listed.json()
+    }
+    assert all(n["needs_chair"] for n in listed.json())
+    appointed = await huddle.put(
+        f"/api/v1/networks/{flagged}/members/{plain.id}/role", cast.chair, {"role": "chair"}
+    )
+    assert appointed.status_code == 200, appointed.text
+    read = await huddle.get(f"/api/v1/networks/{flagged}", plain)
+    assert read.json()["needs_chair"] is False and read.json()["my_role"] == "chair"
+    listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
+    assert flagged not in {n["slug"] for n in listed.json()}

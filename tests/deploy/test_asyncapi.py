@@ -4,9 +4,11 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
-from huddle_devkit.asyncapi import SERVICES, render
+from huddle_devkit.asyncapi import render
+from huddle_shared.services import service_names
 
 pytestmark = pytest.mark.unit
 
@@ -25,12 +27,12 @@ def addresses(service: str, action: str) -> set[str]:
     found = set()
     for operation in doc["operations"].values():
         if operation["action"] == action:
-            channel = operation["channel"]["$ref"].removeprefix("#/channels/")
+            channel = unquote(operation["channel"]["$ref"].removeprefix("#/channels/"))
             found.add(doc["channels"][channel]["address"])
     return found
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_committed_document_is_current(service: str) -> None:
     path = DOCS / f"{service}.json"
     if not path.exists():
@@ -47,7 +49,7 @@ def test_the_document_does_not_depend_on_the_environment(monkeypatch: pytest.Mon
     assert render("notes") == expected
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_every_service_documents_its_health_subject(service: str) -> None:
     assert f"rpc.{service}.health" in addresses(service, "receive")
 
@@ -56,8 +58,12 @@ def test_membership_documents_its_events_and_rpc() -> None:
     published = addresses("membership", "send")
     assert {
         "events.membership.organisation.registered.v1",
-        "events.membership.member.registered.v1",
+        "events.membership.personal.{member_id}.member.registered.v1",
+        "events.membership.member.erased.v1",
     } <= published
+    channels = document("membership")["channels"].values()
+    personal = [c for c in channels if "{member_id}" in c["address"]]
+    assert personal and all("member_id" in c["parameters"] for c in personal)
     served = addresses("membership", "receive")
     assert "rpc.membership.accounts.register" in served
     assert "rpc.membership.organisations.register" in served

@@ -9,14 +9,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from huddle_shared.services import SERVICE_NAMES
+from huddle_shared.services import service_names
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 NATS_CONF = ROOT / "deploy" / "nats" / "nats.conf"
-SERVICES_WITH_DATABASE = SERVICE_NAMES
+SERVICES_WITH_DATABASE = service_names()
 APP_SERVICES = ("gateway", *SERVICES_WITH_DATABASE)
 
 

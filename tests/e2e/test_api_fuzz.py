@@ -16,13 +16,14 @@ import pytest
 import schemathesis
 from huddle_devkit import system
 from huddle_devkit.servers import ferretdb_server, free_port, nats_server, running
+from huddle_shared.services import service_names
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 pytestmark = pytest.mark.e2e
 
 ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
-SERVICES = ("membership", "scheduling", "notes", "signposting", "insights", "gateway")
+SERVICES = (*service_names(), "gateway")
 
 
 @pytest.fixture(scope="module")

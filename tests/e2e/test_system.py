@@ -10,12 +10,13 @@ import httpx
 import pytest
 from huddle_devkit import system
 from huddle_devkit.servers import free_port
+from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
 from support import eventually
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("membership", "scheduling", "notes", "signposting", "insights")
+SERVICES = service_names()
 
 
 class Processes:

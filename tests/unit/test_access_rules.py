@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from huddle_membership import access
-from huddle_membership.domain import Member, MemberStatus, NotInstanceAdmin, Organisation
+from huddle_membership.access import rules as access
+from huddle_membership.members.domain import Member, MemberStatus, NotInstanceAdmin, Organisation
 from huddle_shared.contracts.membership import (
     MemberErasedV1,
     MemberProfileUpdatedV1,

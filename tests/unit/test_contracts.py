@@ -40,7 +40,8 @@ def test_envelope_carries_type_version_instance_and_a_time_ordered_id() -> None:
     assert first.occurred_at.tzinfo is not None
     assert UUID(str(first.event_id)).version == 7
     assert first.event_id < second.event_id  # time-ordered
-    assert first.subject == "events.membership.member.registered.v1"
+    member = first.payload["member_id"]
+    assert first.subject == f"events.membership.personal.{member}.member.registered.v1"
 
 
 def test_envelope_round_trips_through_json() -> None:
@@ -58,7 +59,7 @@ def test_envelope_round_trips_through_json() -> None:
 def test_every_event_has_a_stream_and_a_registry_entry() -> None:
     for model in all_payload_types():
         assert payload_type(model.event_type, model.version) is model
-        assert stream_for_subject(model.subject()) == MEMBERSHIP_SERVICE.stream
+        assert stream_for_subject(model.subject_filter()) == MEMBERSHIP_SERVICE.stream
 
 
 def test_unknown_event_versions_are_refused() -> None:

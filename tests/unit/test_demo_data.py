@@ -7,7 +7,7 @@ import httpx
 import pytest
 from email_validator import validate_email
 from huddle_devkit import demo
-from huddle_membership.network_domain import check_glossary
+from huddle_membership.networks.domain import check_glossary
 from huddle_shared.contracts.membership import (
     MemberType,
     OrganisationKind,

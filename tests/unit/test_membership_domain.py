@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from huddle_membership.domain import Member, Organisation, normalise_email
+from huddle_membership.members.domain import Member, Organisation, normalise_email
 from huddle_shared.contracts.membership import (
     MemberRegisteredV1,
     MemberType,

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from huddle_membership.domain import Member
-from huddle_membership.network_domain import (
+from huddle_membership.members.domain import Member
+from huddle_membership.networks.domain import (
     AlreadyDecided,
     ChairsOnly,
     Invitation,

@@ -16,6 +16,18 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     outbox_relay_interval: float = Field(default=2.0, alias="HUDDLE_OUTBOX_RELAY_INTERVAL")
+    rpc_workers: int = Field(
+        default=16,
+        ge=1,
+        alias="HUDDLE_RPC_WORKERS",
+        description="Requests of one RPC subject handled at once by one process",
+    )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        alias="HUDDLE_IDEMPOTENCY_KEY_HOURS",
+        description="How long a reply is kept for retries with the same Idempotency-Key",
+    )
 
     def database_for(self, service: str) -> str:
         return self.mongodb_database or f"{self.database_prefix}_{service}"

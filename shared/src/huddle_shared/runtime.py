@@ -20,6 +20,7 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.rpc import HealthReport, health_subject, queue_group
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.messaging.routes import Route
+from huddle_shared.messaging.rpc import drain_post_reply_work
 from huddle_shared.messaging.topology import ensure_streams
 from huddle_shared.storage.mongo import Document, ping
 from huddle_shared.storage.outbox import OutboxRelay
@@ -77,6 +78,9 @@ class ServiceRuntime:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
+        # Publish what replies already promised while NATS is still there; anything that
+        # misses it stays in an outbox for the relay at the next start.
+        await drain_post_reply_work()
         await self.broker.stop()
         await self.client.close()
         log.info("service stopped")

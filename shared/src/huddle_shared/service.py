@@ -5,8 +5,10 @@ subscriptions and start hooks, and returns ``builder.build()``. Nothing connects
 runtime starts, so building is also how the AsyncAPI generator and the tests inspect it.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -19,15 +21,33 @@ from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.rpc import after_reply
+from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.aggregates import AggregateStore
+from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
-from huddle_shared.storage.outbox import OutboxRelay
+from huddle_shared.storage.outbox import Entry, OutboxRelay
+
+
+class PostReplyRelay(OutboxRelay):
+    """Inside an RPC handler, publishes a write's outbox just after the reply (in order per
+    document, ``after_reply``), so neither the caller nor the document's lock waits for
+    JetStream's acknowledgement. The entries are already stored with the write: if the
+    process dies first, the relay publishes them later. Elsewhere it publishes at once."""
+
+    async def publish(
+        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
+    ) -> None:
+        work = functools.partial(super().publish, collection, doc_id, entries)
+        key = ("outbox", collection.database.name, collection.name, doc_id)
+        if not after_reply(key, work):
+            await work()
 
 
 @dataclass(frozen=True)
-class Subscription:
+class _Consumer:
     """One durable consumer: what it reads and the dispatcher that applies its events."""
 
     durable: str
@@ -44,15 +64,19 @@ class ServiceBuilder:
         self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
         self.database = self.client[settings.database_for(spec.name)]
         self._routes: list[Route] = []
-        self._subscriptions: list[Subscription] = []
+        self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
         self._outbox_collections: list[AsyncCollection[Any]] = []
         self._relay: OutboxRelay | None = None
+        # Replies kept for retries with the same Idempotency-Key, in the service's own database.
+        self.idempotency_keys = IdempotencyKeys(
+            self.database, retention=timedelta(hours=settings.idempotency_key_hours)
+        )
 
     @property
     def relay(self) -> OutboxRelay:
         if self._relay is None:
-            self._relay = OutboxRelay(JetStreamEventPublisher(self.broker), [])
+            self._relay = PostReplyRelay(JetStreamEventPublisher(self.broker), [])
         return self._relay
 
     def aggregates(self, collection: str) -> AggregateStore:
@@ -64,11 +88,21 @@ class ServiceBuilder:
     def serve(self, routes: Iterable[Route]) -> None:
         self._routes.extend(routes)
 
-    def consume(self, stream: StreamSpec, *, durable: str, description: str) -> EventDispatcher:
-        """A durable consumer on ``stream``; register its handlers on the dispatcher."""
-        dispatcher = EventDispatcher()
-        self._subscriptions.append(Subscription(durable, stream, dispatcher, description))
+    def consume(self, subscription: Subscription, **dependencies: Any) -> EventDispatcher:
+        """A durable consumer feeding the subscription's handlers, given their dependencies."""
+        dispatcher = subscription.dispatcher(**dependencies)
+        self._consumers.append(
+            _Consumer(
+                subscription.durable, subscription.stream, dispatcher, subscription.description
+            )
+        )
         return dispatcher
+
+    def consume_into(
+        self, dispatcher: EventDispatcher, *, stream: StreamSpec, durable: str, description: str
+    ) -> None:
+        """A durable consumer for a dispatcher built elsewhere (a shared projection)."""
+        self._consumers.append(_Consumer(durable, stream, dispatcher, description))
 
     def publishes(self, payload_types: Iterable[type[EventPayload]]) -> None:
         """Documents (AsyncAPI) the events this service publishes; each must be registered."""
@@ -77,8 +111,8 @@ class ServiceBuilder:
             if model.producer != self.spec.name:
                 raise ValueError(f"{model.__name__} is produced by {model.producer}")
             self.broker.publisher(
-                model.subject(),
-                title=model.subject(),
+                model.subject_pattern(),
+                title=model.subject_pattern(),
                 description=f"{model.event_type} v{model.version}, in an EventEnvelope.",
                 schema=model,
             )
@@ -88,14 +122,20 @@ class ServiceBuilder:
         self._start_hooks.extend(hooks)
 
     def build(self) -> ServiceRuntime:
-        serve(self.broker, self.spec.name, self._routes)
-        for subscription in self._subscriptions:
+        serve(
+            self.broker,
+            self.spec.name,
+            self._routes,
+            max_workers=self.settings.rpc_workers,
+            idempotency_keys=self.idempotency_keys,
+        )
+        for consumer in self._consumers:
             subscribe_events(
                 self.broker,
-                stream=subscription.stream,
-                durable=subscription.durable,
-                dispatcher=subscription.dispatcher,
-                description=subscription.description,
+                stream=consumer.stream,
+                durable=consumer.durable,
+                dispatcher=consumer.dispatcher,
+                description=consumer.description,
             )
         return ServiceRuntime(
             name=self.spec.name,
@@ -104,7 +144,7 @@ class ServiceBuilder:
             client=self.client,
             database=self.database,
             relay=self._relay,
-            start_hooks=list(self._start_hooks),
+            start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
-            dispatchers={s.durable: s.dispatcher for s in self._subscriptions},
+            dispatchers={c.durable: c.dispatcher for c in self._consumers},
         )

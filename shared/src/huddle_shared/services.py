@@ -38,20 +38,27 @@ SIGNPOSTING = ServiceSpec("signposting", "A directory of support and people who 
 INSIGHTS = ServiceSpec("insights", "Aggregated, non-identifying feedback")
 
 SERVICES: tuple[ServiceSpec, ...] = (MEMBERSHIP, SCHEDULING, NOTES, SIGNPOSTING, INSIGHTS)
-SERVICE_NAMES: tuple[str, ...] = tuple(spec.name for spec in SERVICES)
 
-ALL_STREAMS: tuple[StreamSpec, ...] = (*(spec.stream for spec in SERVICES), DEAD_LETTERS)
+
+# Functions rather than constants, so that everything derived follows the list.
+def service_names() -> tuple[str, ...]:
+    return tuple(spec.name for spec in SERVICES)
+
+
+def all_streams() -> tuple[StreamSpec, ...]:
+    """Every service's events stream, then the dead letters."""
+    return (*(spec.stream for spec in SERVICES), DEAD_LETTERS)
 
 
 def service(name: str) -> ServiceSpec:
     for spec in SERVICES:
         if spec.name == name:
             return spec
-    raise LookupError(f"unknown service {name!r}; expected one of {', '.join(SERVICE_NAMES)}")
+    raise LookupError(f"unknown service {name!r}; expected one of {', '.join(service_names())}")
 
 
 def stream_for_subject(subject: str) -> StreamSpec:
-    for spec in ALL_STREAMS:
+    for spec in all_streams():
         for pattern in spec.subjects:
             if subject.startswith(pattern.removesuffix(">")):
                 return spec

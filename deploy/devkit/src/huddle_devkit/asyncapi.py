@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -24,13 +25,12 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.rpc import ErrorInfo
 from huddle_shared.messaging.routes import Route
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.services import SERVICE_NAMES
 from huddle_shared.services import service as service_spec
+from huddle_shared.services import service_names
 from pydantic import BaseModel, create_model
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
-SERVICES = SERVICE_NAMES
 
 # The documented server is the settings' default, never the environment's NATS_URL.
 _FIELDS = ServiceSettings.model_fields
@@ -40,8 +40,6 @@ _UNUSED_MONGODB_URL: str = _FIELDS["mongodb_url"].default
 
 def build_runtime(service: str) -> ServiceRuntime:
     """The service's runtime, built by its own ``bootstrap`` (nothing connects)."""
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
     module = importlib.import_module(f"{service_spec(service).package}.bootstrap")
     settings = ServiceSettings(
         NATS_URL=DOCUMENTED_NATS_URL,
@@ -60,22 +58,31 @@ def document(service: str) -> dict[str, Any]:
         pass
     else:
         raise RuntimeError("asyncapi.document() is synchronous: call it outside an event loop")
+    spec_of = service_spec(service)
     package = f"huddle-{service}"
     runtime = build_runtime(service)
     try:
         spec = AsyncAPI(
             runtime.broker,
             title=package,
-            version=metadata.version(package),
-            description=metadata.metadata(package)["Summary"],
+            version=_version(package),
+            description=spec_of.summary,
             schema_version="3.0.0",
         ).to_specification()
         data: dict[str, Any] = spec.to_jsonable()
         for route in runtime.routes:
             add_reply(data, route)
+        add_address_parameters(data)
         return data
     finally:
         asyncio.run(runtime.client.close())
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:  # a service package not installed (yet)
+        return "unreleased"
 
 
 def reply_model(route: Route) -> type[BaseModel]:
@@ -109,6 +116,22 @@ def add_reply(document: dict[str, Any], route: Route) -> None:
     }
 
 
+def add_address_parameters(document: dict[str, Any]) -> None:
+    """AsyncAPI 3 wants every ``{name}`` of a channel address declared (events that carry a
+    member's personal data are published on ``…personal.{member_id}…``)."""
+    for channel in document.get("channels", {}).values():
+        names = re.findall(r"\{(\w+)\}", channel.get("address") or "")
+        if names:
+            parameters = channel.setdefault("parameters", {})
+            for name in names:
+                parameters.setdefault(name, {"description": PARAMETER_DESCRIPTIONS.get(name, name)})
+
+
+PARAMETER_DESCRIPTIONS = {
+    "member_id": "The id of the member whose personal data the event carries (decision 0012)."
+}
+
+
 def render(service: str) -> str:
     """The service's AsyncAPI document as stable JSON text (sorted keys, trailing newline)."""
     return json.dumps(document(service), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -126,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     stale: list[Path] = []
-    for service in SERVICES:
+    for service in service_names():
         path = args.out / f"{service}.json"
         text = render(service)
         current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -141,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print("stale: " + ", ".join(map(str, stale)) + " (run `make asyncapi`)", file=sys.stderr)
         return 1
     if not stale:
-        print(f"{args.out}: {len(SERVICES)} AsyncAPI documents up to date")
+        print(f"{args.out}: {len(service_names())} AsyncAPI documents up to date")
     return 0
 
 

@@ -68,7 +68,7 @@ def run(gateway_port: int) -> int:
             },
         )
         manager = Manager()
-        for service in system.SERVICE_MODULES:
+        for service in system.service_modules():
             manager.add_process(service, shlex.join(system.command(service)), env=env)
         url = f"http://127.0.0.1:{gateway_port}"
         announce = [sys.executable, "-m", "huddle_devkit", "announce", "--url", url]

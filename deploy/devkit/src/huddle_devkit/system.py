@@ -3,17 +3,16 @@
 import os
 import sys
 
-from huddle_shared.services import SERVICES
+from huddle_shared import services
 
-# Every service from the one list, then the gateway in front of them.
-SERVICE_MODULES: dict[str, str] = {
-    **{spec.name: spec.package for spec in SERVICES},
-    "gateway": "huddle_gateway",
-}
+
+def service_modules() -> dict[str, str]:
+    """Every service from the one list, then the gateway in front of them."""
+    return {**{spec.name: spec.package for spec in services.SERVICES}, "gateway": "huddle_gateway"}
 
 
 def command(service: str) -> list[str]:
-    return [sys.executable, "-m", SERVICE_MODULES[service]]
+    return [sys.executable, "-m", service_modules()[service]]
 
 
 def environment(

@@ -1,14 +1,40 @@
 """Talks to services over NATS request-reply and turns replies into data or problems."""
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from faststream.nats import NatsBroker
-from huddle_shared.contracts.rpc import ANONYMOUS, Caller, Reply, RpcRequest
+from huddle_shared.contracts.rpc import (
+    ANONYMOUS,
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_PATTERN,
+    Caller,
+    Reply,
+    RpcRequest,
+)
+from litestar.params import HeaderParameter
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from huddle_gateway.problems import from_service_error, problem
+
+# The optional header of the POST routes that create or change something: a retry with the
+# same key and body gets the first answer (and changes nothing more); the same key with a
+# different body is 422; while the first is still running, 409.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY_HEADER,
+        required=False,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        max_length=255,
+        description="Any unique string (a UUID is the usual choice), sent again unchanged on "
+        "a retry. A retry with the same key and body gets the first answer, even if the first "
+        "answer was lost (504); the same key with another body is 422; while the first "
+        "request is still running, 409. Keys are kept for 24 hours, per caller.",
+    ),
+]
 
 
 class ServiceClient:
@@ -18,11 +44,22 @@ class ServiceClient:
         self.health_timeout = health_timeout
 
     async def call(
-        self, subject: str, request: BaseModel | dict[str, Any], caller: Caller = ANONYMOUS
+        self,
+        subject: str,
+        request: BaseModel | dict[str, Any],
+        caller: Caller = ANONYMOUS,
+        *,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """Send ``request`` to ``subject`` for ``caller``; return the reply's data or raise."""
+        """Send ``request`` to ``subject`` for ``caller``; return the reply's data or raise.
+
+        The message carries when this wait ends, so a service that reaches it later, when
+        this call has answered 504, drops it instead of doing the work unseen."""
         payload = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
-        body = RpcRequest(caller=caller, body=payload).model_dump(mode="json")
+        deadline = datetime.now(UTC) + timedelta(seconds=self.timeout)
+        body = RpcRequest(
+            caller=caller, body=payload, deadline=deadline, idempotency_key=idempotency_key
+        ).model_dump(mode="json")
         service = subject.split(".")[1]
         try:
             message = await self.broker.request(body, subject, timeout=self.timeout)

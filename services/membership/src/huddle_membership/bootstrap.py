@@ -1,4 +1,9 @@
-"""Composition root: builds membership's adapters and binds handlers to NATS subjects."""
+"""Composition root: builds each area's adapters, and lists the areas' routes and start hooks.
+
+Areas: ``members`` (organisations and accounts), ``access`` (sign-in and API tokens),
+``directory`` (organisation search and statistics), ``networks`` (networks, memberships,
+invitations) and ``privacy`` (export and erasure, through each area's part).
+"""
 
 from functools import partial
 
@@ -6,24 +11,25 @@ from huddle_shared import services
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts import networks as network_contract
-from huddle_shared.messaging.routes import Route
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from huddle_membership import account_handlers, directory, handlers, network_handlers
-from huddle_membership.directory_repository import DirectoryRepository
-from huddle_membership.network_repository import OUTBOX_COLLECTIONS, NetworkRepository
-from huddle_membership.passwords import PasswordHasher
-from huddle_membership.repository import (
+from huddle_membership import event_log, privacy
+from huddle_membership.access import handlers as access
+from huddle_membership.access.repository import ApiTokens, SignInFailures
+from huddle_membership.directory import handlers as directory
+from huddle_membership.members import handlers as members
+from huddle_membership.members.passwords import PasswordHasher
+from huddle_membership.members.repository import (
     MEMBERS,
     ORGANISATIONS,
-    ApiTokens,
     MemberRepository,
     OrganisationRepository,
-    SignInFailures,
 )
+from huddle_membership.networks import handlers as networks
+from huddle_membership.networks.repository import OUTBOX_COLLECTIONS, NetworkRepository
 
 
 class AdminSettings(BaseSettings):
@@ -35,78 +41,64 @@ class AdminSettings(BaseSettings):
     password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD", min_length=12)
 
 
-def routes(deps: handlers.Dependencies) -> list[Route]:
-    return [
-        Route(
-            contract.REGISTER_ORGANISATION,
-            partial(handlers.register_organisation, deps=deps),
-            "Register an organisation; emits organisation.registered.",
-        ),
-        Route(
-            contract.GET_ORGANISATION,
-            partial(handlers.get_organisation, deps=deps),
-            "Read one organisation.",
-        ),
-        Route(
-            contract.REGISTER_ACCOUNT,
-            partial(handlers.register_account, deps=deps),
-            "Register a member account; emits member.registered.",
-        ),
-        Route(
-            contract.GET_MEMBER,
-            partial(handlers.get_member, deps=deps),
-            "Read one member as others see them.",
-        ),
-    ]
-
-
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service = ServiceBuilder(services.MEMBERSHIP, settings)
     database, relay = service.database, service.relay
     for collection in (ORGANISATIONS, MEMBERS, *OUTBOX_COLLECTIONS):
         relay.watch(database[collection])
-    deps = handlers.Dependencies(
-        organisations=OrganisationRepository(database, relay, settings.instance_id),
-        members=MemberRepository(database, relay, settings.instance_id),
-        passwords=PasswordHasher(),
+    instance_id = settings.instance_id
+
+    organisations = OrganisationRepository(database, relay, instance_id)
+    member_repository = MemberRepository(database, relay, instance_id)
+    member_deps = members.Dependencies(
+        organisations=organisations, members=member_repository, passwords=PasswordHasher()
     )
-    account_deps = account_handlers.AccountDependencies(
-        members=deps.members,
-        organisations=deps.organisations,
-        passwords=deps.passwords,
+    access_deps = access.AccessDependencies(
+        members=member_deps.members,
+        passwords=member_deps.passwords,
         failures=SignInFailures(database),
         api_tokens=ApiTokens(database),
-        database=database,
     )
-    directory_deps = directory.DirectoryDependencies(directory=DirectoryRepository(database))
-    network_deps = network_handlers.NetworkDependencies(
-        networks=NetworkRepository(database, relay, settings.instance_id), members=deps.members
+    network_repository = NetworkRepository(database, relay, instance_id)
+    network_deps = networks.NetworkDependencies(
+        networks=network_repository, members=member_deps.members
     )
+    directory_deps = directory.DirectoryDependencies(
+        organisations=organisations, members=member_repository, networks=network_repository
+    )
+    privacy_deps = privacy.PrivacyDependencies(
+        members=member_deps.members,
+        parts=(
+            networks.NetworksPrivacy(network_deps),
+            access.AccessPrivacy(access_deps.api_tokens, access_deps.failures),
+            service.idempotency_keys,  # replies kept for retries that named the member
+            members.MembersPrivacy(member_deps.members),  # last: the account
+        ),
+    )
+
     service.serve(
         [
-            *routes(deps),
-            *account_handlers.routes(account_deps),
+            *members.routes(member_deps),
+            *access.routes(access_deps),
             *directory.routes(directory_deps),
-            *network_handlers.routes(network_deps),
+            *networks.routes(network_deps),
+            *privacy.routes(privacy_deps),
         ]
     )
     service.on_start(
-        deps.organisations.create_indexes,
-        deps.members.create_indexes,
-        account_deps.api_tokens.create_indexes,
-        directory_deps.directory.create_indexes,
-        network_deps.networks.create_indexes,
+        organisations.create_indexes,
+        member_repository.create_indexes,
+        access_deps.api_tokens.create_indexes,
+        network_repository.create_indexes,
+        partial(networks.finish_interrupted_writes, network_deps),
     )
     admin = AdminSettings()
     if admin.email and admin.password:
         service.on_start(
             partial(
-                account_handlers.ensure_instance_admin,
-                admin.email,
-                admin.password,
-                account_deps,
-                settings.instance_id,
+                members.ensure_instance_admin, admin.email, admin.password, member_deps, instance_id
             )
         )
     service.publishes((*contract.EVENTS, *network_contract.EVENTS))
+    event_log.consume_erasures(service)  # erasure reaches the streams too
     return service.build()

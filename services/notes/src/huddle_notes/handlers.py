@@ -9,11 +9,18 @@ from huddle_shared.contracts.membership import (
 )
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
+from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_notes.domain import redaction_terms
 from huddle_notes.repository import RedactionNames
 
+redaction_names = Subscription(
+    "notes-redaction-names",
+    "Keeps every member's name so notes can be stripped of names before sharing.",
+)
 
+
+@redaction_names.handler
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, names: RedactionNames
 ) -> None:
@@ -22,6 +29,7 @@ async def on_member_registered(
     )
 
 
+@redaction_names.handler
 async def on_member_profile_updated(
     envelope: EventEnvelope, event: MemberProfileUpdatedV1, names: RedactionNames
 ) -> None:
@@ -30,6 +38,7 @@ async def on_member_profile_updated(
     )
 
 
+@redaction_names.handler
 async def on_member_erased(
     envelope: EventEnvelope, event: MemberErasedV1, names: RedactionNames
 ) -> None:

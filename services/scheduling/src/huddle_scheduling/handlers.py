@@ -9,23 +9,32 @@ from huddle_shared.contracts.membership import (
 )
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
+from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_scheduling.domain import Attendee
 from huddle_scheduling.repository import Attendees
 
+attendee_events = Subscription(
+    "scheduling-attendees",
+    "Keeps the members who may register for sessions.",
+)
 
+
+@attendee_events.handler
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, attendees: Attendees
 ) -> None:
     await attendees.record(Attendee.from_registration(event), envelope=envelope)
 
 
+@attendee_events.handler
 async def on_member_profile_updated(
     envelope: EventEnvelope, event: MemberProfileUpdatedV1, attendees: Attendees
 ) -> None:
     await attendees.rename(event.member_id, event.display_name, envelope=envelope)
 
 
+@attendee_events.handler
 async def on_member_erased(
     envelope: EventEnvelope, event: MemberErasedV1, attendees: Attendees
 ) -> None:

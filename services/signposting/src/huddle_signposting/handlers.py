@@ -9,11 +9,18 @@ from huddle_shared.contracts.membership import (
 )
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
+from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_signposting.domain import DirectoryOrganisation
 from huddle_signposting.repository import OrganisationDirectory
 
+directory_events = Subscription(
+    "signposting-organisation-directory",
+    "Keeps the directory of organisations that signposts name, with member counts.",
+)
 
+
+@directory_events.handler
 async def on_organisation_registered(
     envelope: EventEnvelope, event: OrganisationRegisteredV1, directory: OrganisationDirectory
 ) -> None:
@@ -21,6 +28,7 @@ async def on_organisation_registered(
     await directory.record(organisation, event_id=str(envelope.event_id))
 
 
+@directory_events.handler
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, directory: OrganisationDirectory
 ) -> None:
@@ -29,6 +37,7 @@ async def on_member_registered(
     )
 
 
+@directory_events.handler
 async def on_member_erased(
     envelope: EventEnvelope, event: MemberErasedV1, directory: OrganisationDirectory
 ) -> None:

@@ -1,9 +1,11 @@
-"""Signposting's directory of organisations, and which organisation each member is at."""
+"""Signposting's directory of organisations, and which organisation each member is at
+(erased members are buried and no longer counted: see ``MemberTombstones``)."""
 
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once, erase_once, read_plain
+from huddle_shared.storage.idempotency import apply_once, read_plain
+from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_signposting.domain import DirectoryOrganisation
@@ -16,6 +18,10 @@ class OrganisationDirectory:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[ORGANISATIONS]
         self._members = database[ORGANISATION_MEMBERS]
+        self._tombstones = MemberTombstones(database)
+
+    def _about(self, member_id: UUID) -> MemberDocuments:
+        return self._members, {"_id": str(member_id)}
 
     async def create_indexes(self) -> None:
         await self._members.create_index("organisation_id")
@@ -35,13 +41,17 @@ class OrganisationDirectory:
     async def record_member(self, member_id: UUID, organisation_id: UUID, *, event_id: str) -> bool:
         """A member at an organisation: someone who may know about local support."""
         update = {"$set": {"organisation_id": str(organisation_id)}}
-        return await apply_once(self._members, str(member_id), event_id, update)
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self._members, str(member_id), event_id, update),
+        )
 
     async def member_count(self, organisation_id: UUID) -> int:
         return await self._members.count_documents({"organisation_id": str(organisation_id)})
 
     async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
-        await erase_once(self._members, str(member_id), event_id)
+        await self._tombstones.erase(member_id, event_id, [self._about(member_id)])
 
     async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
         return await read_plain(self._members, str(member_id))

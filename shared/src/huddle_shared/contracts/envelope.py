@@ -19,20 +19,59 @@ class EventPayload(BaseModel):
     event_type: ClassVar[str]
     version: ClassVar[int]
     producer: ClassVar[str]
-    # Whether the payload holds personal data (documented in docs/architecture.md).
+    # Whether the payload holds personal data (documented in docs/architecture.md). Such a
+    # payload names its member in ``member_id`` and travels on that member's own subject,
+    # which erasure purges from every stream (decision 0012).
     carries_personal_data: ClassVar[bool] = False
 
     @classmethod
-    def subject(cls) -> str:
-        return event_subject(cls.producer, cls.event_type, cls.version)
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not hasattr(cls, "event_type"):
+            return  # an intermediate base class
+        if cls.event_type.split(".")[0] == PERSONAL_SEGMENT:
+            raise TypeError(f"{cls.__name__}: no event type starts with {PERSONAL_SEGMENT!r}")
+        if cls.carries_personal_data:
+            if "member_id" not in cls.model_fields:
+                raise TypeError(f"{cls.__name__} carries personal data but has no member_id")
+            _PERSONAL_EVENTS.add((cls.producer, cls.event_type, cls.version))
+
+    @classmethod
+    def subject_pattern(cls) -> str:
+        """The subject, with ``{member_id}`` standing for the member where it has one."""
+        member = "{member_id}" if cls.carries_personal_data else None
+        return event_subject(cls.producer, cls.event_type, cls.version, member_id=member)
+
+    @classmethod
+    def subject_filter(cls) -> str:
+        """A subject filter matching every event of this type (every member's, if personal)."""
+        member = "*" if cls.carries_personal_data else None
+        return event_subject(cls.producer, cls.event_type, cls.version, member_id=member)
 
 
-def event_subject(producer: str, event_type: str, version: int) -> str:
-    """``events.<producer>.<event type>.v<version>``.
+# (producer, event type, version) of the payloads published on a member's own subject.
+_PERSONAL_EVENTS: set[tuple[str, str, int]] = set()
 
-    For example ``events.membership.member.registered.v1``.
+PERSONAL_SEGMENT = "personal"
+
+
+def event_subject(
+    producer: str, event_type: str, version: int, *, member_id: UUID | str | None = None
+) -> str:
+    """``events.<producer>.<event type>.v<version>``, or for an event that carries a
+    member's personal data ``events.<producer>.personal.<member id>.<event type>.v<version>``.
+
+    For example ``events.membership.member.erased.v1`` and
+    ``events.membership.personal.0190….member.registered.v1``.
     """
-    return f"events.{producer}.{event_type}.v{version}"
+    if member_id is None:
+        return f"events.{producer}.{event_type}.v{version}"
+    return f"events.{producer}.{PERSONAL_SEGMENT}.{member_id}.{event_type}.v{version}"
+
+
+def member_subjects(producer: str, member_id: UUID | str) -> str:
+    """The filter matching every event of ``producer`` that carries the member's data."""
+    return f"events.{producer}.{PERSONAL_SEGMENT}.{member_id}.>"
 
 
 class EventEnvelope(BaseModel):
@@ -79,7 +118,14 @@ class EventEnvelope(BaseModel):
 
     @property
     def subject(self) -> str:
-        return event_subject(self.producer, self.event_type, self.schema_version)
+        """Where the event is published: the one place that decides it."""
+        personal = (self.producer, self.event_type, self.schema_version) in _PERSONAL_EVENTS
+        return event_subject(
+            self.producer,
+            self.event_type,
+            self.schema_version,
+            member_id=self.payload["member_id"] if personal else None,
+        )
 
     def payload_as(self, model: type[P]) -> P:
         return model.model_validate(self.payload)

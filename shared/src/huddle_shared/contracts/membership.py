@@ -103,6 +103,7 @@ class MemberStatusChangedV1(EventPayload):
     event_type: ClassVar[str] = "member.status_changed"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
     status: EventCode

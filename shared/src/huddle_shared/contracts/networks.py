@@ -81,6 +81,7 @@ class NetworkMemberJoinedV1(EventPayload):
     event_type: ClassVar[str] = "network.member_joined"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: EventSlug
     member_id: UUID
@@ -91,6 +92,7 @@ class NetworkMemberRoleChangedV1(EventPayload):
     event_type: ClassVar[str] = "network.member_role_changed"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: EventSlug
     member_id: UUID
@@ -101,9 +103,22 @@ class NetworkMemberLeftV1(EventPayload):
     event_type: ClassVar[str] = "network.member_left"
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
+    carries_personal_data: ClassVar[bool] = True
 
     slug: EventSlug
     member_id: UUID
+
+
+class NetworkNeedsChairV1(EventPayload):
+    """Erasure took the network's last chair and it had no facilitator to succeed them: an
+    instance administrator must appoint a chair."""
+
+    event_type: ClassVar[str] = "network.needs_chair"
+    version: ClassVar[int] = 1
+    producer: ClassVar[str] = SERVICE
+
+    slug: str
+    name: str
 
 
 EVENTS: tuple[type[EventPayload], ...] = (
@@ -112,12 +127,14 @@ EVENTS: tuple[type[EventPayload], ...] = (
     NetworkMemberJoinedV1,
     NetworkMemberRoleChangedV1,
     NetworkMemberLeftV1,
+    NetworkNeedsChairV1,
 )
 
 # --- RPC ----------------------------------------------------------------------------------
 
 CREATE_NETWORK = rpc_subject(SERVICE, "networks.create")
 LIST_NETWORKS = rpc_subject(SERVICE, "networks.list")
+LIST_NETWORKS_NEEDING_CHAIR = rpc_subject(SERVICE, "networks.needing_chair")
 GET_NETWORK = rpc_subject(SERVICE, "networks.get")
 UPDATE_NETWORK = rpc_subject(SERVICE, "networks.update")
 JOIN_NETWORK = rpc_subject(SERVICE, "networks.join")
@@ -218,6 +235,9 @@ class NetworkView(BaseModel):
     created_at: datetime
     my_role: Role | None = Field(default=None, description="The caller's role, if a member")
     my_status: JoinStatus | None = None
+    needs_chair: bool = Field(
+        default=False, description="No chair since an erasure: an instance admin must appoint one"
+    )
 
 
 class JoinResult(BaseModel):

@@ -4,11 +4,12 @@ Services never speak HTTP: a handler returns a ``Reply`` whose error carries a c
 the gateway maps codes to HTTP status (see ``ERROR_STATUS``).
 """
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class ErrorCode(StrEnum):
@@ -43,11 +44,32 @@ class Caller(BaseModel):
 ANONYMOUS = Caller()
 
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# 1 to 255 visible ASCII characters: a UUID is the usual choice.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Client-chosen key: a retry with the same key gets the first answer",
+    ),
+]
+
+
 class RpcRequest(BaseModel):
-    """Every RPC message: the caller and the operation's own request."""
+    """Every RPC message: the caller, the operation's own request, and how long the caller
+    waits (``deadline``) and which retries are the same request (``idempotency_key``)."""
 
     caller: Caller = ANONYMOUS
     body: dict[str, Any] = Field(default_factory=dict)
+    deadline: AwareDatetime | None = Field(
+        default=None, description="When the caller stops waiting; later, the request is dropped"
+    )
+    idempotency_key: IdempotencyKey | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.deadline is not None and now >= self.deadline
 
 
 class FieldError(BaseModel):

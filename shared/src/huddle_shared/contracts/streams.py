@@ -48,5 +48,12 @@ DEAD_LETTERS = StreamSpec(
 )
 
 
-def dead_letter_subject(consumer: str) -> str:
-    return f"{DEAD_LETTER_SUBJECT_PREFIX}.{consumer}"
+def dead_letter_subject(consumer: str, original_subject: str) -> str:
+    """``deadletter.<consumer>.<original subject>``: a dead letter keeps its event's subject,
+    so erasure can purge a member's dead letters by subject as it purges their events."""
+    return f"{DEAD_LETTER_SUBJECT_PREFIX}.{consumer}.{original_subject}"
+
+
+def dead_letters_of(original_subjects: str) -> str:
+    """The filter matching every consumer's dead letters of ``original_subjects``."""
+    return f"{DEAD_LETTER_SUBJECT_PREFIX}.*.{original_subjects}"

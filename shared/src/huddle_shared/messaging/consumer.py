@@ -42,6 +42,10 @@ class EventDispatcher:
     ) -> None:
         self._routes[(payload_type.event_type, payload_type.version)] = (payload_type, handler)
 
+    def handler(self, payload_type: type[P]) -> Callable[[EventEnvelope, P], Awaitable[None]]:
+        """The handler registered for ``payload_type`` (tests wrap it to inject failures)."""
+        return self._routes[(payload_type.event_type, payload_type.version)][1]
+
     @property
     def handled(self) -> list[type[EventPayload]]:
         return [payload_type for payload_type, _ in self._routes.values()]

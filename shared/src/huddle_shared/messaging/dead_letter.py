@@ -191,9 +191,8 @@ class _DeadLetterScope(BaseMiddleware):
             }
         )
         broker = self.factory.broker
-        await broker.publish(
-            raw.data, dead_letter_subject(consumer), headers=headers, stream=DEAD_LETTERS.name
-        )
+        subject = dead_letter_subject(consumer, raw.subject)
+        await broker.publish(raw.data, subject, headers=headers, stream=DEAD_LETTERS.name)
         _dead_letters.add(1, {"consumer": consumer})
         log.error(
             "message dead-lettered",

@@ -26,9 +26,15 @@ class EventPublisher(Protocol):
         ``Unpublishable`` if it never can be)."""
 
     async def dead_letter(
-        self, source: str, data: bytes, *, msg_id: str, headers: dict[str, str]
+        self,
+        source: str,
+        data: bytes,
+        *,
+        original_subject: str,
+        msg_id: str,
+        headers: dict[str, str],
     ) -> None:
-        """Store ``data`` in the dead-letter stream under ``deadletter.<source>``."""
+        """Store ``data`` in the dead-letter stream (see ``dead_letter_subject``)."""
 
 
 class JetStreamEventPublisher:
@@ -60,11 +66,17 @@ class JetStreamEventPublisher:
             raise
 
     async def dead_letter(
-        self, source: str, data: bytes, *, msg_id: str, headers: dict[str, str]
+        self,
+        source: str,
+        data: bytes,
+        *,
+        original_subject: str,
+        msg_id: str,
+        headers: dict[str, str],
     ) -> None:
         await self._broker.publish(
             data,
-            dead_letter_subject(source),
+            dead_letter_subject(source, original_subject),
             headers={**headers, MSG_ID_HEADER: msg_id},
             stream=DEAD_LETTERS.name,
             timeout=5.0,

@@ -16,7 +16,8 @@ from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
 from huddle_shared.contracts.common import Empty, export_subject
-from huddle_shared.messaging.rpc import Handler, rpc_endpoint
+from huddle_shared.messaging.rpc import DEFAULT_RPC_WORKERS, Handler, rpc_endpoint
+from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 
 
 def _signature_models(handler: Callable[..., Any]) -> tuple[type[BaseModel], Any]:
@@ -36,6 +37,9 @@ class Route:
     subject: str
     handler: Handler[Any]
     description: str
+    # False where a stored reply would keep what must not be kept: a secret shown once
+    # (API tokens, invitations), or a sign-in (it would outlive a suspension).
+    idempotency_keys: bool = True
     request_model: type[BaseModel] = field(init=False)
     response_model: Any = field(init=False)
 
@@ -50,7 +54,14 @@ def export_route(service: str, handler: Handler[Empty]) -> Route:
     return Route(export_subject(service), handler, f"What {service} holds about the caller.")
 
 
-def serve(broker: NatsBroker, service: str, routes: Sequence[Route]) -> None:
+def serve(
+    broker: NatsBroker,
+    service: str,
+    routes: Sequence[Route],
+    *,
+    max_workers: int = DEFAULT_RPC_WORKERS,
+    idempotency_keys: IdempotencyKeys | None = None,
+) -> None:
     for route in routes:
         rpc_endpoint(
             broker,
@@ -59,4 +70,6 @@ def serve(broker: NatsBroker, service: str, routes: Sequence[Route]) -> None:
             request_model=route.request_model,
             handler=route.handler,
             description=route.description,
+            max_workers=max_workers,
+            idempotency_keys=idempotency_keys if route.idempotency_keys else None,
         )

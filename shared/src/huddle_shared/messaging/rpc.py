@@ -1,9 +1,12 @@
 """RPC endpoints: validate the request, call a handler, answer a ``Reply`` whatever happens."""
 
+import asyncio
+import contextlib
+import contextvars
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from faststream import BaseMiddleware
 from faststream.message import StreamMessage
@@ -11,15 +14,22 @@ from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from huddle_shared.clock import utc_now
 from huddle_shared.contracts.rpc import (
-    ANONYMOUS,
     Caller,
     ErrorCode,
     FieldError,
     Reply,
+    RpcRequest,
     queue_group,
 )
 from huddle_shared.errors import HuddleError
+from huddle_shared.storage.idempotency_keys import (
+    IdempotencyKeys,
+    key_id,
+    mentioned_ids,
+    request_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +51,19 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 
 Handler = Callable[[Req, Caller], Awaitable[Any]]
 
-
-class _Call(BaseModel):
-    """Base of each operation's own message model: ``{caller, body}``."""
-
-    caller: Caller = ANONYMOUS
+DEFAULT_RPC_WORKERS = 16
+# How long a retry waits for the first request with its idempotency key to finish.
+IN_PROGRESS_WAIT_SECONDS = 2.0
+# Time left for an answer to reach the caller before its deadline.
+REPLY_MARGIN_SECONDS = 0.2
 
 
 @functools.cache
-def call_model(request_model: type[BaseModel]) -> type[_Call]:
+def call_model(request_model: type[BaseModel]) -> type[RpcRequest]:
     """``<Request>Call``: the RPC message for one operation, with its request as ``body``."""
     return create_model(
         f"{request_model.__name__}Call",
-        __base__=_Call,
+        __base__=RpcRequest,
         __doc__=f"The caller and a {request_model.__name__}.",
         body=(request_model, Field(default_factory=dict, validate_default=True)),
     )
@@ -96,6 +106,144 @@ class RpcValidationMiddleware(BaseMiddleware):
             return invalid_reply(exc).model_dump(mode="json")
 
 
+# --- Work after the reply ------------------------------------------------------------------
+
+PostReplyWork = Callable[[], Awaitable[None]]
+
+
+class _Deferred(list[tuple[Hashable, PostReplyWork]]):
+    """The work one RPC defers. Closed once the reply is made: a task the handler started
+    sees the same context, and what it defers after that must run at once, not never."""
+
+    closed = False
+
+
+_post_reply: contextvars.ContextVar[_Deferred | None] = contextvars.ContextVar(
+    "huddle_post_reply", default=None
+)
+_queues: dict[Hashable, asyncio.Task[None]] = {}
+_running: set[asyncio.Task[None]] = set()
+
+
+def after_reply(key: Hashable, work: PostReplyWork) -> bool:
+    """Inside an RPC handler, run ``work`` once the reply is on its way, not before; works
+    with the same ``key`` (e.g. one document's outbox) run one after another, in order.
+
+    Returns False outside an RPC (an event handler, a start hook): the caller runs it now.
+    """
+    deferred = _post_reply.get()
+    if deferred is None or deferred.closed:
+        return False
+    deferred.append((key, work))
+    return True
+
+
+def _start_post_reply(deferred: list[tuple[Hashable, PostReplyWork]]) -> None:
+    loop = asyncio.get_running_loop()
+    for key, work in deferred:
+        previous = _queues.get(key)
+        if previous is not None and previous.get_loop() is not loop:
+            previous = None  # left over from an event loop that has ended (tests)
+        task = asyncio.create_task(_run_after(previous, work), name=f"after-reply {key}")
+        _queues[key] = task
+        _running.add(task)
+        task.add_done_callback(functools.partial(_finished, key))
+
+
+async def _run_after(previous: asyncio.Task[None] | None, work: PostReplyWork) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])  # its failure is its own; ours runs regardless
+    try:
+        await work()
+    except Exception:
+        log.exception("work after an RPC reply failed")
+
+
+def _finished(key: Hashable, task: asyncio.Task[None]) -> None:
+    _running.discard(task)
+    if _queues.get(key) is task:
+        del _queues[key]
+
+
+async def drain_post_reply_work() -> None:
+    """At shutdown: let what replies promised (e.g. publishing events) finish."""
+    loop = asyncio.get_running_loop()
+    while mine := [task for task in _running if task.get_loop() is loop]:
+        await asyncio.wait(mine)
+
+
+# --- Idempotency keys -------------------------------------------------------------------------
+
+
+def _in_progress() -> Reply:
+    return Reply.failure(
+        ErrorCode.CONFLICT,
+        "Request in progress",
+        "A request with this Idempotency-Key is still being handled; try again shortly.",
+    )
+
+
+async def answer_once(
+    keys: IdempotencyKeys,
+    subject: str,
+    message: RpcRequest,
+    run: Callable[[], Awaitable[Reply]],
+    *,
+    wait_seconds: float = IN_PROGRESS_WAIT_SECONDS,
+) -> Reply:
+    """Run a request with an idempotency key at most once; a retry gets the stored reply."""
+    assert message.idempotency_key is not None
+    key = key_id(subject, message.caller, message.idempotency_key)
+    body = message.body
+    body_hash = request_hash(body.model_dump(mode="json") if isinstance(body, BaseModel) else body)
+    loop = asyncio.get_running_loop()
+    wait = wait_seconds
+    if message.deadline is not None:  # answer "in progress" while the caller still listens
+        left = (message.deadline - utc_now()).total_seconds()
+        wait = min(wait, left - REPLY_MARGIN_SECONDS)
+    give_up = loop.time() + wait
+    while True:
+        claim = await keys.claim(key, body_hash)
+        if claim.outcome == "done":
+            assert claim.reply is not None
+            return Reply.model_validate(claim.reply)
+        if claim.outcome == "mismatch":
+            return Reply.failure(
+                ErrorCode.INVALID,
+                "Idempotency key reused",
+                "This Idempotency-Key was used with a different request. "
+                "Send a new key for a new request.",
+            )
+        if claim.outcome == "claimed":
+            break
+        if loop.time() >= give_up:
+            return _in_progress()
+        await asyncio.sleep(0.05)
+    try:
+        reply = await run()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the original failure matters more
+            await keys.release(key)
+        raise
+    if reply.error is not None and reply.error.code == ErrorCode.UNAVAILABLE:
+        await keys.release(key)  # an unexpected failure: a retry may succeed
+    else:
+        mentions = mentioned_ids(str(message.caller.member_id or ""), reply.data)
+        await keys.complete(key, reply.model_dump(mode="json"), mentions)
+    return reply
+
+
+# --- Endpoints --------------------------------------------------------------------------------
+
+
+def _deadline_passed() -> Reply:
+    return Reply.failure(
+        ErrorCode.UNAVAILABLE,
+        "Deadline passed",
+        "The caller had stopped waiting before the service could start on the request.",
+    )
+
+
 def rpc_endpoint(
     broker: NatsBroker,
     subject: str,
@@ -104,12 +252,35 @@ def rpc_endpoint(
     request_model: type[Req],
     handler: Handler[Req],
     description: str,
+    max_workers: int = DEFAULT_RPC_WORKERS,
+    idempotency_keys: IdempotencyKeys | None = None,
 ) -> None:
-    """Serve ``subject`` from the service's queue group, so replicas share requests."""
+    """Serve ``subject`` from the service's queue group, so replicas share requests, with up
+    to ``max_workers`` requests in progress at once in this process."""
     message_model = call_model(request_model)
 
-    async def endpoint(message: _Call) -> dict[str, Any]:
-        reply = await answer(handler, message.body, message.caller)  # type: ignore[attr-defined]
+    async def endpoint(message: RpcRequest) -> dict[str, Any]:
+        if message.expired(utc_now()):
+            # Queued past the caller's patience: it has answered its client already (504),
+            # so doing the work now would only surprise them.
+            log.warning("RPC dropped: its deadline had passed", extra={"subject": subject})
+            return _deadline_passed().model_dump(mode="json")
+
+        async def run() -> Reply:
+            # FastStream validated the message as ``<Req>Call``: its body is a ``Req``.
+            return await answer(handler, cast(Req, message.body), message.caller)
+
+        deferred = _Deferred()
+        token = _post_reply.set(deferred)
+        try:
+            if message.idempotency_key is not None and idempotency_keys is not None:
+                reply = await answer_once(idempotency_keys, subject, message, run)
+            else:
+                reply = await run()
+        finally:
+            _post_reply.reset(token)
+            deferred.closed = True
+            _start_post_reply(deferred)
         return reply.model_dump(mode="json")
 
     # FastStream validates (and documents) the message from the endpoint's signature.
@@ -117,6 +288,7 @@ def rpc_endpoint(
     broker.subscriber(
         subject,
         queue=queue_group(service),
+        max_workers=max_workers,
         title=subject,
         description=f"{description} Answers a Reply.",
     )(endpoint)

@@ -19,7 +19,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import NotFoundError
 
 from huddle_shared.contracts.streams import DUPLICATE_WINDOW_SECONDS, StreamSpec
-from huddle_shared.services import ALL_STREAMS
+from huddle_shared.services import all_streams
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def operator_differences(spec: StreamSpec, current: StreamConfig) -> dict[str, s
     return differences
 
 
-async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] = ALL_STREAMS) -> None:
-    for spec in specs:
+async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] | None = None) -> None:
+    for spec in all_streams() if specs is None else specs:
         try:
             info = await js.stream_info(spec.name)
         except NotFoundError:

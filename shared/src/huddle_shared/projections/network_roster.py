@@ -1,12 +1,14 @@
 """A service's own projection of who belongs to which network, and in what role.
 
 Services that authorise by network membership (notes, scheduling) keep this from
-membership's network events, so they decide from their own data at request time. Entries
-are kept in order (``apply_in_order``): a join retried after the leave that followed it must
-not make the member active again.
+membership's network events, so they decide from their own data at request time. An erased
+member is buried (``tombstones``): no network event handled after that, in whatever order
+or however often it arrives, brings an entry back. Entries are kept in order
+(``apply_in_order``): a join retried after the leave that followed it must not make the
+member active again.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,7 +22,12 @@ from huddle_shared.contracts.networks import (
     Role,
 )
 from huddle_shared.messaging.consumer import EventDispatcher
-from huddle_shared.storage.idempotency import apply_in_order, erase_once
+from huddle_shared.services import MEMBERSHIP
+from huddle_shared.storage.idempotency import apply_in_order
+from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
+
+if TYPE_CHECKING:  # the builder imports the messaging stack; the roster needs only its type
+    from huddle_shared.service import ServiceBuilder
 
 NETWORK_ROSTER = "network_roster"
 
@@ -28,6 +35,10 @@ NETWORK_ROSTER = "network_roster"
 class NetworkRoster:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[NETWORK_ROSTER]
+        self._tombstones = MemberTombstones(database)
+
+    def _about(self, member_id: UUID) -> MemberDocuments:
+        return self._collection, {"member_id": str(member_id)}
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("member_id")
@@ -46,7 +57,12 @@ class NetworkRoster:
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:
         update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
-        await apply_in_order(self._collection, f"{slug}:{member_id}", envelope, update)
+        doc_id = f"{slug}:{member_id}"
+        await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_in_order(self._collection, doc_id, envelope, update),
+        )
 
     async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:
         await self._set(envelope, event.slug, event.member_id, role=event.role.value, active=True)
@@ -60,10 +76,20 @@ class NetworkRoster:
         await self._set(envelope, event.slug, event.member_id, active=False)
 
     async def on_erased(self, envelope: EventEnvelope, event: MemberErasedV1) -> None:
-        # Tombstones, not deletions: a late network event must not bring an entry back.
-        cursor = self._collection.find({"member_id": str(event.member_id)}, {"_id": 1})
-        for doc_id in [document["_id"] async for document in cursor]:
-            await erase_once(self._collection, doc_id, str(envelope.event_id))
+        member_id = event.member_id
+        await self._tombstones.erase(member_id, str(envelope.event_id), [self._about(member_id)])
+
+    def attach(self, service: "ServiceBuilder", *, purpose: str) -> None:
+        """Keep this roster in ``service``, as the durable ``<service>-network-roster``."""
+        dispatcher = EventDispatcher()
+        self.subscribe(dispatcher)
+        service.consume_into(
+            dispatcher,
+            stream=MEMBERSHIP.stream,
+            durable=f"{service.spec.name}-network-roster",
+            description=purpose,
+        )
+        service.on_start(self.create_indexes)
 
     def subscribe(self, dispatcher: EventDispatcher) -> None:
         dispatcher.on(NetworkMemberJoinedV1, self.on_joined)

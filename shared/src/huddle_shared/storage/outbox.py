@@ -195,9 +195,12 @@ class OutboxRelay:
         if len(data) <= _DEAD_LETTER_DATA_LIMIT:
             body["data"] = data
         source = f"outbox-{collection.database.name}"
+        # On the event's own subject, so erasure purges it with the member's other events.
+        original = str(body["subject"] or "unknown")
         await self._publisher.dead_letter(
             source,
             json.dumps(body).encode(),
+            original_subject=original,
             msg_id=f"outbox:{record_id}",
             headers={
                 "Huddle-Dead-Letter-Reason": reason.replace("\n", " ")[:2000],

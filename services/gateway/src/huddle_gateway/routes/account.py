@@ -6,7 +6,7 @@ from typing import Any
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import ERASE_ME, export_subject
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.services import SERVICE_NAMES
+from huddle_shared.services import service_names
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -73,9 +73,9 @@ class MeController(Controller):
         self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
     ) -> dict[str, Any]:
         parts = await asyncio.gather(
-            *(services.call(export_subject(name), {}, caller) for name in SERVICE_NAMES)
+            *(services.call(export_subject(name), {}, caller) for name in service_names())
         )
-        return dict(zip(SERVICE_NAMES, parts, strict=True))
+        return dict(zip(service_names(), parts, strict=True))
 
     @delete("/", summary="Erase me: every service removes what it holds about me", status_code=204)
     async def erase(
@@ -95,6 +95,7 @@ class ApiTokenController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
     ) -> contract.ApiTokenCreated:
+        # No Idempotency-Key: a stored reply would keep the token, shown only once.
         reply = await services.call(contract.CREATE_API_TOKEN, data, caller)
         return contract.ApiTokenCreated.model_validate(reply)
 

@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 from huddle_shared.contracts.rpc import health_subject
-from huddle_shared.services import SERVICE_NAMES
+from huddle_shared.services import service_names
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
@@ -25,15 +25,15 @@ class HealthController(Controller):
         statuses: dict[str, str] = {}
         if nats_connected:
             results = await asyncio.gather(
-                *(services.health(health_subject(name)) for name in SERVICE_NAMES),
+                *(services.health(health_subject(name)) for name in service_names()),
                 return_exceptions=True,
             )
-            for name, result in zip(SERVICE_NAMES, results, strict=True):
+            for name, result in zip(service_names(), results, strict=True):
                 statuses[name] = (
                     result.get("status", "unknown") if isinstance(result, dict) else "unavailable"
                 )
         else:
-            statuses = dict.fromkeys(SERVICE_NAMES, "unknown")
+            statuses = dict.fromkeys(service_names(), "unknown")
         ready = nats_connected and all(status == "ok" for status in statuses.values())
         body = {
             "status": "ready" if ready else "not ready",

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from huddle_gateway.rpc import ServiceClient
+from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
 
 
 class OrganisationController(Controller):
@@ -23,8 +23,11 @@ class OrganisationController(Controller):
         self,
         data: JSONBody[contract.RegisterOrganisation],
         services: NamedDependency[ServiceClient],
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.OrganisationView:
-        reply = await services.call(contract.REGISTER_ORGANISATION, data)
+        reply = await services.call(
+            contract.REGISTER_ORGANISATION, data, idempotency_key=idempotency_key
+        )
         return contract.OrganisationView.model_validate(reply)
 
     @get("/{organisation_id:uuid}", summary="Read an organisation")
@@ -48,9 +51,14 @@ class AccountController(Controller):
 
     @post("/accounts", summary="Register a member account", status_code=201)
     async def register(
-        self, data: JSONBody[contract.RegisterAccount], services: NamedDependency[ServiceClient]
+        self,
+        data: JSONBody[contract.RegisterAccount],
+        services: NamedDependency[ServiceClient],
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.AccountView:
-        reply = await services.call(contract.REGISTER_ACCOUNT, data)
+        reply = await services.call(
+            contract.REGISTER_ACCOUNT, data, idempotency_key=idempotency_key
+        )
         return contract.AccountView.model_validate(reply)
 
     @get(

@@ -13,10 +13,10 @@ from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, EmailStr
 
-from huddle_gateway.rpc import ServiceClient
+from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
 
 
 class JoinBody(BaseModel):
@@ -53,11 +53,20 @@ class NetworkController(Controller):
     path = "/api/v1/networks"
     tags = ["networks"]
 
-    @get("/", summary="The networks I may see, with my role and status in each")
+    @get(
+        "/",
+        summary="The networks I may see, with my role and status in each",
+        description="With `needs_chair=true`, for instance admins only (403 otherwise): the "
+        "networks an erasure left without a chair.",
+    )
     async def list_networks(
-        self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
+        self,
+        services: NamedDependency[ServiceClient],
+        caller: NamedDependency[Caller],
+        needs_chair: FromQuery[bool] = False,
     ) -> list[contract.NetworkView]:
-        reply = await services.call(contract.LIST_NETWORKS, Empty(), caller)
+        subject = contract.LIST_NETWORKS_NEEDING_CHAIR if needs_chair else contract.LIST_NETWORKS
+        reply = await services.call(subject, Empty(), caller)
         return [contract.NetworkView.model_validate(item) for item in reply]
 
     @post(
@@ -72,8 +81,11 @@ class NetworkController(Controller):
         data: JSONBody[contract.CreateNetwork],
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.NetworkView:
-        reply = await services.call(contract.CREATE_NETWORK, data, caller)
+        reply = await services.call(
+            contract.CREATE_NETWORK, data, caller, idempotency_key=idempotency_key
+        )
         return contract.NetworkView.model_validate(reply)
 
     @get(
@@ -119,8 +131,12 @@ class NetworkController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
         data: JSONBody[JoinBody | None] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[contract.JoinResult]:
-        reply = await services.call(contract.JOIN_NETWORK, _body(data, slug=slug), caller)
+        body = _body(data, slug=slug)
+        reply = await services.call(
+            contract.JOIN_NETWORK, body, caller, idempotency_key=idempotency_key
+        )
         result = contract.JoinResult.model_validate(reply)
         pending = result.status == contract.JoinStatus.PENDING
         return Response(result, status_code=202 if pending else 200)
@@ -148,8 +164,11 @@ class NetworkController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
         data: JSONBody[DecisionBody | None] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.JoinResult:
-        return await self._decide(services, caller, slug, request_id, data, approve=True)
+        return await self._decide(
+            services, caller, slug, request_id, data, approve=True, key=idempotency_key
+        )
 
     @post(
         "/{slug:str}/join-requests/{request_id:uuid}/decline",
@@ -164,8 +183,11 @@ class NetworkController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
         data: JSONBody[DecisionBody | None] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.JoinResult:
-        return await self._decide(services, caller, slug, request_id, data, approve=False)
+        return await self._decide(
+            services, caller, slug, request_id, data, approve=False, key=idempotency_key
+        )
 
     @staticmethod
     async def _decide(
@@ -176,9 +198,10 @@ class NetworkController(Controller):
         data: DecisionBody | None,
         *,
         approve: bool,
+        key: str | None,
     ) -> contract.JoinResult:
         body = _body(data, slug=slug, request_id=str(request_id), approve=approve)
-        reply = await services.call(contract.DECIDE_JOIN_REQUEST, body, caller)
+        reply = await services.call(contract.DECIDE_JOIN_REQUEST, body, caller, idempotency_key=key)
         return contract.JoinResult.model_validate(reply)
 
     @post(
@@ -194,6 +217,7 @@ class NetworkController(Controller):
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
     ) -> contract.InvitationView:
+        # No Idempotency-Key: a stored reply would keep the token, shown only once.
         reply = await services.call(contract.INVITE, _body(data, slug=slug), caller)
         return contract.InvitationView.model_validate(reply)
 
@@ -261,6 +285,9 @@ class InvitationController(Controller):
         token: FromPath[str],
         services: NamedDependency[ServiceClient],
         caller: NamedDependency[Caller],
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> contract.JoinResult:
-        reply = await services.call(contract.ACCEPT_INVITATION, {"token": token}, caller)
+        reply = await services.call(
+            contract.ACCEPT_INVITATION, {"token": token}, caller, idempotency_key=idempotency_key
+        )
         return contract.JoinResult.model_validate(reply)

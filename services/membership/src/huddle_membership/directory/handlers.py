@@ -1,33 +1,63 @@
-"""The organisation directory and the public statistics: read-only, open to anyone.
+"""The directory area: the organisation directory and the public statistics, open to anyone.
 
-Plain async functions ``(request, caller, deps)``; ``routes`` binds them to subjects.
+It owns no collection: it reads through the members and networks areas' interfaces (the
+ports below). Plain async functions ``(request, caller, deps)``; ``routes`` binds them.
 """
 
+import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import Empty
+from huddle_shared.contracts.membership import OrganisationKind, Region
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.messaging.routes import Route
 
-from huddle_membership.directory_repository import DirectoryRepository, OrganisationFacts
-from huddle_membership.handlers import organisation_view
+from huddle_membership.members.domain import Organisation, OrganisationFacts
+from huddle_membership.members.handlers import organisation_view
 
 UNSPECIFIED_REGION = "unspecified"  # national bodies and others without a region
 
 
+class Organisations(Protocol):
+    async def search(
+        self,
+        *,
+        name_prefix: str,
+        kind: OrganisationKind | None,
+        region: Region | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Organisation], int]: ...
+
+    async def facts(self, organisation_ids: list[str]) -> dict[str, OrganisationFacts]: ...
+
+    async def count(self) -> int: ...
+
+
+class ActiveMembers(Protocol):
+    async def active_by_organisation(self) -> dict[str, int]: ...
+
+
+class NetworkCount(Protocol):
+    async def count_networks(self) -> int: ...
+
+
 @dataclass
 class DirectoryDependencies:
-    directory: DirectoryRepository
+    organisations: Organisations
+    members: ActiveMembers
+    networks: NetworkCount
 
 
 async def search_organisations(
     request: contract.SearchOrganisations, caller: Caller, deps: DirectoryDependencies
 ) -> contract.OrganisationPage:
-    organisations, total = await deps.directory.search(
+    organisations, total = await deps.organisations.search(
         name_prefix=request.name_prefix,
         kind=request.kind,
         region=request.region,
@@ -59,12 +89,17 @@ def members_by(
 
 
 async def stats(request: Empty, caller: Caller, deps: DirectoryDependencies) -> contract.Stats:
-    counts = await deps.directory.counts()
-    by_kind, by_region = members_by(counts.active_members_by_organisation, counts.organisations)
+    by_organisation = await deps.members.active_by_organisation()
+    facts, organisation_total, network_total = await asyncio.gather(
+        deps.organisations.facts(list(by_organisation)),
+        deps.organisations.count(),
+        deps.networks.count_networks(),
+    )
+    by_kind, by_region = members_by(by_organisation, facts)
     return contract.Stats(
-        members=sum(counts.active_members_by_organisation.values()),
-        organisations=counts.organisation_total,
-        networks=counts.network_total,
+        members=sum(by_organisation.values()),
+        organisations=organisation_total,
+        networks=network_total,
         members_by_organisation_kind=by_kind,
         members_by_region=by_region,
     )

@@ -1,31 +1,38 @@
-"""Networks' MongoDB storage: networks, network memberships and invitations.
+"""The networks area's storage: networks, network memberships, invitations and claims.
 
-- ``networks``: ``_id`` is the slug, so a slug is unique without another index.
+- ``networks``: ``_id`` is the slug, so a slug is unique without another index. A network
+  carries its founding chair (``created_by``) and whether their membership is written yet.
 - ``network_memberships``: ``_id`` is ``<slug>:<member id>``: one per member and network, so a
-  repeated or concurrent join can never make a second one.
+  repeated or concurrent first join can never make a second one.
 - ``invitations``: ``_id`` is the SHA-256 of the token; the token itself is never stored.
+- ``invitation_uses``: ``_id`` is the invitation's: inserting it is the single use.
+- ``network_claims``: the claim log (``claims.ClaimLog``): each new version of a network or
+  a membership, and each turn at changing a network's chairs, is claimed by a unique key.
 
 Writes that cause events go through ``AggregateStore`` (state and outbox in one write).
-Networks and memberships carry a ``version``: an update applies only if nobody wrote the
-document since it was read (``expect``), across processes; ``ConcurrentChange`` otherwise.
-Within the process, handlers hold the documents' locks around read-decide-write (FerretDB v1
-does not apply concurrent updates of one document atomically; see ``locks``).
+Networks and memberships carry a ``version``; a write claims its version first (which holds
+across processes on FerretDB and MongoDB alike), then applies only if nobody wrote since it
+was read (``expect``); ``ConcurrentChange`` otherwise. Within the process, handlers also hold
+the documents' locks around read-decide-write (see ``huddle_shared.storage.locks``).
 """
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from huddle_shared.contracts.membership import MemberType, Region
 from huddle_shared.contracts.networks import Role, Visibility
-from huddle_shared.errors import Conflict
 from huddle_shared.storage.aggregates import AggregateStore
 from huddle_shared.storage.locks import document_locks
 from huddle_shared.storage.outbox import OUTBOX_FIELD, OutboxRelay
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from huddle_membership.network_domain import (
+from huddle_membership.claims import ABANDONED_AFTER, ClaimLog, ConcurrentChange
+from huddle_membership.networks.domain import (
     Invitation,
     MembershipStatus,
     Network,
@@ -33,49 +40,53 @@ from huddle_membership.network_domain import (
     SlugTaken,
     membership_id,
 )
-from huddle_membership.repository import MEMBERS
 
 NETWORKS = "networks"
 NETWORK_MEMBERSHIPS = "network_memberships"
 INVITATIONS = "invitations"
+INVITATION_USES = "invitation_uses"
+NETWORK_CLAIMS = "network_claims"
 # Collections whose documents carry an outbox (for the relay).
 OUTBOX_COLLECTIONS = (NETWORKS, NETWORK_MEMBERSHIPS)
 
 
-class ConcurrentChange(Conflict):
-    def __init__(self) -> None:
-        super().__init__("Someone changed this at the same moment; try again.")
-
-
 @dataclass(frozen=True)
-class MemberProfile:
-    """What network pages show of a member (read from membership's ``members``)."""
+class InvitationUse:
+    """An invitation's one use, claimed by inserting it: who used it, when, for what."""
 
+    token_hash: str
+    slug: str
     member_id: UUID
-    display_name: str
-    job_title: str
-    email: str
-    topics: list[str]
-    listed_in_directory: bool
-    contactable: bool
-    status: str
+    role: Role
+    used_at: datetime
 
 
 class NetworkRepository:
-    def __init__(self, database: AsyncDatabase[Any], relay: OutboxRelay, instance_id: str) -> None:
+    def __init__(
+        self,
+        database: AsyncDatabase[Any],
+        relay: OutboxRelay,
+        instance_id: str,
+        *,
+        abandoned_after: timedelta = ABANDONED_AFTER,
+    ) -> None:
         self._database_name = database.name
         self._networks = AggregateStore(database[NETWORKS], relay, instance_id)
         self._memberships = AggregateStore(database[NETWORK_MEMBERSHIPS], relay, instance_id)
-        self._invitations = AggregateStore(database[INVITATIONS], relay, instance_id)
-        self._members = database[MEMBERS]
+        self._invitations = database[INVITATIONS]
+        self._uses = database[INVITATION_USES]
+        self._claims = ClaimLog(database[NETWORK_CLAIMS], grace=abandoned_after)
 
     async def create_indexes(self) -> None:
         memberships = self._memberships.collection
         await memberships.create_index([("slug", 1), ("status", 1)])
         await memberships.create_index("member_id")
         await memberships.create_index("request_id")
-        await self._invitations.collection.create_index("slug")
-        await self._invitations.collection.create_index("email_normalised")
+        await self._invitations.create_index("slug")
+        await self._invitations.create_index("email_normalised")
+        await self._networks.collection.create_index("founder_seated")
+        await self._networks.collection.create_index("needs_chair")
+        await self._claims.create_indexes()
 
     # --- Locks (within this process; re-entrant, see ``locks``) ---------------------------
 
@@ -83,15 +94,43 @@ class NetworkRepository:
         """Around read-decide-write of a network document."""
         return self._networks.lock(slug)
 
-    def roster_lock(self, slug: str) -> Any:
-        """Around changes that depend on how many chairs a network has (role, leaving)."""
-        return document_locks.hold((self._database_name, "network_rosters", slug))
-
     def membership_lock(self, slug: str, member_id: UUID) -> Any:
         return self._memberships.lock(membership_id(slug, member_id))
 
     def invitation_lock(self, token_hash: str) -> Any:
-        return self._invitations.lock(token_hash)
+        return document_locks.hold((self._database_name, INVITATIONS, token_hash))
+
+    @contextlib.asynccontextmanager
+    async def chair_turn(self, slug: str) -> AsyncIterator[None]:
+        """Around decisions that depend on how many chairs a network has (a role change,
+        leaving, erasure): one at a time per network, in this process (the lock) and across
+        processes (a claimed turn; ``ConcurrentChange`` while another process has it)."""
+        async with (
+            document_locks.hold((self._database_name, "network_chairs", slug)),
+            self._claims.turn(f"chairs:{slug}"),
+        ):
+            yield
+
+    async def _claim_version(self, subject: str, version: int) -> int:
+        """Claim the next version of a stored document; ``ConcurrentChange`` if taken."""
+        return await self._claims.claim_version(subject, version)
+
+    async def _apply_claimed(
+        self,
+        store: AggregateStore,
+        subject: str,
+        doc_id: str,
+        version: int,
+        fields: Any,
+        events: Any,
+    ) -> int:
+        seq = await self._claim_version(subject, version)
+        if not await store.update(
+            doc_id, {**fields, "version": seq}, events, expect={"version": version}
+        ):
+            await self._claims.settle_seq(subject, seq)  # written by nobody: let others on
+            raise ConcurrentChange()
+        return seq
 
     # --- Networks ---------------------------------------------------------------------------
 
@@ -105,12 +144,14 @@ class NetworkRepository:
         network.pending_events.clear()
 
     async def save_network(self, network: Network) -> None:
-        fields = {**_network_fields(network), "version": network.version + 1}
-        if not await self._networks.update(
-            network.slug, fields, network.pending_events, expect={"version": network.version}
-        ):
-            raise ConcurrentChange()
-        network.version += 1
+        network.version = await self._apply_claimed(
+            self._networks,
+            f"network:{network.slug}",
+            network.slug,
+            network.version,
+            _network_fields(network),
+            network.pending_events,
+        )
         network.pending_events.clear()
 
     async def get_network(self, slug: str) -> Network | None:
@@ -121,25 +162,42 @@ class NetworkRepository:
         cursor = self._networks.collection.find({}, {OUTBOX_FIELD: 0}).sort("_id", 1)
         return [_network(document) async for document in cursor]
 
+    async def networks_where(self, **flags: bool) -> list[Network]:
+        """Networks by flag: ``needs_chair=True``, ``founder_seated=False``."""
+        cursor = self._networks.collection.find(flags, {OUTBOX_FIELD: 0}).sort("_id", 1)
+        return [_network(document) async for document in cursor]
+
+    async def count_networks(self) -> int:
+        return await self._networks.collection.count_documents({})
+
     # --- Memberships ------------------------------------------------------------------------
 
     async def save_membership(self, membership: NetworkMembership) -> None:
         """Insert a new membership or update a stored one; ``ConcurrentChange`` if another
-        process got there first (re-read and decide again)."""
-        fields = {**_membership_fields(membership), "version": membership.version + 1}
+        writer got there first (re-read and decide again)."""
+        fields = _membership_fields(membership)
         if membership.version == 0:
             try:
                 await self._memberships.insert(
-                    {"_id": membership.id, **fields}, membership.pending_events
+                    {"_id": membership.id, **fields, "version": 1}, membership.pending_events
                 )
             except DuplicateKeyError:
                 raise ConcurrentChange() from None
-        elif not await self._memberships.update(
-            membership.id, fields, membership.pending_events, expect={"version": membership.version}
-        ):
-            raise ConcurrentChange()
-        membership.version += 1
+            membership.version = 1
+        else:
+            membership.version = await self._apply_claimed(
+                self._memberships,
+                f"membership:{membership.id}",
+                membership.id,
+                membership.version,
+                fields,
+                membership.pending_events,
+            )
         membership.pending_events.clear()
+
+    async def delete_membership(self, membership: NetworkMembership) -> None:
+        """Erasure: the membership goes (its events were published when they happened)."""
+        await self._memberships.collection.delete_one({"_id": membership.id})
 
     async def get_membership(self, slug: str, member_id: UUID) -> NetworkMembership | None:
         document = await self._memberships.collection.find_one(
@@ -151,6 +209,10 @@ class NetworkRepository:
         """The member's memberships (any status), by network slug."""
         cursor = self._memberships.collection.find({"member_id": str(member_id)}, {OUTBOX_FIELD: 0})
         return {document["slug"]: _membership(document) async for document in cursor}
+
+    async def export_memberships(self, member_id: UUID) -> list[dict[str, Any]]:
+        cursor = self._memberships.collection.find({"member_id": str(member_id)}, {OUTBOX_FIELD: 0})
+        return [document async for document in cursor]
 
     async def find_request(self, slug: str, request_id: UUID) -> NetworkMembership | None:
         document = await self._memberships.collection.find_one(
@@ -172,7 +234,7 @@ class NetworkRepository:
     # --- Invitations ------------------------------------------------------------------------
 
     async def add_invitation(self, invitation: Invitation) -> None:
-        await self._invitations.insert(
+        await self._invitations.insert_one(
             {
                 "_id": invitation.token_hash,
                 "slug": invitation.slug,
@@ -183,12 +245,11 @@ class NetworkRepository:
                 "expires_at": invitation.expires_at,
                 "used_by": None,
                 "used_at": None,
-            },
-            [],
+            }
         )
 
     async def get_invitation(self, token_hash: str) -> Invitation | None:
-        document = await self._invitations.collection.find_one({"_id": token_hash})
+        document = await self._invitations.find_one({"_id": token_hash})
         if document is None:
             return None
         return Invitation(
@@ -203,47 +264,60 @@ class NetworkRepository:
             used_at=document.get("used_at"),
         )
 
-    async def mark_used(self, invitation: Invitation) -> None:
-        """Record the invitation's first use; ``ConcurrentChange`` if it was used meanwhile."""
-        if not await self._invitations.update(
-            invitation.token_hash,
-            {"used_by": str(invitation.used_by), "used_at": invitation.used_at},
-            [],
-            expect={"used_at": None},
-        ):
-            raise ConcurrentChange()
-
-    # --- Members (read only; the member aggregate belongs to ``repository``) ------------------
-
-    async def member_profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]:
-        if not member_ids:
-            return {}
-        cursor = self._members.find(
-            {"_id": {"$in": [str(member_id) for member_id in member_ids]}},
-            {
-                "display_name": 1,
-                "job_title": 1,
-                "email": 1,
-                "topics": 1,
-                "listed_in_directory": 1,
-                "contactable": 1,
-                "status": 1,
-            },
-        )
-        profiles = [
-            MemberProfile(
-                member_id=UUID(document["_id"]),
-                display_name=document.get("display_name", ""),
-                job_title=document.get("job_title", ""),
-                email=document.get("email", ""),
-                topics=list(document.get("topics", [])),
-                listed_in_directory=bool(document.get("listed_in_directory", False)),
-                contactable=bool(document.get("contactable", False)),
-                status=document.get("status", ""),
+    async def claim_use(self, use: InvitationUse) -> InvitationUse:
+        """Use the invitation, unless it was used first: returns the use that holds."""
+        try:
+            await self._uses.insert_one(
+                {
+                    "_id": use.token_hash,
+                    "slug": use.slug,
+                    "member_id": str(use.member_id),
+                    "role": use.role.value,
+                    "used_at": use.used_at,
+                    "completed": False,
+                }
             )
-            async for document in cursor
+            return use
+        except DuplicateKeyError:
+            existing = await self.use_of(use.token_hash)
+            if existing is None:  # pragma: no cover - a use is never deleted before its invitation
+                raise ConcurrentChange() from None
+            return existing
+
+    async def use_of(self, token_hash: str) -> InvitationUse | None:
+        document = await self._uses.find_one({"_id": token_hash})
+        return _use(document) if document else None
+
+    async def unfinished_uses(self) -> list[InvitationUse]:
+        return [_use(document) async for document in self._uses.find({"completed": False})]
+
+    async def complete_use(self, use: InvitationUse) -> None:
+        """The membership is written: record the use on the invitation too (for reading)."""
+        async with self.invitation_lock(use.token_hash):
+            await self._invitations.update_one(
+                {"_id": use.token_hash},
+                {"$set": {"used_by": str(use.member_id), "used_at": use.used_at}},
+            )
+            await self._uses.update_one({"_id": use.token_hash}, {"$set": {"completed": True}})
+
+    async def erase_invitations_to(self, email_normalised: str) -> None:
+        hashes = [
+            document["_id"]
+            async for document in self._invitations.find(
+                {"email_normalised": email_normalised}, {"_id": 1}
+            )
         ]
-        return {profile.member_id: profile for profile in profiles}
+        await self._invitations.delete_many({"_id": {"$in": hashes}})
+
+
+def _use(document: dict[str, Any]) -> InvitationUse:
+    return InvitationUse(
+        token_hash=document["_id"],
+        slug=document["slug"],
+        member_id=UUID(document["member_id"]),
+        role=Role(document["role"]),
+        used_at=document["used_at"],
+    )
 
 
 def _uuid(value: str | None) -> UUID | None:
@@ -262,6 +336,8 @@ def _network_fields(network: Network) -> dict[str, Any]:
         "region": network.region.value if network.region else None,
         "created_at": network.created_at,
         "created_by": str(network.created_by),
+        "founder_seated": network.founder_seated,
+        "needs_chair": network.needs_chair,
     }
 
 
@@ -278,6 +354,8 @@ def _network(document: dict[str, Any]) -> Network:
         region=Region(document["region"]) if document.get("region") else None,
         created_at=document["created_at"],
         created_by=UUID(document["created_by"]),
+        founder_seated=document.get("founder_seated", True),  # older networks were seated
+        needs_chair=document.get("needs_chair", False),
         version=document["version"],
     )
 

@@ -1,4 +1,4 @@
-"""Networks' domain: networks, who belongs to them and in what role, and invitations.
+"""The networks area's domain: networks, who belongs to them and in what role, invitations.
 
 Pure: no I/O, no clock, no randomness. Aggregates record the events they cause in
 ``pending_events``; the repository stores them with the state (the outbox) and publishes them.
@@ -22,6 +22,7 @@ from huddle_shared.contracts.networks import (
     NetworkMemberJoinedV1,
     NetworkMemberLeftV1,
     NetworkMemberRoleChangedV1,
+    NetworkNeedsChairV1,
     NetworkUpdatedV1,
     Role,
     Visibility,
@@ -29,7 +30,7 @@ from huddle_shared.contracts.networks import (
 from huddle_shared.contracts.rpc import FieldError
 from huddle_shared.errors import Conflict, Forbidden, Invalid, NotFound
 
-from huddle_membership.domain import Member, MemberStatus, normalise_email
+from huddle_membership.members.domain import Member, MemberStatus, normalise_email
 
 INVITATION_LIFETIME = timedelta(days=28)
 
@@ -167,8 +168,31 @@ class Network:
     region: Region | None
     created_at: datetime
     created_by: UUID
+    # The founding chair's membership is written after the network; until it is, the network
+    # says so, and the next read (or the next start) seats the chair. See ``handlers``.
+    founder_seated: bool = False
+    needs_chair: bool = False  # erasure took its last chair, and nobody could succeed them
     version: int = 0  # optimistic concurrency; 0: not stored yet
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
+
+    def seat_founder(self) -> bool:
+        if self.founder_seated:
+            return False
+        self.founder_seated = True
+        return True
+
+    def mark_needs_chair(self) -> bool:
+        if self.needs_chair:
+            return False
+        self.needs_chair = True
+        self.pending_events.append(NetworkNeedsChairV1(slug=self.slug, name=self.name))
+        return True
+
+    def chair_found(self) -> bool:
+        if not self.needs_chair:
+            return False
+        self.needs_chair = False
+        return True
 
     @classmethod
     def create(
@@ -410,6 +434,17 @@ def membership_id(slug: str, member_id: UUID) -> str:
     return f"{slug}:{member_id}"
 
 
+def successor(active: list[NetworkMembership]) -> NetworkMembership | None:
+    """Who chairs when erasure takes the last chair: the longest-standing facilitator."""
+    facilitators = [m for m in active if m.is_active and m.role == Role.FACILITATOR]
+    if not facilitators:
+        return None
+    return min(
+        facilitators,
+        key=lambda m: (m.joined_at is None, m.joined_at.timestamp() if m.joined_at else 0.0),
+    )
+
+
 # --- Who may do what ------------------------------------------------------------------------
 
 
@@ -428,6 +463,18 @@ def can_see(network: Network, membership: NetworkMembership | None) -> bool:
     """Open and approval networks are visible to every member; invite-only ones to their own."""
     return network.visibility != Visibility.INVITE_ONLY or (
         membership is not None and membership.is_active
+    )
+
+
+def may_step_in(member: Member, network: Network) -> bool:
+    """An instance admin acts as a chair of a network that has none, to appoint one."""
+    return network.needs_chair and member.is_instance_admin and in_good_standing(member)
+
+
+def stand_in_chair(member: Member, network: Network) -> NetworkMembership:
+    """The rights an instance admin steps in with (never stored)."""
+    return NetworkMembership(
+        slug=network.slug, member_id=member.id, role=Role.CHAIR, status=MembershipStatus.ACTIVE
     )
 
 

@@ -1,29 +1,59 @@
-"""Membership's MongoDB repositories. Ids are stored as strings (portable across drivers)."""
+"""The members area's storage: ``organisations`` and ``members``. Ids are stored as strings.
 
-from datetime import datetime
+Members carry a ``version``: a save applies only if nobody saved the member since it was
+read (``expect``), so on MongoDB a stale write can never undo an erasure or a suspension.
+Within the process, handlers hold the member's lock around read-decide-save (FerretDB v1
+applies no update atomically; see ``huddle_shared.storage.locks``).
+"""
+
+import asyncio
+import re
 from typing import Any
 from uuid import UUID
 
 from huddle_shared.contracts.membership import MemberType, OrganisationKind, Region
 from huddle_shared.storage.aggregates import AggregateStore
-from huddle_shared.storage.locks import document_locks
 from huddle_shared.storage.outbox import OutboxRelay
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from huddle_membership.domain import (
+from huddle_membership.claims import ConcurrentChange
+from huddle_membership.members.domain import (
     EmailAlreadyRegistered,
     Member,
+    MemberProfile,
     MemberStatus,
     OdsCodeTaken,
     Organisation,
+    OrganisationFacts,
     normalise_email,
 )
 
 ORGANISATIONS = "organisations"
 MEMBERS = "members"
-SIGN_IN_FAILURES = "sign_in_failures"
-API_TOKENS = "api_tokens"
+
+
+_VIEW_FIELDS = dict.fromkeys(("name", "kind", "region", "ods_code", "created_at"), 1)
+
+
+def name_prefix_filter(prefix: str) -> dict[str, Any]:
+    """Names starting with ``prefix``, ignoring case; the prefix is matched literally.
+    Portable across MongoDB and FerretDB v1: an anchored, escaped, case-insensitive regex."""
+    return {"$regex": "^" + re.escape(prefix), "$options": "i"}
+
+
+def organisation_filter(
+    *, name_prefix: str, kind: OrganisationKind | None, region: Region | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if name_prefix:
+        query["name"] = name_prefix_filter(name_prefix)
+    if kind is not None:
+        query["kind"] = kind.value
+    if region is not None:
+        query["region"] = region.value
+    return query
 
 
 class OrganisationRepository:
@@ -34,6 +64,8 @@ class OrganisationRepository:
     async def create_indexes(self) -> None:
         # Sparse: organisations without an ODS code omit the field.
         await self._collection.create_index("ods_code", unique=True, sparse=True)
+        # Ordering by name (and anchored prefixes) walk this index.
+        await self._collection.create_index([("name", ASCENDING), ("_id", ASCENDING)])
 
     async def add(self, organisation: Organisation) -> None:
         document: dict[str, Any] = {
@@ -55,6 +87,40 @@ class OrganisationRepository:
         document = await self._collection.find_one({"_id": str(organisation_id)})
         return organisation_from_document(document) if document else None
 
+    async def search(
+        self,
+        *,
+        name_prefix: str,
+        kind: OrganisationKind | None,
+        region: Region | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Organisation], int]:
+        """One page of organisations ordered by name, and how many match in all."""
+        query = organisation_filter(name_prefix=name_prefix, kind=kind, region=region)
+        cursor = (
+            self._collection.find(query, _VIEW_FIELDS)
+            .sort([("name", ASCENDING), ("_id", ASCENDING)])
+            .skip(offset)
+            .limit(limit)
+        )
+        documents, total = await asyncio.gather(
+            cursor.to_list(), self._collection.count_documents(query)
+        )
+        return [organisation_from_document(document) for document in documents], total
+
+    async def facts(self, organisation_ids: list[str]) -> dict[str, OrganisationFacts]:
+        rows = await self._collection.find(
+            {"_id": {"$in": organisation_ids}}, {"kind": 1, "region": 1}
+        ).to_list()
+        return {
+            row["_id"]: OrganisationFacts(kind=row["kind"], region=row.get("region"))
+            for row in rows
+        }
+
+    async def count(self) -> int:
+        return await self._collection.count_documents({})
+
 
 def organisation_from_document(document: dict[str, Any]) -> Organisation:
     return Organisation(
@@ -74,6 +140,8 @@ class MemberRepository:
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("email_normalised", unique=True)
+        # Statistics group the active members by organisation.
+        await self._collection.create_index([("status", ASCENDING), ("organisation_id", ASCENDING)])
 
     def lock(self, member_id: UUID) -> Any:
         return self._store.lock(str(member_id))
@@ -104,19 +172,25 @@ class MemberRepository:
         }
 
     async def add(self, member: Member) -> None:
-        document = {"_id": str(member.id), **self._fields(member)}
+        document = {"_id": str(member.id), **self._fields(member), "version": 1}
         try:
             await self._store.insert(document, member.pending_events)
         except DuplicateKeyError:
             raise EmailAlreadyRegistered() from None
+        member.version = 1
         member.pending_events.clear()
 
     async def save(self, member: Member) -> None:
-        """Write the member's state and pending events together (hold ``lock`` around
-        read-decide-save)."""
-        fields = self._fields(member)
+        """Write the member's state and pending events together, if nobody saved the member
+        since it was read; ``ConcurrentChange`` otherwise (hold ``lock`` around
+        read-decide-save, and read again on ``ConcurrentChange``)."""
+        fields = {**self._fields(member), "version": member.version + 1}
         del fields["registered_at"]
-        await self._store.update(str(member.id), fields, member.pending_events)
+        if not await self._store.update(
+            str(member.id), fields, member.pending_events, expect={"version": member.version}
+        ):
+            raise ConcurrentChange()
+        member.version += 1
         member.pending_events.clear()
 
     async def get(self, member_id: UUID) -> Member | None:
@@ -149,52 +223,49 @@ class MemberRepository:
             contactable=document.get("contactable", False),
             is_instance_admin=document.get("is_instance_admin", False),
             status_reason=document.get("status_reason", ""),
+            version=document.get("version", 0),
         )
 
-
-class SignInFailures:
-    """Recent failed sign-ins per key (an account or an address)."""
-
-    def __init__(self, database: AsyncDatabase[Any]) -> None:
-        self._collection = database[SIGN_IN_FAILURES]
-
-    async def recent(self, key: str) -> list[datetime]:
-        document = await self._collection.find_one({"_id": key})
-        return list(document["failures"]) if document else []
-
-    async def record(self, key: str, now: datetime, keep_after: datetime) -> None:
-        async with document_locks.hold((self._collection.database.name, SIGN_IN_FAILURES, key)):
-            failures = [moment for moment in await self.recent(key) if moment > keep_after]
-            await self._collection.update_one(
-                {"_id": key}, {"$set": {"failures": [*failures, now]}}, upsert=True
+    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]:
+        """What other areas show of members (network pages), by id."""
+        if not member_ids:
+            return {}
+        cursor = self._collection.find(
+            {"_id": {"$in": [str(member_id) for member_id in member_ids]}},
+            dict.fromkeys(
+                (
+                    "display_name",
+                    "job_title",
+                    "email",
+                    "topics",
+                    "listed_in_directory",
+                    "contactable",
+                    "status",
+                ),
+                1,
+            ),
+        )
+        profiles = [
+            MemberProfile(
+                member_id=UUID(document["_id"]),
+                display_name=document.get("display_name", ""),
+                job_title=document.get("job_title", ""),
+                email=document.get("email", ""),
+                topics=list(document.get("topics", [])),
+                listed_in_directory=bool(document.get("listed_in_directory", False)),
+                contactable=bool(document.get("contactable", False)),
+                status=document.get("status", ""),
             )
+            async for document in cursor
+        ]
+        return {profile.member_id: profile for profile in profiles}
 
-    async def clear(self, key: str) -> None:
-        await self._collection.delete_one({"_id": key})
-
-
-class ApiTokens:
-    def __init__(self, database: AsyncDatabase[Any]) -> None:
-        self._collection = database[API_TOKENS]
-
-    async def create_indexes(self) -> None:
-        await self._collection.create_index("token_hash", unique=True)
-
-    async def add(self, document: dict[str, Any]) -> None:
-        await self._collection.insert_one(document)
-
-    async def find_active(self, token_hash: str) -> dict[str, Any] | None:
-        return await self._collection.find_one({"token_hash": token_hash, "revoked_at": None})
-
-    async def revoke(self, token_id: str, now: datetime) -> bool:
-        result = await self._collection.update_one(
-            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
+    async def active_by_organisation(self) -> dict[str, int]:
+        """How many active members each organisation has (by organisation id)."""
+        grouped = await self._collection.aggregate(
+            [
+                {"$match": {"status": MemberStatus.ACTIVE}},
+                {"$group": {"_id": "$organisation_id", "members": {"$sum": 1}}},
+            ]
         )
-        return result.matched_count > 0
-
-    async def exists(self, token_id: str) -> bool:
-        return await self._collection.count_documents({"_id": token_id}, limit=1) > 0
-
-    async def created_by(self, member_id: UUID) -> list[dict[str, Any]]:
-        cursor = self._collection.find({"created_by": str(member_id)}, {"token_hash": 0})
-        return [document async for document in cursor]
+        return {row["_id"]: row["members"] async for row in grouped}

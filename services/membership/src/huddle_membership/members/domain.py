@@ -1,4 +1,6 @@
-"""Membership's domain: organisations and members. Pure: no I/O, no clock, no randomness.
+"""The members area's domain: organisations and member accounts.
+
+Pure: no I/O, no clock, no randomness.
 
 Aggregates record the events they cause in ``pending_events``; the repository stores those
 in the same write as the state (the outbox) and publishes them.
@@ -114,6 +116,7 @@ class Member:
     contactable: bool = False  # consent: fellow members see the email address
     is_instance_admin: bool = False
     status_reason: str = ""
+    version: int = 0  # optimistic concurrency; 0: not stored yet
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
     @property
@@ -217,3 +220,25 @@ class Member:
     def require_instance_admin(self) -> None:
         if not self.is_instance_admin or self.status != MemberStatus.ACTIVE:
             raise NotInstanceAdmin()
+
+
+@dataclass(frozen=True)
+class OrganisationFacts:
+    """What the statistics need to know about an organisation."""
+
+    kind: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What other areas may show of a member (read through ``MemberRepository.profiles``)."""
+
+    member_id: UUID
+    display_name: str
+    job_title: str
+    email: str
+    topics: list[str]
+    listed_in_directory: bool
+    contactable: bool
+    status: str

@@ -1,29 +1,39 @@
-"""Networks' handlers: one plain async function per operation ``(request, caller, deps)``.
+"""The networks area: networks, joining, join requests, invitations, roles and leaving.
 
-Rights come from membership's own data: the caller's account (``members``) and their
-network memberships, never from anything the caller claims. Repeated and concurrent
-requests are safe: each read-decide-write holds a lock and writes only if nothing changed
-meanwhile (``ConcurrentChange``: another replica got there first; decide again).
+It owns ``networks``, ``network_memberships``, ``invitations``, ``invitation_uses`` and
+``network_claims``, and reads members only through the members area's interface
+(``Members`` below). Rights come from membership's own data: the caller's account and their
+network memberships, never from anything the caller claims.
+
+Repeated and concurrent requests are safe: each read-decide-write holds the documents' locks
+(this process) and claims what it writes by a unique key (every process; ``claims``). When a
+claim is taken, ``ConcurrentChange``: the handler reads again and decides again. Two writes
+that belong together are a resumable sequence: the first records what the second must do,
+so a retry, a read or the next start finishes it (a network's founding chair, an
+invitation's use).
 """
 
+import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, Protocol
 from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.common import BySlug, Empty
+from huddle_shared.contracts.networks import Role
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Unauthenticated, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import Route
 
-from huddle_membership.domain import Member, MemberStatus
-from huddle_membership.network_domain import (
+from huddle_membership.claims import ConcurrentChange, retrying
+from huddle_membership.members.domain import Member, MemberProfile, MemberStatus
+from huddle_membership.networks.domain import (
     Invitation,
     InvitationNotFound,
     JoinRequestNotFound,
@@ -37,43 +47,71 @@ from huddle_membership.network_domain import (
     can_see,
     in_good_standing,
     invitation_token_hash,
+    may_step_in,
     require_instance_admin,
     require_may_assign,
     require_network_admin,
+    stand_in_chair,
     standing_membership,
+    successor,
 )
-from huddle_membership.network_repository import ConcurrentChange, NetworkRepository
-from huddle_membership.repository import MemberRepository
+from huddle_membership.networks.repository import InvitationUse
+from huddle_membership.ports import PrivacySubject
 
-T = TypeVar("T")
-
-ATTEMPTS = 3
+log = logging.getLogger(__name__)
 
 
 def new_invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Members(Protocol):
+    """What networks need of the members area."""
+
+    async def get(self, member_id: UUID) -> Member | None: ...
+
+    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]: ...
+
+
+class Networks(Protocol):
+    """The networks area's storage (``NetworkRepository``; tests use an in-memory fake)."""
+
+    def network_lock(self, slug: str) -> Any: ...
+    def membership_lock(self, slug: str, member_id: UUID) -> Any: ...
+    def invitation_lock(self, token_hash: str) -> Any: ...
+    def chair_turn(self, slug: str) -> Any: ...
+    async def add_network(self, network: Network) -> None: ...
+    async def save_network(self, network: Network) -> None: ...
+    async def get_network(self, slug: str) -> Network | None: ...
+    async def all_networks(self) -> list[Network]: ...
+    async def networks_where(self, **flags: bool) -> list[Network]: ...
+    async def save_membership(self, membership: NetworkMembership) -> None: ...
+    async def delete_membership(self, membership: NetworkMembership) -> None: ...
+    async def get_membership(self, slug: str, member_id: UUID) -> NetworkMembership | None: ...
+    async def memberships_of(self, member_id: UUID) -> dict[str, NetworkMembership]: ...
+    async def export_memberships(self, member_id: UUID) -> list[dict[str, Any]]: ...
+    async def find_request(self, slug: str, request_id: UUID) -> NetworkMembership | None: ...
+    async def with_status(self, slug: str, status: MembershipStatus) -> list[NetworkMembership]: ...
+    async def count_chairs(self, slug: str) -> int: ...
+    async def add_invitation(self, invitation: Invitation) -> None: ...
+    async def get_invitation(self, token_hash: str) -> Invitation | None: ...
+    async def claim_use(self, use: InvitationUse) -> InvitationUse: ...
+    async def use_of(self, token_hash: str) -> InvitationUse | None: ...
+    async def unfinished_uses(self) -> list[InvitationUse]: ...
+    async def complete_use(self, use: InvitationUse) -> None: ...
+    async def erase_invitations_to(self, email_normalised: str) -> None: ...
+
+
 @dataclass
 class NetworkDependencies:
-    networks: NetworkRepository
-    members: MemberRepository
+    networks: Networks
+    members: Members
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], UUID] = new_id
     new_token: Callable[[], str] = new_invitation_token
 
 
 # --- Shared steps -----------------------------------------------------------------------------
-
-
-async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run a read-decide-write again when another process wrote first (it re-reads)."""
-    for _ in range(ATTEMPTS - 1):
-        try:
-            return await attempt()
-        except ConcurrentChange:
-            continue
-    return await attempt()
 
 
 async def _caller_member(caller: Caller, deps: NetworkDependencies) -> Member:
@@ -90,10 +128,22 @@ async def _visible_network(
     network = await deps.networks.get_network(slug)
     if network is None:
         raise NetworkNotFound(slug)
+    if not network.founder_seated:
+        await seat_founder(network, deps)
     membership = standing_membership(member, await deps.networks.get_membership(slug, member.id))
-    if not can_see(network, membership):
+    if not (can_see(network, membership) or may_step_in(member, network)):
         raise NetworkNotFound(slug)
     return network, membership
+
+
+def _acting_admin(
+    member: Member, network: Network, membership: NetworkMembership | None
+) -> NetworkMembership:
+    """The caller's admin rights in the network: their own, or an instance admin's stand-in
+    for a network left without a chair."""
+    if (membership is None or not membership.is_admin) and may_step_in(member, network):
+        return stand_in_chair(member, network)
+    return require_network_admin(membership)
 
 
 async def _as_admin(
@@ -101,7 +151,19 @@ async def _as_admin(
 ) -> tuple[Network, NetworkMembership]:
     member = await _caller_member(caller, deps)
     network, membership = await _visible_network(slug, member, deps)
-    return network, require_network_admin(membership)
+    return network, _acting_admin(member, network, membership)
+
+
+async def _chair_seated(slug: str, deps: NetworkDependencies) -> None:
+    """A chair was appointed: the network no longer needs one."""
+
+    async def attempt() -> None:
+        async with deps.networks.network_lock(slug):
+            network = await deps.networks.get_network(slug)
+            if network is not None and network.chair_found():
+                await deps.networks.save_network(network)
+
+    await retrying(attempt)
 
 
 _MY_STATUS = {
@@ -125,6 +187,7 @@ def network_view(network: Network, membership: NetworkMembership | None) -> cont
         created_at=network.created_at,
         my_role=membership.role if membership and membership.is_active else None,
         my_status=_MY_STATUS.get(membership.status) if membership else None,
+        needs_chair=network.needs_chair,
     )
 
 
@@ -161,10 +224,46 @@ async def create_network(
         created_by=member.id,
         now=now,
     )
-    chair = NetworkMembership.founding_chair(network.slug, member.id, now)
     await deps.networks.add_network(network)  # the slug is the id: a duplicate fails here
-    await deps.networks.save_membership(chair)
+    chair = await seat_founder(network, deps)
     return network_view(network, chair)
+
+
+async def seat_founder(network: Network, deps: NetworkDependencies) -> NetworkMembership:
+    """The second step of creating a network: its founding chair's membership. Idempotent
+    (the membership's id is the claim), so a read or the next start finishes a creation
+    that stopped between the two writes, and no network stays without its chair."""
+    founder = network.created_by
+    async with deps.networks.membership_lock(network.slug, founder):
+        chair = await deps.networks.get_membership(network.slug, founder)
+        if chair is None:
+            chair = NetworkMembership.founding_chair(network.slug, founder, network.created_at)
+            try:
+                await deps.networks.save_membership(chair)
+            except ConcurrentChange:  # another process seated them first
+                chair = await deps.networks.get_membership(network.slug, founder) or chair
+
+    async def mark_seated() -> None:
+        async with deps.networks.network_lock(network.slug):
+            stored = await deps.networks.get_network(network.slug)
+            if stored is not None and stored.seat_founder():
+                await deps.networks.save_network(stored)
+
+    await retrying(mark_seated)
+    network.founder_seated = True
+    return chair
+
+
+async def finish_interrupted_writes(deps: NetworkDependencies) -> None:
+    """At start: seat founders and complete invitation uses that a stopped process left."""
+    for network in await deps.networks.networks_where(founder_seated=False):
+        log.info("seating a founding chair left unseated", extra={"slug": network.slug})
+        await seat_founder(network, deps)
+    for use in await deps.networks.unfinished_uses():
+        log.info("completing an invitation use", extra={"slug": use.slug})
+        invitation = await deps.networks.get_invitation(use.token_hash)
+        if invitation is not None:
+            await retrying(partial(_join_by_invitation, invitation, use, deps))
 
 
 async def list_networks(
@@ -175,9 +274,22 @@ async def list_networks(
     views = []
     for network in await deps.networks.all_networks():
         membership = standing_membership(member, mine.get(network.slug))
-        if can_see(network, membership):
+        if can_see(network, membership) or may_step_in(member, network):
             views.append(network_view(network, membership))
     return sorted(views, key=lambda view: (view.name.lower(), view.slug))
+
+
+async def list_networks_needing_chair(
+    request: Empty, caller: Caller, deps: NetworkDependencies
+) -> list[contract.NetworkView]:
+    """Instance admins: networks an erasure left without a chair, to appoint one."""
+    member = await _caller_member(caller, deps)
+    require_instance_admin(member)
+    mine = await deps.networks.memberships_of(member.id)
+    return [
+        network_view(network, standing_membership(member, mine.get(network.slug)))
+        for network in await deps.networks.networks_where(needs_chair=True)
+    ]
 
 
 async def get_network(
@@ -202,7 +314,7 @@ async def update_network(
                 await deps.networks.save_network(network)
             return network
 
-    return network_view(await _retrying(attempt), admin)
+    return network_view(await retrying(attempt), admin)
 
 
 # --- Joining ----------------------------------------------------------------------------------
@@ -229,7 +341,7 @@ async def join_network(
                 await deps.networks.save_membership(membership)
             return membership
 
-    return join_result(await _retrying(attempt))
+    return join_result(await retrying(attempt))
 
 
 async def list_join_requests(
@@ -237,7 +349,7 @@ async def list_join_requests(
 ) -> list[contract.JoinRequestView]:
     await _as_admin(request.slug, caller, deps)
     pending = await deps.networks.with_status(request.slug, MembershipStatus.PENDING)
-    profiles = await deps.networks.member_profiles([m.member_id for m in pending])
+    profiles = await deps.members.profiles([m.member_id for m in pending])
     views = [
         contract.JoinRequestView(
             id=membership.request_id,
@@ -277,7 +389,7 @@ async def decide_join_request(
                 await deps.networks.save_membership(membership)
             return membership
 
-    membership = await _retrying(attempt)
+    membership = await retrying(attempt)
     return contract.JoinResult(
         slug=request.slug, status=_MY_STATUS[membership.status], request_id=request.request_id
     )
@@ -313,8 +425,9 @@ async def invite(
 async def accept_invitation(
     request: contract.AcceptInvitation, caller: Caller, deps: NetworkDependencies
 ) -> contract.JoinResult:
-    """The invitation is used once: its first use is a conditional write (``used_at`` still
-    empty); then the invitee becomes an active member with the invitation's role."""
+    """An invitation is used once, by inserting its use (the claim: a second use finds the
+    first). The use records what the membership must become, so when the process stops
+    before the membership is written, a repeat or the next start completes it."""
     member = await _caller_member(caller, deps)
     token_hash = invitation_token_hash(request.token)
 
@@ -324,18 +437,42 @@ async def accept_invitation(
             network = await deps.networks.get_network(invitation.slug) if invitation else None
             if invitation is None or network is None:
                 raise InvitationNotFound()
-            now = deps.clock()
-            if invitation.accept(member, network, now):
-                await deps.networks.mark_used(invitation)
-            async with deps.networks.membership_lock(network.slug, member.id):
-                membership = await deps.networks.get_membership(
-                    network.slug, member.id
-                ) or NetworkMembership.outsider(network.slug, member.id)
-                if membership.accept_invitation(invitation, now):
-                    await deps.networks.save_membership(membership)
-                return membership
+            use = await deps.networks.use_of(token_hash)
+            if use is not None:  # the claim is what counts, even if the invitation lags
+                invitation.used_by, invitation.used_at = use.member_id, use.used_at
+            first_use = invitation.accept(member, network, deps.clock())
+            if first_use or use is None:  # (None: used before uses were recorded apart)
+                use = InvitationUse(
+                    token_hash=token_hash,
+                    slug=invitation.slug,
+                    member_id=member.id,
+                    role=invitation.role,
+                    used_at=invitation.used_at or deps.clock(),
+                )
+            if first_use:
+                use = await deps.networks.claim_use(use)
+                if use.member_id != member.id:
+                    raise InvitationNotFound()
+            return await _join_by_invitation(invitation, use, deps)
 
-    return join_result(await _retrying(attempt))
+    return join_result(await retrying(attempt))
+
+
+async def _join_by_invitation(
+    invitation: Invitation, use: InvitationUse, deps: NetworkDependencies
+) -> NetworkMembership:
+    """The second step of a use: the membership, then the invitation marked used."""
+    invitation.used_by, invitation.used_at = use.member_id, use.used_at
+    async with deps.networks.membership_lock(use.slug, use.member_id):
+        membership = await deps.networks.get_membership(
+            use.slug, use.member_id
+        ) or NetworkMembership.outsider(use.slug, use.member_id)
+        if membership.accept_invitation(invitation, deps.clock()):
+            await deps.networks.save_membership(membership)
+            if membership.role == Role.CHAIR:
+                await _chair_seated(use.slug, deps)
+    await deps.networks.complete_use(use)
+    return membership
 
 
 # --- Members ----------------------------------------------------------------------------------
@@ -349,7 +486,7 @@ async def list_network_members(
     if membership is None or not membership.is_active:
         raise NetworkNotFound(request.slug)  # members see each other; others see nothing
     active = await deps.networks.with_status(request.slug, MembershipStatus.ACTIVE)
-    profiles = await deps.networks.member_profiles([m.member_id for m in active])
+    profiles = await deps.members.profiles([m.member_id for m in active])
     listed = []
     for each in active:
         profile = profiles.get(each.member_id)
@@ -383,13 +520,18 @@ async def change_role(
         # Serialised per network: two admins demoting the last two chairs at once must not
         # leave it with none.
         async with (
-            deps.networks.roster_lock(request.slug),
+            deps.networks.chair_turn(request.slug),
             deps.networks.membership_lock(request.slug, request.member_id),
         ):
-            actor = require_network_admin(
+            network = await deps.networks.get_network(request.slug)
+            if network is None:
+                raise NetworkNotFound(request.slug)
+            actor = _acting_admin(
+                member,
+                network,
                 standing_membership(
                     member, await deps.networks.get_membership(request.slug, member.id)
-                )
+                ),
             )
             target = await deps.networks.get_membership(request.slug, request.member_id)
             if target is None or not target.is_active:
@@ -398,11 +540,13 @@ async def change_role(
             chairs = await deps.networks.count_chairs(request.slug)
             if target.change_role(request.role, chairs=chairs):
                 await deps.networks.save_membership(target)
+                if target.role == Role.CHAIR:
+                    await _chair_seated(request.slug, deps)
             return contract.ChangeRole(
                 slug=request.slug, member_id=target.member_id, role=target.role
             )
 
-    return await _retrying(attempt)
+    return await retrying(attempt)
 
 
 async def leave_network(request: BySlug, caller: Caller, deps: NetworkDependencies) -> None:
@@ -412,7 +556,7 @@ async def leave_network(request: BySlug, caller: Caller, deps: NetworkDependenci
 
     async def attempt() -> None:
         async with (
-            deps.networks.roster_lock(request.slug),
+            deps.networks.chair_turn(request.slug),
             deps.networks.membership_lock(request.slug, member_id),
         ):
             membership = await deps.networks.get_membership(request.slug, member_id)
@@ -422,7 +566,64 @@ async def leave_network(request: BySlug, caller: Caller, deps: NetworkDependenci
             membership.leave(chairs=chairs, now=deps.clock())
             await deps.networks.save_membership(membership)
 
-    await _retrying(attempt)
+    await retrying(attempt)
+
+
+# --- Privacy: this area's part of export and erasure ------------------------------------------
+
+
+@dataclass
+class NetworksPrivacy:
+    """A member's network memberships, and the invitations sent to their address."""
+
+    deps: NetworkDependencies
+
+    async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
+        memberships = await self.deps.networks.export_memberships(subject.member_id)
+        return {"network_memberships": [_plain(document) for document in memberships]}
+
+    async def erase_member(self, subject: PrivacySubject) -> None:
+        """Each membership goes by the networks' rules: a last chair is succeeded by the
+        longest-standing facilitator, or else the network is marked as needing a chair."""
+        for slug in await self.deps.networks.memberships_of(subject.member_id):
+            await retrying(partial(_erase_membership, slug, subject.member_id, self.deps))
+        await self.deps.networks.erase_invitations_to(subject.email_normalised)
+
+
+async def _erase_membership(slug: str, member_id: UUID, deps: NetworkDependencies) -> None:
+    async with deps.networks.chair_turn(slug), deps.networks.membership_lock(slug, member_id):
+        membership = await deps.networks.get_membership(slug, member_id)
+        if membership is None:
+            return
+        if (
+            membership.is_active
+            and membership.role == Role.CHAIR
+            and await deps.networks.count_chairs(slug) <= 1
+        ):
+            await _succeed_last_chair(slug, member_id, deps)
+        await deps.networks.delete_membership(membership)
+
+
+async def _succeed_last_chair(slug: str, leaving: UUID, deps: NetworkDependencies) -> None:
+    active = await deps.networks.with_status(slug, MembershipStatus.ACTIVE)
+    heir = successor([each for each in active if each.member_id != leaving])
+    if heir is not None:
+        async with deps.networks.membership_lock(slug, heir.member_id):
+            heir = await deps.networks.get_membership(slug, heir.member_id) or heir
+            if heir.change_role(Role.CHAIR, chairs=1):
+                await deps.networks.save_membership(heir)
+        return
+    async with deps.networks.network_lock(slug):
+        network = await deps.networks.get_network(slug)
+        if network is not None and network.mark_needs_chair():
+            await deps.networks.save_network(network)
+
+
+def _plain(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in document.items()
+    }
 
 
 # --- Routes -----------------------------------------------------------------------------------
@@ -439,6 +640,11 @@ def routes(deps: NetworkDependencies) -> list[Route]:
             contract.LIST_NETWORKS,
             partial(list_networks, deps=deps),
             "The networks the caller may see, with their own role and status in each.",
+        ),
+        Route(
+            contract.LIST_NETWORKS_NEEDING_CHAIR,
+            partial(list_networks_needing_chair, deps=deps),
+            "Instance admins: networks an erasure left without a chair.",
         ),
         Route(
             contract.GET_NETWORK,
@@ -469,6 +675,7 @@ def routes(deps: NetworkDependencies) -> list[Route]:
             contract.INVITE,
             partial(invite, deps=deps),
             "Network admins: a single-use invitation for an email address (28 days).",
+            idempotency_keys=False,  # the token is shown once and kept only as a hash
         ),
         Route(
             contract.ACCEPT_INVITATION,

@@ -1,0 +1,1 @@
+"""Access: sign-in with its limits, and API tokens for machine clients."""

@@ -1,0 +1,182 @@
+"""The access area: sign-in (with its limits) and API tokens for machine clients.
+
+It owns ``sign_in_failures`` and ``api_tokens``, and reads members only through the members
+area's interface. Plain async functions ``(request, caller, deps)``; ``routes`` binds them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol
+from uuid import UUID
+
+from huddle_shared.clock import utc_now
+from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import NotFound, Unauthenticated
+from huddle_shared.ids import new_id_str
+from huddle_shared.messaging.routes import Route
+from pydantic import BaseModel
+
+from huddle_membership.access import rules
+from huddle_membership.access.repository import ApiTokens, SignInFailures
+from huddle_membership.members.domain import Member, MemberStatus
+from huddle_membership.members.handlers import Hasher, active_member
+from huddle_membership.ports import PrivacySubject
+
+
+class Members(Protocol):
+    async def get(self, member_id: UUID) -> Member | None: ...
+
+    async def find_by_email(self, email: str) -> Member | None: ...
+
+
+# Verified when an email is unknown, so that a miss takes as long as a wrong password.
+_DECOY_PASSWORD = "decoy password for timing"  # noqa: S105
+
+
+@dataclass
+class AccessDependencies:
+    members: Members
+    passwords: Hasher
+    failures: SignInFailures
+    api_tokens: ApiTokens
+    limits: rules.SignInLimits = field(default_factory=rules.SignInLimits)
+    clock: Callable[[], datetime] = utc_now
+    _decoy_hash: str | None = None
+
+    async def decoy_hash(self) -> str:
+        if self._decoy_hash is None:
+            self._decoy_hash = await self.passwords.hash(_DECOY_PASSWORD)
+        return self._decoy_hash
+
+
+async def sign_in(
+    request: contract.SignIn, caller: Caller, deps: AccessDependencies
+) -> contract.SignedIn:
+    account = rules.account_key(request.email.strip().lower())
+    # Attempts on one account run one at a time (RPCs run concurrently), so a burst cannot
+    # pass the check together before any failure is recorded. The address limit is not
+    # serialised (it would queue a whole site behind one address): a burst can overshoot
+    # it by at most the concurrent requests (HUDDLE_RPC_WORKERS).
+    async with deps.failures.lock(account):
+        return await _sign_in(request, caller, deps, account)
+
+
+async def _sign_in(
+    request: contract.SignIn, caller: Caller, deps: AccessDependencies, account: str
+) -> contract.SignedIn:
+    now = deps.clock()
+    address = rules.address_key(caller.address)
+    rules.check_not_throttled(
+        await deps.failures.recent(account), await deps.failures.recent(address), now, deps.limits
+    )
+    member = await deps.members.find_by_email(request.email)
+    password_hash = (
+        member.password_hash if member and member.password_hash else await deps.decoy_hash()
+    )
+    password_ok = await deps.passwords.verify(request.password, password_hash)
+    if member is None or not password_ok or member.status != MemberStatus.ACTIVE:
+        keep_after = now - deps.limits.window
+        await deps.failures.record(account, now, keep_after)
+        await deps.failures.record(address, now, keep_after)
+        raise rules.wrong_credentials()
+    await deps.failures.clear(account)
+    return contract.SignedIn(member_id=member.id)
+
+
+async def create_api_token(
+    request: contract.CreateApiToken, caller: Caller, deps: AccessDependencies
+) -> contract.ApiTokenCreated:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+    token, now = rules.new_api_token(), deps.clock()
+    document = {
+        "_id": new_id_str(),
+        "name": request.name,
+        "scopes": sorted(set(request.scopes)),
+        "token_hash": rules.token_hash(token),
+        "created_by": str(admin.id),
+        "created_at": now,
+        "revoked_at": None,
+    }
+    await deps.api_tokens.add(document)
+    return contract.ApiTokenCreated(
+        id=document["_id"],
+        name=request.name,
+        scopes=document["scopes"],
+        token=token,
+        created_at=now,
+    )
+
+
+class TokenId(BaseModel):
+    id: str
+
+
+async def revoke_api_token(request: TokenId, caller: Caller, deps: AccessDependencies) -> None:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+    if not await deps.api_tokens.exists(request.id):
+        raise NotFound(f"There is no API token with id {request.id}.")
+    await deps.api_tokens.revoke(request.id, deps.clock())  # revoking twice changes nothing
+
+
+async def verify_api_token(
+    request: contract.VerifyApiToken, caller: Caller, deps: AccessDependencies
+) -> contract.ApiTokenIdentity:
+    document = await deps.api_tokens.find_active(rules.token_hash(request.token))
+    if document is None:
+        raise Unauthenticated("The API token is not valid or has been revoked.")
+    return contract.ApiTokenIdentity(id=document["_id"], scopes=document["scopes"])
+
+
+@dataclass
+class AccessPrivacy:
+    """Access's part of export and erasure: tokens the member created stay (they record
+    who did something), and their failed sign-ins go."""
+
+    api_tokens: ApiTokens
+    failures: SignInFailures
+
+    async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
+        created = await self.api_tokens.created_by(subject.member_id)
+        return {"api_tokens_created": [_plain(document) for document in created]}
+
+    async def erase_member(self, subject: PrivacySubject) -> None:
+        await self.failures.clear(rules.account_key(subject.email_normalised))
+
+
+def _plain(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in document.items()
+    }
+
+
+def routes(deps: AccessDependencies) -> list[Route]:
+    return [
+        Route(
+            contract.SIGN_IN,
+            partial(sign_in, deps=deps),
+            "Check a member's email and password.",
+            idempotency_keys=False,  # a stored sign-in would outlive a suspension
+        ),
+        Route(
+            contract.CREATE_API_TOKEN,
+            partial(create_api_token, deps=deps),
+            "Instance admins: a machine client's token.",
+            idempotency_keys=False,  # the token is shown once and kept only as a hash
+        ),
+        Route(
+            contract.REVOKE_API_TOKEN,
+            partial(revoke_api_token, deps=deps),
+            "Instance admins: revoke a token.",
+        ),
+        Route(
+            contract.VERIFY_API_TOKEN,
+            partial(verify_api_token, deps=deps),
+            "The gateway checks a machine client's token.",
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Directory: organisation search and the public statistics (reads other areas)."""

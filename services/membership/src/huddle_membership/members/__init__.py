@@ -1,0 +1,1 @@
+"""Members: organisations, member accounts and the member's own account."""

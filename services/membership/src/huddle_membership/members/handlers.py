@@ -1,0 +1,339 @@
+"""The members area: organisations, member accounts and the member's own account.
+
+It owns ``organisations`` and ``members``. One plain async function per operation
+``(request, caller, deps)``, free of HTTP and NATS; ``routes`` binds them to subjects. Other
+areas read members only through ``MemberRepository``'s methods (``get``, ``find_by_email``,
+``profiles``, ``active_by_organisation``), and erase them only through ``MembersPrivacy``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from huddle_shared.clock import utc_now
+from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.common import Empty, GetById
+from huddle_shared.contracts.membership import (
+    AccountView,
+    ListedMemberView,
+    MemberView,
+    OrganisationView,
+    RegisterAccount,
+    RegisterOrganisation,
+)
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import Forbidden, require_member
+from huddle_shared.ids import new_id
+from huddle_shared.messaging.routes import Route
+
+from huddle_membership.claims import retrying
+from huddle_membership.members.domain import (
+    Member,
+    MemberNotFound,
+    MemberProfile,
+    MemberStatus,
+    Organisation,
+    OrganisationNotFound,
+    UnknownOrganisation,
+)
+from huddle_membership.ports import PrivacySubject
+
+
+class Hasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str) -> bool: ...
+
+
+class Organisations(Protocol):
+    async def add(self, organisation: Organisation) -> None: ...
+
+    async def get(self, organisation_id: UUID) -> Organisation | None: ...
+
+
+class MemberReader(Protocol):
+    async def get(self, member_id: UUID) -> Member | None: ...
+
+
+class Members(Protocol):
+    """What the members area's handlers need of ``MemberRepository`` (a fake has the same)."""
+
+    def lock(self, member_id: UUID) -> Any: ...
+
+    async def add(self, member: Member) -> None: ...
+
+    async def save(self, member: Member) -> None: ...
+
+    async def get(self, member_id: UUID) -> Member | None: ...
+
+    async def find_by_email(self, email: str) -> Member | None: ...
+
+    async def profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]: ...
+
+
+@dataclass
+class Dependencies:
+    organisations: Organisations
+    members: Members
+    passwords: Hasher
+    clock: Callable[[], datetime] = utc_now
+    new_id: Callable[[], UUID] = new_id
+
+
+def organisation_view(organisation: Organisation) -> OrganisationView:
+    return OrganisationView(
+        id=organisation.id,
+        name=organisation.name,
+        kind=organisation.kind,
+        region=organisation.region,
+        ods_code=organisation.ods_code,
+        created_at=organisation.created_at,
+    )
+
+
+def member_view(member: Member) -> MemberView:
+    return MemberView(
+        id=member.id,
+        display_name=member.display_name,
+        job_title=member.job_title,
+        organisation_id=member.organisation_id,
+        member_type=member.member_type,
+        status=member.status,
+        registered_at=member.registered_at,
+    )
+
+
+async def register_organisation(
+    request: RegisterOrganisation, caller: Caller, deps: Dependencies
+) -> OrganisationView:
+    organisation = Organisation.register(
+        organisation_id=deps.new_id(),
+        name=request.name,
+        kind=request.kind,
+        region=request.region,
+        ods_code=request.ods_code,
+        now=deps.clock(),
+    )
+    await deps.organisations.add(organisation)
+    return organisation_view(organisation)
+
+
+async def get_organisation(
+    request: GetById, caller: Caller, deps: Dependencies
+) -> OrganisationView:
+    organisation = await deps.organisations.get(request.id)
+    if organisation is None:
+        raise OrganisationNotFound(request.id)
+    return organisation_view(organisation)
+
+
+def account_view(member: Member) -> AccountView:
+    """What the member themself sees of their account."""
+    return AccountView(
+        **member_view(member).model_dump(),
+        email=member.email,
+        topics=member.topics,
+        listed_in_directory=member.listed_in_directory,
+        contactable=member.contactable,
+        is_instance_admin=member.is_instance_admin,
+    )
+
+
+async def register_account(
+    request: RegisterAccount, caller: Caller, deps: Dependencies
+) -> AccountView:
+    organisation = await deps.organisations.get(request.organisation_id)
+    if organisation is None:
+        raise UnknownOrganisation(request.organisation_id)
+    member = Member.register(
+        member_id=deps.new_id(),
+        email=str(request.email),
+        display_name=request.display_name,
+        job_title=request.job_title,
+        organisation=organisation,
+        member_type=request.member_type,
+        password_hash=await deps.passwords.hash(request.password),
+        now=deps.clock(),
+    )
+    await deps.members.add(member)
+    return account_view(member)
+
+
+async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
+    viewer = require_member(caller)
+    viewer_account = await deps.members.get(viewer)
+    if viewer_account is None or viewer_account.status != MemberStatus.ACTIVE:
+        raise Forbidden("Only active members can see other members.")
+    member = await deps.members.get(request.id)
+    if member is None or not member.visible_to(viewer):
+        raise MemberNotFound(request.id)  # unlisted members look like no member at all
+    return listed_member_view(member)
+
+
+def listed_member_view(member: Member) -> ListedMemberView:
+    return ListedMemberView(
+        **member_view(member).model_dump(),
+        topics=member.topics,
+        email=member.email if member.contactable else None,
+    )
+
+
+# --- The member's own account ----------------------------------------------------------------
+
+
+async def signed_in_member(caller: Caller, members: MemberReader) -> Member:
+    member = await members.get(require_member(caller))
+    if member is None or member.status == MemberStatus.ERASED:
+        raise MemberNotFound(require_member(caller))
+    return member
+
+
+async def active_member(caller: Caller, members: MemberReader) -> Member:
+    """A signed-in member who is not suspended: a token outlives a suspension by minutes."""
+    member = await signed_in_member(caller, members)
+    if member.status != MemberStatus.ACTIVE:
+        raise Forbidden("This account is suspended.")
+    return member
+
+
+async def get_me(request: Empty, caller: Caller, deps: Dependencies) -> AccountView:
+    return account_view(await signed_in_member(caller, deps.members))
+
+
+async def update_me(
+    request: contract.UpdateProfile, caller: Caller, deps: Dependencies
+) -> AccountView:
+    async def attempt() -> Member:
+        async with deps.members.lock(require_member(caller)):
+            member = await active_member(caller, deps.members)
+            member.update_profile(**request.model_dump(exclude_none=True))
+            await deps.members.save(member)
+            return member
+
+    return account_view(await retrying(attempt))
+
+
+async def set_member_status(
+    request: contract.SetMemberStatus, caller: Caller, deps: Dependencies
+) -> MemberView:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+
+    async def attempt() -> Member:
+        async with deps.members.lock(request.member_id):
+            member = await deps.members.get(request.member_id)
+            if member is None:
+                raise MemberNotFound(request.member_id)
+            member.set_status(request.status, request.reason)
+            await deps.members.save(member)
+            return member
+
+    return member_view(await retrying(attempt))
+
+
+async def ensure_instance_admin(
+    email: str, password: str, deps: Dependencies, instance_id: str
+) -> None:
+    """Create (or promote) the instance administrator named in configuration. Idempotent."""
+    member = await deps.members.find_by_email(email)
+    if member is None:
+        organisation = await deps.organisations.get(admin_organisation_id(instance_id))
+        if organisation is None:
+            organisation = Organisation.register(
+                organisation_id=admin_organisation_id(instance_id),
+                name="Huddle instance administration",
+                kind=contract.OrganisationKind.OTHER,
+                region=None,
+                ods_code=None,
+                now=deps.clock(),
+            )
+            await deps.organisations.add(organisation)
+        member = Member.register(
+            member_id=deps.new_id(),
+            email=email,
+            display_name="Instance administrator",
+            job_title="Instance administrator",
+            organisation=organisation,
+            member_type=contract.MemberType.STAFF,
+            password_hash=await deps.passwords.hash(password),
+            now=deps.clock(),
+        )
+        member.is_instance_admin = True
+        await deps.members.add(member)
+    elif not member.is_instance_admin:
+        member_id = member.id
+
+        async def promote() -> None:
+            async with deps.members.lock(member_id):
+                current = await deps.members.get(member_id)
+                if current is not None and not current.is_instance_admin:
+                    current.is_instance_admin = True
+                    await deps.members.save(current)
+
+        await retrying(promote)
+
+
+def admin_organisation_id(instance_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"huddle:{instance_id}:administration")
+
+
+# --- Privacy: this area's part of export and erasure ------------------------------------------
+
+
+@dataclass
+class MembersPrivacy:
+    """The account's part of export and erasure (the privacy handler calls it last)."""
+
+    members: Members
+
+    async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
+        member = await self.members.get(subject.member_id)
+        return {"account": account_view(member).model_dump(mode="json") if member else None}
+
+    async def erase_member(self, subject: PrivacySubject) -> None:
+        member_id = subject.member_id
+
+        async def attempt() -> None:
+            async with self.members.lock(member_id):
+                member = await self.members.get(member_id)
+                if member is None or member.status == MemberStatus.ERASED:
+                    return
+                member.erase()
+                await self.members.save(member)
+
+        await retrying(attempt)
+
+
+def routes(deps: Dependencies) -> list[Route]:
+    return [
+        Route(
+            contract.REGISTER_ORGANISATION,
+            partial(register_organisation, deps=deps),
+            "Register an organisation; emits organisation.registered.",
+        ),
+        Route(
+            contract.GET_ORGANISATION,
+            partial(get_organisation, deps=deps),
+            "Read one organisation.",
+        ),
+        Route(
+            contract.REGISTER_ACCOUNT,
+            partial(register_account, deps=deps),
+            "Register a member account; emits member.registered.",
+        ),
+        Route(
+            contract.GET_MEMBER,
+            partial(get_member, deps=deps),
+            "Read one member as others see them.",
+        ),
+        Route(contract.GET_ME, partial(get_me, deps=deps), "The calling member's own account."),
+        Route(contract.UPDATE_ME, partial(update_me, deps=deps), "Edit one's own profile."),
+        Route(
+            contract.SET_MEMBER_STATUS,
+            partial(set_member_status, deps=deps),
+            "Instance admins: suspend or reinstate a member.",
+        ),
+    ]

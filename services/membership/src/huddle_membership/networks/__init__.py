@@ -1,0 +1,1 @@
+"""Networks: networks, memberships and roles, join requests and invitations."""

@@ -1,0 +1,123 @@
+"""Notes, scheduling, signposting and insights: their event handlers against fakes.
+
+The handlers are the same ones the services run; the fakes keep the projections' rules (an
+event applies once, an erasure leaves a tombstone no late event can fill again).
+"""
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fakes import FakeAttendees, FakeMemberProfiles, FakeOrganisationDirectory, FakeRedactionNames
+from huddle_insights import handlers as insights
+from huddle_notes import handlers as notes
+from huddle_scheduling import handlers as scheduling
+from huddle_shared.clock import utc_now
+from huddle_shared.contracts import membership as mc
+from huddle_shared.contracts.common import Empty
+from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
+from huddle_shared.contracts.rpc import Caller
+from huddle_shared.ids import new_id
+from huddle_signposting import handlers as signposting
+
+pytestmark = pytest.mark.unit
+
+MEMBER, ORGANISATION = new_id(), new_id()
+
+
+def delivered(event: EventPayload) -> tuple[EventEnvelope, Any]:
+    return EventEnvelope.wrap(event, instance_id="test"), event
+
+
+def registered(name: str = "Priya Raman", member_id: UUID = MEMBER) -> tuple[EventEnvelope, Any]:
+    return delivered(
+        mc.MemberRegisteredV1(
+            member_id=member_id,
+            display_name=name,
+            member_type=mc.MemberType.PATIENT_SAFETY_PARTNER,
+            organisation_id=ORGANISATION,
+            organisation_kind=mc.OrganisationKind.CHARITY,
+            region=mc.Region.LONDON,
+            registered_at=utc_now(),
+        )
+    )
+
+
+def renamed(name: str) -> tuple[EventEnvelope, Any]:
+    return delivered(
+        mc.MemberProfileUpdatedV1(
+            member_id=MEMBER, display_name=name, member_type=mc.MemberType.PATIENT_SAFETY_PARTNER
+        )
+    )
+
+
+ERASED = delivered(mc.MemberErasedV1(member_id=MEMBER))
+CALLER = Caller(member_id=MEMBER)
+
+
+async def test_notes_keep_old_and_new_names_and_forget_them_for_good() -> None:
+    names = FakeRedactionNames()
+    first = registered("Priya Raman")
+    await notes.on_member_registered(*first, names=names)
+    await notes.on_member_registered(*first, names=names)  # redelivered: applied once
+    await notes.on_member_profile_updated(*renamed("Priya Shah"), names=names)
+    terms = (await notes.export_me(Empty(), CALLER, names=names))["redaction_names"]
+    assert terms is not None and {"Priya Raman", "Priya Shah", "Raman", "Shah"} <= set(
+        terms["terms"]
+    )
+    await notes.on_member_erased(*ERASED, names=names)
+    await notes.on_member_profile_updated(*renamed("Late Name"), names=names)  # after erasure
+    assert await notes.export_me(Empty(), CALLER, names=names) == {"redaction_names": None}
+    assert await names.all_terms() == []
+
+
+async def test_scheduling_keeps_the_latest_name_until_erasure() -> None:
+    attendees = FakeAttendees()
+    await scheduling.on_member_registered(*registered(), attendees=attendees)
+    await scheduling.on_member_profile_updated(*renamed("Priya Shah"), attendees=attendees)
+    exported = await scheduling.export_me(Empty(), CALLER, attendees=attendees)
+    assert exported["attendee"] == {
+        "_id": str(MEMBER),
+        "display_name": "Priya Shah",
+        "member_type": "patient_safety_partner",
+    }
+    await scheduling.on_member_erased(*ERASED, attendees=attendees)
+    await scheduling.on_member_registered(*registered(), attendees=attendees)  # late
+    assert await scheduling.export_me(Empty(), CALLER, attendees=attendees) == {"attendee": None}
+
+
+async def test_signposting_counts_members_by_organisation() -> None:
+    directory = FakeOrganisationDirectory()
+    organisation = delivered(
+        mc.OrganisationRegisteredV1(
+            organisation_id=ORGANISATION,
+            name="Action against Medical Accidents",
+            kind=mc.OrganisationKind.CHARITY,
+            region=None,
+            ods_code=None,
+        )
+    )
+    await signposting.on_organisation_registered(*organisation, directory=directory)
+    await signposting.on_member_registered(*registered(), directory=directory)
+    await signposting.on_member_registered(*registered(member_id=new_id()), directory=directory)
+    assert await directory.member_count(ORGANISATION) == 2
+    await signposting.on_member_erased(*ERASED, directory=directory)
+    assert await directory.member_count(ORGANISATION) == 1
+    exported = await signposting.export_me(Empty(), CALLER, directory=directory)
+    assert exported == {"organisation_membership": None}
+
+
+async def test_insights_counts_without_names() -> None:
+    profiles = FakeMemberProfiles()
+    await insights.on_member_registered(*registered(), profiles=profiles)
+    await insights.on_member_registered(*registered(member_id=new_id()), profiles=profiles)
+    assert await profiles.count_by_organisation_kind() == {"charity": 2}
+    exported = await insights.export_me(Empty(), CALLER, profiles=profiles)
+    assert "Priya" not in repr(exported)
+    await insights.on_member_erased(*ERASED, profiles=profiles)
+    assert await profiles.count_by_organisation_kind() == {"charity": 1}
+
+
+async def test_handlers_refuse_callers_who_are_not_members() -> None:
+    with pytest.raises(Exception, match="Sign in"):
+        await notes.export_me(Empty(), Caller(), names=FakeRedactionNames())
