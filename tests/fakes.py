@@ -327,7 +327,9 @@ class Projection:
 
     def read(self, doc_id: str) -> dict[str, Any] | None:
         document = self.documents.get(doc_id)
-        return {"_id": doc_id, **document} if document is not None else None
+        if document is None:
+            return None
+        return {"_id": doc_id, **{k: v for k, v in document.items() if k != "_sequences"}}
 
 
 class FakeRedactionNames(Projection):
@@ -348,14 +350,26 @@ class FakeRedactionNames(Projection):
 
 
 class FakeAttendees(Projection):
-    async def record(self, attendee: Any, *, event_id: str) -> bool:
-        fields = {"display_name": attendee.display_name, "member_type": attendee.member_type.value}
-        return self.apply(str(attendee.member_id), event_id, lambda d: d.update(fields))
+    """In memory; applies in order as the real one does (no older event overwrites a field)."""
 
-    async def rename(self, member_id: UUID, display_name: str, *, event_id: str) -> bool:
-        return self.apply(
-            str(member_id), event_id, lambda d: d.update({"display_name": display_name})
-        )
+    def _in_order(self, member_id: str, envelope: Any, fields: dict[str, Any]) -> bool:
+        sequence = envelope.sequence or 0
+
+        def update(document: dict[str, Any]) -> None:
+            seen = document.setdefault("_sequences", {})
+            for name, value in fields.items():
+                if not sequence or seen.get(name, 0) < sequence:
+                    document[name] = value
+                    seen[name] = sequence
+
+        return self.apply(member_id, str(envelope.event_id), update)
+
+    async def record(self, attendee: Any, *, envelope: Any) -> bool:
+        fields = {"display_name": attendee.display_name, "member_type": attendee.member_type.value}
+        return self._in_order(str(attendee.member_id), envelope, fields)
+
+    async def rename(self, member_id: UUID, display_name: str, *, envelope: Any) -> bool:
+        return self._in_order(str(member_id), envelope, {"display_name": display_name})
 
     async def forget(self, member_id: UUID, *, event_id: str) -> None:
         self.erase(str(member_id), event_id)

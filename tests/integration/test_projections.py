@@ -1,4 +1,5 @@
-"""Every service keeps its projection of membership events, and applies each event once."""
+"""Every service keeps its projection of membership events, applies each event once, and
+never lets an older event overwrite a newer state."""
 
 import json
 from typing import Any
@@ -8,6 +9,7 @@ import pytest
 from huddle_insights.repository import MemberProfiles
 from huddle_shared.contracts import membership as contract
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
+from huddle_shared.storage.idempotency import BOOKKEEPING_FIELDS
 from pymongo import AsyncMongoClient
 from support import eventually, services
 
@@ -16,10 +18,11 @@ pytestmark = pytest.mark.integration
 ALL = ("membership", "scheduling", "notes", "signposting", "insights")
 
 
-async def call(nc: Any, subject: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = json.loads(
-        (await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)).data
-    )
+async def call(
+    nc: Any, subject: str, body: dict[str, Any], caller: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    message = {"body": body, **({"caller": caller} if caller else {})}
+    reply = json.loads((await nc.request(subject, json.dumps(message).encode(), timeout=10)).data)
     assert reply["ok"], reply
     return reply["data"]  # type: ignore[no-any-return]
 
@@ -28,7 +31,8 @@ async def snapshot(databases: dict[str, Any]) -> dict[str, Any]:
     """What each projection holds, without the de-duplication markers."""
 
     async def docs(service: str, collection: str) -> list[dict[str, Any]]:
-        found = databases[service][collection].find({}, {"applied_event_ids": 0}).sort("_id")
+        hidden = dict.fromkeys(BOOKKEEPING_FIELDS, 0)
+        found = databases[service][collection].find({}, hidden).sort("_id")
         return [doc async for doc in found]
 
     return {
@@ -40,7 +44,7 @@ async def snapshot(databases: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_projections_catch_up_and_ignore_a_second_delivery(
+async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
     settings_for: Any, nats_url: str, mongodb_url: str
 ) -> None:
     async with services(settings_for, *ALL) as running:
@@ -99,10 +103,38 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
             assert await profiles.count_by_organisation_kind() == {"university": 1}
             assert "display_name" not in json.dumps(state["insights"])  # nothing identifying
 
-            # Deliver the very same events again, past JetStream's de-duplication window
-            # (new message ids), as a redelivery after a lost acknowledgement would.
+            # The member renames themselves: a newer event of the same member.
+            await call(
+                nc,
+                contract.UPDATE_ME,
+                {"display_name": "Aisha Okafor-Bello"},
+                caller={"member_id": member["id"]},
+            )
+
+            async def renamed() -> dict[str, Any] | None:
+                state = await snapshot(databases)
+                attendee = state["scheduling"][0]
+                return state if attendee["display_name"] == "Aisha Okafor-Bello" else None
+
+            state = await eventually(renamed)
+            assert state["scheduling"] == [
+                {
+                    "_id": member["id"],
+                    "display_name": "Aisha Okafor-Bello",
+                    "member_type": "researcher",
+                }
+            ]
+            assert "Aisha Okafor-Bello" in state["notes"][0]["terms"]
+            assert "Aisha Okafor" in state["notes"][0]["terms"]  # the old name still redacted
+
+            # Deliver the events before the rename again, past JetStream's de-duplication (new
+            # message ids), as a redelivery after a lost acknowledgement would: the
+            # registration now arrives after the rename, and must not bring the old name back.
             js = nc.jetstream()
-            for sequence in (1, 2):
+            published = (await js.stream_info(MEMBERSHIP_SERVICE.stream.name)).state.messages
+            assert published == 3  # organisation registered, member registered, renamed
+            resent = published - 1
+            for sequence in range(1, resent + 1):
                 original = await js.get_msg(MEMBERSHIP_SERVICE.stream.name, sequence)
                 await js.publish(
                     original.subject, original.data, headers={"Nats-Msg-Id": f"again-{sequence}"}
@@ -111,7 +143,7 @@ async def test_projections_catch_up_and_ignore_a_second_delivery(
             async def redelivered_everywhere() -> bool:
                 for name in ("notes", "insights", "scheduling", "signposting"):
                     info = await js.consumer_info(MEMBERSHIP_SERVICE.stream.name, durable_for[name])
-                    if info.delivered.stream_seq < 4 or info.num_ack_pending:
+                    if info.delivered.stream_seq < published + resent or info.num_ack_pending:
                         return False
                 return True
 

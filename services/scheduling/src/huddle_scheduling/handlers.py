@@ -24,14 +24,14 @@ attendee_events = Subscription(
 async def on_member_registered(
     envelope: EventEnvelope, event: MemberRegisteredV1, attendees: Attendees
 ) -> None:
-    await attendees.record(Attendee.from_registration(event), event_id=str(envelope.event_id))
+    await attendees.record(Attendee.from_registration(event), envelope=envelope)
 
 
 @attendee_events.handler
 async def on_member_profile_updated(
     envelope: EventEnvelope, event: MemberProfileUpdatedV1, attendees: Attendees
 ) -> None:
-    await attendees.rename(event.member_id, event.display_name, event_id=str(envelope.event_id))
+    await attendees.rename(event.member_id, event.display_name, envelope=envelope)
 
 
 @attendee_events.handler

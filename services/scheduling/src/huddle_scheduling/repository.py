@@ -1,10 +1,12 @@
 """Scheduling's projection of members who may register for sessions (erased members are
-buried: see ``MemberTombstones``)."""
+buried: see ``MemberTombstones``). Kept in order (``apply_in_order``): a registration
+redelivered after a rename must not bring the old display name back."""
 
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once, read_plain
+from huddle_shared.contracts.envelope import EventEnvelope
+from huddle_shared.storage.idempotency import apply_in_order, read_plain
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -21,25 +23,27 @@ class Attendees:
     def _about(self, member_id: UUID) -> MemberDocuments:
         return self._collection, {"_id": str(member_id)}
 
-    async def _apply(self, member_id: UUID, event_id: str, update: dict[str, Any]) -> bool:
+    async def _apply(
+        self, member_id: UUID, envelope: EventEnvelope, update: dict[str, Any]
+    ) -> bool:
         return await self._tombstones.unless_erased(
             member_id,
             self._about(member_id),
-            lambda: apply_once(self._collection, str(member_id), event_id, update),
+            lambda: apply_in_order(self._collection, str(member_id), envelope, update),
         )
 
-    async def record(self, attendee: Attendee, *, event_id: str) -> bool:
+    async def record(self, attendee: Attendee, *, envelope: EventEnvelope) -> bool:
         update = {
             "$set": {
                 "display_name": attendee.display_name,
                 "member_type": attendee.member_type.value,
             }
         }
-        return await self._apply(attendee.member_id, event_id, update)
+        return await self._apply(attendee.member_id, envelope, update)
 
-    async def rename(self, member_id: UUID, display_name: str, *, event_id: str) -> bool:
+    async def rename(self, member_id: UUID, display_name: str, *, envelope: EventEnvelope) -> bool:
         update = {"$set": {"display_name": display_name}}
-        return await self._apply(member_id, event_id, update)
+        return await self._apply(member_id, envelope, update)
 
     async def forget(self, member_id: UUID, *, event_id: str) -> None:
         await self._tombstones.erase(member_id, event_id, [self._about(member_id)])

@@ -87,6 +87,11 @@ class EventEnvelope(BaseModel):
     instance_id: str = Field(description="The regional instance that produced the event")
     correlation_id: str | None = None
     causation_id: str | None = None
+    # Set when the event is staged in its aggregate's outbox: the aggregate (collection and
+    # document id) and its place among that aggregate's events (1, 2, 3, ...). Consumers
+    # whose state depends on order use them so an older event never overwrites a newer one.
+    aggregate_id: str | None = Field(default=None, examples=["members/0190f7c2-..."])
+    sequence: int | None = Field(default=None, ge=1)
     payload: dict[str, Any]
 
     @classmethod

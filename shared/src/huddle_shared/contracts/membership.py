@@ -48,6 +48,11 @@ OdsCode = Annotated[
 ]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 
+# Caps on what travels in events, so that no event can outgrow NATS's 1 MiB message limit
+# (the outbox dead-letters one that does). Generous: the same as, or above, the requests'.
+EventName = Annotated[str, StringConstraints(max_length=200)]
+EventCode = Annotated[str, StringConstraints(max_length=40)]
+
 
 # --- Events -------------------------------------------------------------------------------
 
@@ -58,10 +63,10 @@ class OrganisationRegisteredV1(EventPayload):
     producer: ClassVar[str] = SERVICE
 
     organisation_id: UUID
-    name: str
+    name: EventName
     kind: OrganisationKind
     region: Region | None
-    ods_code: str | None
+    ods_code: EventCode | None
 
 
 class MemberRegisteredV1(EventPayload):
@@ -73,7 +78,7 @@ class MemberRegisteredV1(EventPayload):
     carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
-    display_name: str
+    display_name: EventName
     member_type: MemberType
     organisation_id: UUID
     organisation_kind: OrganisationKind
@@ -90,7 +95,7 @@ class MemberProfileUpdatedV1(EventPayload):
     carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
-    display_name: str
+    display_name: EventName
     member_type: MemberType
 
 
@@ -101,7 +106,7 @@ class MemberStatusChangedV1(EventPayload):
     carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
-    status: str
+    status: EventCode
 
 
 class MemberErasedV1(EventPayload):

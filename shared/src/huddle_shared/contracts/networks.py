@@ -9,11 +9,22 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, Stri
 
 from huddle_shared.contracts.common import Slug
 from huddle_shared.contracts.envelope import EventPayload
-from huddle_shared.contracts.membership import SERVICE, MemberType, Name, Region
+from huddle_shared.contracts.membership import SERVICE, EventName, MemberType, Name, Region
 from huddle_shared.contracts.rpc import rpc_subject
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
+Expansion = Annotated[str, StringConstraints(min_length=2, max_length=200)]
+GroundRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A glossary travels whole in network.updated: at most 500 x (20 + 200) characters, far
+# below NATS's 1 MiB message limit.
+GLOSSARY_MAX_ENTRIES = 500
+GROUND_RULES_MAX = 50
+EventSlug = Annotated[str, StringConstraints(max_length=64)]
+EventGlossary = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=20)], EventName],
+    Field(max_length=GLOSSARY_MAX_ENTRIES),
+]
 
 
 class Visibility(StrEnum):
@@ -47,9 +58,9 @@ class NetworkCreatedV1(EventPayload):
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
 
-    slug: str
-    name: str
-    parent_slug: str | None
+    slug: EventSlug
+    name: EventName
+    parent_slug: EventSlug | None
     visibility: Visibility
     region: Region | None
 
@@ -59,11 +70,11 @@ class NetworkUpdatedV1(EventPayload):
     version: ClassVar[int] = 1
     producer: ClassVar[str] = SERVICE
 
-    slug: str
-    name: str
+    slug: EventSlug
+    name: EventName
     visibility: Visibility
     region: Region | None
-    glossary: dict[str, str]
+    glossary: EventGlossary
 
 
 class NetworkMemberJoinedV1(EventPayload):
@@ -72,7 +83,7 @@ class NetworkMemberJoinedV1(EventPayload):
     producer: ClassVar[str] = SERVICE
     carries_personal_data: ClassVar[bool] = True
 
-    slug: str
+    slug: EventSlug
     member_id: UUID
     role: Role
 
@@ -83,7 +94,7 @@ class NetworkMemberRoleChangedV1(EventPayload):
     producer: ClassVar[str] = SERVICE
     carries_personal_data: ClassVar[bool] = True
 
-    slug: str
+    slug: EventSlug
     member_id: UUID
     role: Role
 
@@ -94,7 +105,7 @@ class NetworkMemberLeftV1(EventPayload):
     producer: ClassVar[str] = SERVICE
     carries_personal_data: ClassVar[bool] = True
 
-    slug: str
+    slug: EventSlug
     member_id: UUID
 
 
@@ -147,11 +158,11 @@ class CreateNetwork(BaseModel):
     allowed_member_types: list[MemberType] = Field(
         default_factory=list, description="invite_only: who may be invited (empty: anyone)"
     )
-    ground_rules: list[
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    ] = Field(default_factory=list, max_length=50)
-    glossary: dict[Acronym, Annotated[str, StringConstraints(min_length=2, max_length=200)]] = (
-        Field(default_factory=dict, description="Acronyms and what they stand for")
+    ground_rules: list[GroundRule] = Field(default_factory=list, max_length=GROUND_RULES_MAX)
+    glossary: dict[Acronym, Expansion] = Field(
+        default_factory=dict,
+        max_length=GLOSSARY_MAX_ENTRIES,
+        description="Acronyms and what they stand for",
     )
     region: Region | None = None
 
@@ -165,13 +176,8 @@ class NetworkChanges(BaseModel):
     purpose: Text | None = None
     visibility: Visibility | None = None
     allowed_member_types: list[MemberType] | None = None
-    ground_rules: (
-        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]]
-        | None
-    ) = None
-    glossary: (
-        dict[Acronym, Annotated[str, StringConstraints(min_length=2, max_length=200)]] | None
-    ) = None
+    ground_rules: list[GroundRule] | None = Field(default=None, max_length=GROUND_RULES_MAX)
+    glossary: dict[Acronym, Expansion] | None = Field(default=None, max_length=GLOSSARY_MAX_ENTRIES)
 
 
 class UpdateNetwork(NetworkChanges):

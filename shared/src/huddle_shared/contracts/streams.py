@@ -1,9 +1,25 @@
 """JetStream streams: one per producing service (see ``huddle_shared.services``), plus dead
-letters. Every service ensures they exist at start, so start order does not matter."""
+letters. Every service ensures they exist at start, so start order does not matter.
+
+Settings, and why (docs/operators-guide.md says which ones an operator may change):
+
+- Duplicate window: 2 hours. A publisher re-sends an event (same ``Nats-Msg-Id``) when it
+  is unsure whether the first send was stored: the outbox relay after a crash or an outage.
+  The re-send must land inside the window to be stored once, so the window must outlast the
+  longest restart or outage we plan to ride out (a database or host restart, a deploy that
+  fails and is rolled back), not the 2 minutes JetStream defaults to. Consumers are
+  idempotent anyway; the window keeps the stream itself free of copies and, with the
+  outbox's in-order publishing, keeps one document's events in order.
+- Retention: limits-based, on file, no age or size limit for event streams. The streams are
+  the history projections are rebuilt from (consumers start at the first message), so
+  nothing is discarded unless an operator sets a limit. Dead letters are kept 90 days.
+- Message size: NATS's own ``max_payload`` (1 MiB by default) bounds every event; contracts
+  cap their free-text fields well below it, and the outbox dead-letters anything larger.
+"""
 
 from dataclasses import dataclass
 
-DUPLICATE_WINDOW_SECONDS = 120.0
+DUPLICATE_WINDOW_SECONDS = 2 * 60 * 60.0
 DEAD_LETTER_SUBJECT_PREFIX = "deadletter"
 
 

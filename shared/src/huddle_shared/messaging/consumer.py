@@ -23,8 +23,16 @@ EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
 ACK_WAIT_SECONDS = 30.0
 
 
+class VersionNotHandled(Exception):
+    """An event of a type this consumer handles, at a version it does not (yet) handle: it is
+    refused (see ``dead_letter``) and stays in the stream for a consumer that does, instead
+    of being acknowledged and lost (a rolling upgrade publishes v2 before every consumer
+    knows it)."""
+
+
 class EventDispatcher:
-    """Maps (event type, version) to a handler; events nobody handles are acknowledged."""
+    """Maps (event type, version) to a handler. Event types this consumer has no handler for
+    are acknowledged and ignored; a handled type at another version is refused."""
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, int], tuple[type[EventPayload], EventHandler]] = {}
@@ -45,6 +53,12 @@ class EventDispatcher:
     async def dispatch(self, envelope: EventEnvelope) -> None:
         route = self._routes.get((envelope.event_type, envelope.schema_version))
         if route is None:
+            handled = sorted(v for (t, v) in self._routes if t == envelope.event_type)
+            if handled:
+                raise VersionNotHandled(
+                    f"{envelope.event_type} v{envelope.schema_version} arrived; this consumer "
+                    f"handles {', '.join(f'v{v}' for v in handled)}"
+                )
             log.debug("ignoring event", extra={"event_type": envelope.event_type})
             return
         payload_type, handler = route

@@ -1,5 +1,17 @@
-"""Creates or updates the streams declared in ``contracts.streams`` (idempotent)."""
+"""Creates the streams declared in ``contracts.streams``, and keeps an operator's settings.
 
+A missing stream is created with Huddle's settings. An existing one is changed only where
+Huddle's guarantees need it (see docs/operators-guide.md, "Streams"):
+
+- ``subjects``: Huddle's subjects are added if missing (others an operator added stay);
+- ``duplicate_window``: raised to Huddle's if shorter (never lowered).
+
+Every other setting (limits, replicas, placement, compression, description...) belongs to
+the operator: a difference from Huddle's defaults is logged, never undone.
+"""
+
+import dataclasses
+import logging
 from collections.abc import Iterable
 
 from nats.js import JetStreamContext
@@ -8,6 +20,21 @@ from nats.js.errors import NotFoundError
 
 from huddle_shared.contracts.streams import DUPLICATE_WINDOW_SECONDS, StreamSpec
 from huddle_shared.services import all_streams
+
+log = logging.getLogger(__name__)
+
+# Settings Huddle creates a stream with but leaves to the operator afterwards.
+OPERATOR_SETTINGS = (
+    "description",
+    "retention",
+    "storage",
+    "discard",
+    "max_age",
+    "max_bytes",
+    "max_msgs",
+    "max_msg_size",
+    "num_replicas",
+)
 
 
 def stream_config(spec: StreamSpec) -> StreamConfig:
@@ -23,12 +50,58 @@ def stream_config(spec: StreamSpec) -> StreamConfig:
     )
 
 
+def required_changes(spec: StreamSpec, current: StreamConfig) -> dict[str, object]:
+    """What an existing stream lacks for Huddle's guarantees (empty: leave it alone)."""
+    changes: dict[str, object] = {}
+    subjects = list(current.subjects or [])
+    missing = [subject for subject in spec.subjects if subject not in subjects]
+    if missing:
+        # Subjects ours cover would overlap them (JetStream refuses that): ours replace them.
+        kept = [s for s in subjects if not any(_covers(ours, s) for ours in missing)]
+        changes["subjects"] = [*kept, *missing]
+    if (current.duplicate_window or 0) < DUPLICATE_WINDOW_SECONDS:
+        changes["duplicate_window"] = DUPLICATE_WINDOW_SECONDS
+    return changes
+
+
+def _covers(pattern: str, subject: str) -> bool:
+    return pattern.endswith(">") and subject.startswith(pattern.removesuffix(">"))
+
+
+def operator_differences(spec: StreamSpec, current: StreamConfig) -> dict[str, str]:
+    """Settings that differ from what Huddle would create (kept; reported)."""
+    wanted = stream_config(spec)
+    differences: dict[str, str] = {}
+    for name in OPERATOR_SETTINGS:
+        have, want = getattr(current, name), getattr(wanted, name)
+        if want is None and have in (None, 0, -1):
+            continue  # unlimited either way
+        if name == "num_replicas" and have in (None, 1) and want in (None, 1):
+            continue
+        if have != want:
+            differences[name] = f"{have} (Huddle's default: {want})"
+    return differences
+
+
 async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] | None = None) -> None:
     for spec in all_streams() if specs is None else specs:
-        config = stream_config(spec)
         try:
-            await js.stream_info(spec.name)
+            info = await js.stream_info(spec.name)
         except NotFoundError:
-            await js.add_stream(config)
-        else:
-            await js.update_stream(config)
+            await js.add_stream(stream_config(spec))
+            log.info("stream created", extra={"stream": spec.name})
+            continue
+        current = info.config
+        differences = operator_differences(spec, current)
+        if differences:
+            log.info(
+                "stream settings differ from Huddle's defaults; kept as they are",
+                extra={"stream": spec.name, "differences": differences},
+            )
+        changes = required_changes(spec, current)
+        if changes:
+            await js.update_stream(dataclasses.replace(current, **changes))  # type: ignore[arg-type]
+            log.warning(
+                "stream changed where Huddle's guarantees need it",
+                extra={"stream": spec.name, "changes": changes},
+            )

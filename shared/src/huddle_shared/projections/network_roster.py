@@ -3,7 +3,9 @@
 Services that authorise by network membership (notes, scheduling) keep this from
 membership's network events, so they decide from their own data at request time. An erased
 member is buried (``tombstones``): no network event handled after that, in whatever order
-or however often it arrives, brings an entry back.
+or however often it arrives, brings an entry back. Entries are kept in order
+(``apply_in_order``): a join retried after the leave that followed it must not make the
+member active again.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,7 @@ from huddle_shared.contracts.networks import (
 )
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.services import MEMBERSHIP
-from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.idempotency import apply_in_order
 from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
 
 if TYPE_CHECKING:  # the builder imports the messaging stack; the roster needs only its type
@@ -55,11 +57,11 @@ class NetworkRoster:
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:
         update = {"$set": {"slug": slug, "member_id": str(member_id), **fields}}
-        doc_id, event_id = f"{slug}:{member_id}", str(envelope.event_id)
+        doc_id = f"{slug}:{member_id}"
         await self._tombstones.unless_erased(
             member_id,
             self._about(member_id),
-            lambda: apply_once(self._collection, doc_id, event_id, update),
+            lambda: apply_in_order(self._collection, doc_id, envelope, update),
         )
 
     async def on_joined(self, envelope: EventEnvelope, event: NetworkMemberJoinedV1) -> None:
