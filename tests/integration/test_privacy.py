@@ -58,7 +58,7 @@ async def test_export_then_erasure_reaches_every_service(
                 )
             ).json()
             # A bystander, whose data must survive.
-            await client.post(
+            bystander = await client.post(
                 "/api/v1/accounts",
                 json={
                     "email": f"other.{unique}@example.org",
@@ -99,6 +99,14 @@ async def test_export_then_erasure_reaches_every_service(
             assert name in export["notes"]["redaction_names"]["terms"]  # the old name too
             assert (await client.get("/api/v1/me/export")).status_code == 401
 
+            # Entries the relay could never publish are kept whole; one names the member.
+            kept = mongo[running["membership"].database.name]["outbox_dead_letters"]
+            for owner, display_name in ((member["id"], renamed), (bystander.json()["id"], "Other")):
+                data = (
+                    f'{{"payload": {{"member_id": "{owner}", "display_name": "{display_name}"}}}}'
+                )
+                await kept.insert_one({"_id": f"members:{owner}:x", "entry": {"data": data}})
+
             assert email in await everything_in(mongo, databases)
             erased = await client.delete("/api/v1/me", headers=headers)
             assert erased.status_code == 204, erased.text
@@ -110,6 +118,7 @@ async def test_export_then_erasure_reaches_every_service(
             await eventually(forgotten, timeout=15)
             text = await everything_in(mongo, databases)
             assert "Other Person" in text  # only the erased member's data went
+            assert await kept.count_documents({}) == 1  # the bystander's entry stays
             assert member["id"] in text  # ids remain as tombstones, naming nobody
             after = await client.post(
                 "/api/v1/auth/token", json={"email": email, "password": PASSWORD}

@@ -13,6 +13,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts import networks as network_contract
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
+from huddle_shared.storage.outbox import OutboxDeadLetters
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,6 +73,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
             networks.NetworksPrivacy(network_deps),
             access.AccessPrivacy(access_deps.api_tokens, access_deps.failures),
             service.idempotency_keys,  # replies kept for retries that named the member
+            OutboxDeadLetters(database),  # events that could never be published
             members.MembersPrivacy(member_deps.members),  # last: the account
         ),
     )

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -278,3 +279,23 @@ async def running(relay: OutboxRelay, interval: float) -> Any:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class OutboxDeadLetters:
+    """Entries the relay could never publish, kept whole in ``outbox_dead_letters``.
+
+    They may name a member (an event's payload does), so they take part in that member's
+    export and erasure like any other data of the service."""
+
+    def __init__(self, database: Any) -> None:
+        self._collection = database[OUTBOX_DEAD_LETTERS]
+
+    def _naming(self, member_id: Any) -> dict[str, Any]:
+        return {"entry.data": {"$regex": re.escape(str(member_id))}}
+
+    async def export_member(self, subject: Any) -> dict[str, Any]:
+        cursor = self._collection.find(self._naming(subject.member_id), {"entry": 1, "reason": 1})
+        return {OUTBOX_DEAD_LETTERS: [document async for document in cursor]}
+
+    async def erase_member(self, subject: Any) -> None:
+        await self._collection.delete_many(self._naming(subject.member_id))
