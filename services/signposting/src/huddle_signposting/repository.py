@@ -4,8 +4,8 @@
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.storage.idempotency import apply_once, read_plain
-from huddle_shared.storage.tombstones import MemberDocuments, MemberTombstones
+from huddle_shared.storage.idempotency import apply_once
+from huddle_shared.storage.tombstones import MemberProjection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_signposting.domain import DirectoryOrganisation
@@ -17,14 +17,10 @@ ORGANISATION_MEMBERS = "organisation_members"
 class OrganisationDirectory:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[ORGANISATIONS]
-        self._members = database[ORGANISATION_MEMBERS]
-        self._tombstones = MemberTombstones(database)
-
-    def _about(self, member_id: UUID) -> MemberDocuments:
-        return self._members, {"_id": str(member_id)}
+        self._members = MemberProjection(database, ORGANISATION_MEMBERS)
 
     async def create_indexes(self) -> None:
-        await self._members.create_index("organisation_id")
+        await self._members.collection.create_index("organisation_id")
 
     async def record(self, organisation: DirectoryOrganisation, *, event_id: str) -> bool:
         update = {
@@ -41,17 +37,15 @@ class OrganisationDirectory:
     async def record_member(self, member_id: UUID, organisation_id: UUID, *, event_id: str) -> bool:
         """A member at an organisation: someone who may know about local support."""
         update = {"$set": {"organisation_id": str(organisation_id)}}
-        return await self._tombstones.unless_erased(
-            member_id,
-            self._about(member_id),
-            lambda: apply_once(self._members, str(member_id), event_id, update),
-        )
+        return await self._members.apply(member_id, update, event_id=event_id)
 
     async def member_count(self, organisation_id: UUID) -> int:
-        return await self._members.count_documents({"organisation_id": str(organisation_id)})
+        return await self._members.collection.count_documents(
+            {"organisation_id": str(organisation_id)}
+        )
 
     async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
-        await self._tombstones.erase(member_id, event_id, [self._about(member_id)])
+        await self._members.forget(member_id, event_id=event_id)
 
     async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
-        return await read_plain(self._members, str(member_id))
+        return await self._members.export(member_id)

@@ -12,7 +12,10 @@ P = TypeVar("P", bound="EventPayload")
 
 
 class EventPayload(BaseModel):
-    """Base for event payloads. Subclasses name their type, version and producing service."""
+    """Base for event payloads. Subclasses name their type, version and producing service as
+    class arguments: ``class MemberErasedV1(MembershipEvent, event_type="member.erased",
+    version=1)``, where ``MembershipEvent`` is ``EventPayload`` with ``producer="membership"``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -23,6 +26,25 @@ class EventPayload(BaseModel):
     # payload names its member in ``member_id`` and travels on that member's own subject,
     # which erasure purges from every stream (decision 0012).
     carries_personal_data: ClassVar[bool] = False
+
+    def __init_subclass__(
+        cls,
+        *,
+        event_type: str | None = None,
+        version: int | None = None,
+        producer: str | None = None,
+        personal: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if event_type is not None:
+            cls.event_type = event_type
+        if version is not None:
+            cls.version = version
+        if producer is not None:
+            cls.producer = producer
+        if personal is not None:
+            cls.carries_personal_data = personal
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

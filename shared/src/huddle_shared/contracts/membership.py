@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -57,11 +57,11 @@ EventCode = Annotated[str, StringConstraints(max_length=40)]
 # --- Events -------------------------------------------------------------------------------
 
 
-class OrganisationRegisteredV1(EventPayload):
-    event_type: ClassVar[str] = "organisation.registered"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
+class MembershipEvent(EventPayload, producer=SERVICE):
+    """Base of the events the membership service publishes."""
 
+
+class OrganisationRegisteredV1(MembershipEvent, event_type="organisation.registered", version=1):
     organisation_id: UUID
     name: EventName
     kind: OrganisationKind
@@ -69,13 +69,8 @@ class OrganisationRegisteredV1(EventPayload):
     ods_code: EventCode | None
 
 
-class MemberRegisteredV1(EventPayload):
+class MemberRegisteredV1(MembershipEvent, event_type="member.registered", version=1, personal=True):
     """Carries the display name (notes keeps it to redact it later) and never the email."""
-
-    event_type: ClassVar[str] = "member.registered"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
     display_name: EventName
@@ -86,35 +81,25 @@ class MemberRegisteredV1(EventPayload):
     registered_at: AwareDatetime
 
 
-class MemberProfileUpdatedV1(EventPayload):
+class MemberProfileUpdatedV1(
+    MembershipEvent, event_type="member.profile_updated", version=1, personal=True
+):
     """Carries the (possibly new) display name: notes must redact the current one too."""
-
-    event_type: ClassVar[str] = "member.profile_updated"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
 
     member_id: UUID
     display_name: EventName
     member_type: MemberType
 
 
-class MemberStatusChangedV1(EventPayload):
-    event_type: ClassVar[str] = "member.status_changed"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
-
+class MemberStatusChangedV1(
+    MembershipEvent, event_type="member.status_changed", version=1, personal=True
+):
     member_id: UUID
     status: EventCode
 
 
-class MemberErasedV1(EventPayload):
+class MemberErasedV1(MembershipEvent, event_type="member.erased", version=1):
     """The member asked to be forgotten: every service removes what it holds about them."""
-
-    event_type: ClassVar[str] = "member.erased"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
 
     member_id: UUID
 

@@ -2,14 +2,21 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from huddle_shared.contracts.common import Slug
 from huddle_shared.contracts.envelope import EventPayload
-from huddle_shared.contracts.membership import SERVICE, EventName, MemberType, Name, Region
+from huddle_shared.contracts.membership import (
+    SERVICE,
+    EventName,
+    MembershipEvent,
+    MemberType,
+    Name,
+    Region,
+)
 from huddle_shared.contracts.rpc import rpc_subject
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -53,11 +60,7 @@ class JoinStatus(StrEnum):
 # --- Events -------------------------------------------------------------------------------
 
 
-class NetworkCreatedV1(EventPayload):
-    event_type: ClassVar[str] = "network.created"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-
+class NetworkCreatedV1(MembershipEvent, event_type="network.created", version=1):
     slug: EventSlug
     name: EventName
     parent_slug: EventSlug | None
@@ -65,11 +68,7 @@ class NetworkCreatedV1(EventPayload):
     region: Region | None
 
 
-class NetworkUpdatedV1(EventPayload):
-    event_type: ClassVar[str] = "network.updated"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-
+class NetworkUpdatedV1(MembershipEvent, event_type="network.updated", version=1):
     slug: EventSlug
     name: EventName
     visibility: Visibility
@@ -77,45 +76,32 @@ class NetworkUpdatedV1(EventPayload):
     glossary: EventGlossary
 
 
-class NetworkMemberJoinedV1(EventPayload):
-    event_type: ClassVar[str] = "network.member_joined"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
-
+class NetworkMemberJoinedV1(
+    MembershipEvent, event_type="network.member_joined", version=1, personal=True
+):
     slug: EventSlug
     member_id: UUID
     role: Role
 
 
-class NetworkMemberRoleChangedV1(EventPayload):
-    event_type: ClassVar[str] = "network.member_role_changed"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
-
+class NetworkMemberRoleChangedV1(
+    MembershipEvent, event_type="network.member_role_changed", version=1, personal=True
+):
     slug: EventSlug
     member_id: UUID
     role: Role
 
 
-class NetworkMemberLeftV1(EventPayload):
-    event_type: ClassVar[str] = "network.member_left"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
-    carries_personal_data: ClassVar[bool] = True
-
+class NetworkMemberLeftV1(
+    MembershipEvent, event_type="network.member_left", version=1, personal=True
+):
     slug: EventSlug
     member_id: UUID
 
 
-class NetworkNeedsChairV1(EventPayload):
+class NetworkNeedsChairV1(MembershipEvent, event_type="network.needs_chair", version=1):
     """Erasure took the network's last chair and it had no facilitator to succeed them: an
     instance administrator must appoint a chair."""
-
-    event_type: ClassVar[str] = "network.needs_chair"
-    version: ClassVar[int] = 1
-    producer: ClassVar[str] = SERVICE
 
     slug: str
     name: str

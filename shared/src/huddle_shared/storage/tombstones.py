@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from huddle_shared.clock import utc_now
+from huddle_shared.storage.idempotency import apply_in_order, apply_once, read_plain
 from huddle_shared.storage.locks import document_locks
 
 MEMBER_TOMBSTONES = "member_tombstones"
@@ -72,3 +73,42 @@ class MemberTombstones:
                 )
             for collection, about_member in documents:
                 await collection.delete_many(about_member)
+
+
+class MemberProjection:
+    """A collection with one document per member (``_id`` the member id), kept from events
+    and buried when the member is erased: the shape every per-member projection shares."""
+
+    def __init__(self, database: AsyncDatabase[Any], collection: str) -> None:
+        self.collection: AsyncCollection[Any] = database[collection]
+        self._tombstones = MemberTombstones(database)
+
+    def _about(self, member_id: UUID) -> MemberDocuments:
+        return self.collection, {"_id": str(member_id)}
+
+    async def apply(self, member_id: UUID, update: dict[str, Any], *, event_id: str) -> bool:
+        """``update`` once per event, unless the member was erased."""
+
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_once(self.collection, str(member_id), event_id, update),
+        )
+
+    async def apply_in_order(
+        self, member_id: UUID, update: dict[str, Any], *, envelope: Any
+    ) -> bool:
+        """``update`` unless a later event of the member's aggregate already set its fields."""
+
+        return await self._tombstones.unless_erased(
+            member_id,
+            self._about(member_id),
+            lambda: apply_in_order(self.collection, str(member_id), envelope, update),
+        )
+
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
+        await self._tombstones.erase(member_id, event_id, [self._about(member_id)])
+
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
+
+        return await read_plain(self.collection, str(member_id))
