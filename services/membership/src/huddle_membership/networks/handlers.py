@@ -56,7 +56,8 @@ from huddle_membership.networks.domain import (
     successor,
 )
 from huddle_membership.networks.repository import InvitationUse
-from huddle_membership.ports import PrivacySubject
+from huddle_membership.ports import PrivacySubject, exportable
+from huddle_membership.views import view_of
 
 log = logging.getLogger(__name__)
 
@@ -174,20 +175,11 @@ _MY_STATUS = {
 
 
 def network_view(network: Network, membership: NetworkMembership | None) -> contract.NetworkView:
-    return contract.NetworkView(
-        slug=network.slug,
-        name=network.name,
-        purpose=network.purpose,
-        parent_slug=network.parent_slug,
-        visibility=network.visibility,
-        allowed_member_types=network.allowed_member_types,
-        ground_rules=network.ground_rules,
-        glossary=network.glossary,
-        region=network.region,
-        created_at=network.created_at,
+    return view_of(
+        contract.NetworkView,
+        network,
         my_role=membership.role if membership and membership.is_active else None,
         my_status=_MY_STATUS.get(membership.status) if membership else None,
-        needs_chair=network.needs_chair,
     )
 
 
@@ -625,7 +617,7 @@ class NetworksPrivacy:
 
     async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
         memberships = await self.deps.networks.export_memberships(subject.member_id)
-        return {"network_memberships": [_plain(document) for document in memberships]}
+        return {"network_memberships": [exportable(document) for document in memberships]}
 
     async def erase_member(self, subject: PrivacySubject) -> None:
         """Each membership goes by the networks' rules: a last chair is succeeded by the
@@ -662,13 +654,6 @@ async def _succeed_last_chair(slug: str, leaving: UUID, deps: NetworkDependencie
         network = await deps.networks.get_network(slug)
         if network is not None and network.mark_needs_chair():
             await deps.networks.save_network(network)
-
-
-def _plain(document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (value.isoformat() if isinstance(value, datetime) else value)
-        for key, value in document.items()
-    }
 
 
 # --- Routes -----------------------------------------------------------------------------------
