@@ -273,12 +273,12 @@ async def list_networks(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
     member = await _caller_member(caller, deps)
-    mine = await deps.networks.memberships_of(member.id)
-    views = []
-    for network in await deps.networks.all_networks():
-        membership = standing_membership(member, mine.get(network.slug))
-        if can_see(network, membership) or may_step_in(member, network):
-            views.append(network_view(network, membership))
+    every = await _standing_in(await deps.networks.all_networks(), member, deps)
+    views = [
+        network_view(network, membership)
+        for network, membership in every
+        if can_see(network, membership) or may_step_in(member, network)
+    ]
     return sorted(views, key=lambda view: (view.name.lower(), view.slug))
 
 
@@ -289,14 +289,18 @@ async def list_networks(
 async def list_networks_needing_chair(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
-    """Instance admins: networks an erasure left without a chair, to appoint one."""
     member = await _caller_member(caller, deps)
     require_instance_admin(member)
+    needing_chair = await deps.networks.networks_where(needs_chair=True)
+    return [network_view(*each) for each in await _standing_in(needing_chair, member, deps)]
+
+
+async def _standing_in(
+    networks: list[Network], member: Member, deps: NetworkDependencies
+) -> list[tuple[Network, NetworkMembership | None]]:
+    """Each network with the member's membership in it that counts for rights."""
     mine = await deps.networks.memberships_of(member.id)
-    return [
-        network_view(network, standing_membership(member, mine.get(network.slug)))
-        for network in await deps.networks.networks_where(needs_chair=True)
-    ]
+    return [(network, standing_membership(member, mine.get(network.slug))) for network in networks]
 
 
 @rpc.route(contract.GET_NETWORK, "One network; invite-only ones only for their active members.")
@@ -654,6 +658,3 @@ async def _succeed_last_chair(slug: str, leaving: UUID, deps: NetworkDependencie
         network = await deps.networks.get_network(slug)
         if network is not None and network.mark_needs_chair():
             await deps.networks.save_network(network)
-
-
-# --- Routes -----------------------------------------------------------------------------------
