@@ -35,6 +35,7 @@ from huddle_membership.networks.domain import (
 )
 from huddle_membership.networks.repository import InvitationUse
 from huddle_shared.contracts.envelope import EventPayload
+from huddle_shared.contracts.membership import SearchOrganisations
 from huddle_shared.contracts.networks import Role
 from huddle_shared.storage.locks import KeyedLocks
 
@@ -88,19 +89,18 @@ class FakeOrganisations:
     async def get(self, organisation_id: UUID) -> Organisation | None:
         return copy.deepcopy(self.stored.get(organisation_id))
 
-    async def search(self, **query: Any) -> tuple[list[Organisation], int]:
+    async def search(self, query: SearchOrganisations) -> tuple[list[Organisation], int]:
         found = sorted(
             (
                 o
                 for o in self.stored.values()
-                if o.name.lower().startswith(query["name_prefix"].lower())
-                and query["kind"] in (None, o.kind)
-                and query["region"] in (None, o.region)
+                if o.name.lower().startswith(query.name_prefix.lower())
+                and query.kind in (None, o.kind)
+                and query.region in (None, o.region)
             ),
             key=lambda o: (o.name, str(o.id)),
         )
-        start = query["offset"]
-        return found[start : start + query["limit"]], len(found)
+        return found[query.offset : query.offset + query.limit], len(found)
 
     async def facts(self, organisation_ids: list[str]) -> dict[str, OrganisationFacts]:
         return {

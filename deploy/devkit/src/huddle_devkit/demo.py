@@ -14,6 +14,8 @@ are missing or refuse, the step is reported as skipped and the rest still loads.
 """
 
 import asyncio
+import csv
+import io
 import os
 import random
 import re
@@ -21,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from importlib import resources
 from typing import Any, TypeVar
 
 import httpx
@@ -57,98 +60,16 @@ class DemoOrganisation:
         return {key: value for key, value in fields.items() if value is not None}
 
 
-NEY, NW, MIDLANDS, EAST = "north_east_and_yorkshire", "north_west", "midlands", "east_of_england"
-LONDON, SE, SW = "london", "south_east", "south_west"
+def _organisations() -> list[DemoOrganisation]:
+    """The table is ``demo_organisations.csv``: one organisation a row, blank for none."""
+    table = resources.files("huddle_devkit").joinpath("demo_organisations.csv").read_text("utf-8")
+    return [
+        DemoOrganisation(row["name"], row["kind"], row["region"] or None, row["ods_code"] or None)
+        for row in csv.DictReader(io.StringIO(table))
+    ]
 
-_ORGANISATION_TABLE: dict[str, list[tuple[str, str | None, str | None]]] = {
-    "nhs_trust": [
-        ("Leeds Teaching Hospitals NHS Trust", NEY, "RR8"),
-        ("Sheffield Teaching Hospitals NHS Foundation Trust", NEY, "RHQ"),
-        ("The Newcastle upon Tyne Hospitals NHS Foundation Trust", NEY, "RTD"),
-        ("Sheffield Children's NHS Foundation Trust", NEY, "RCU"),
-        ("Yorkshire Ambulance Service NHS Trust", NEY, "RX8"),
-        ("Manchester University NHS Foundation Trust", NW, "R0A"),
-        ("Liverpool University Hospitals NHS Foundation Trust", NW, "REM"),
-        ("Alder Hey Children's NHS Foundation Trust", NW, "RBS"),
-        ("Mersey Care NHS Foundation Trust", NW, "RW4"),
-        ("University Hospitals Birmingham NHS Foundation Trust", MIDLANDS, "RRK"),
-        ("Nottingham University Hospitals NHS Trust", MIDLANDS, "RX1"),
-        ("Birmingham Women's and Children's NHS Foundation Trust", MIDLANDS, "RQ3"),
-        ("Cambridge University Hospitals NHS Foundation Trust", EAST, "RGT"),
-        ("Norfolk and Norwich University Hospitals NHS Foundation Trust", EAST, "RM1"),
-        ("East of England Ambulance Service NHS Trust", EAST, "RYC"),
-        ("Guy's and St Thomas' NHS Foundation Trust", LONDON, "RJ1"),
-        ("Great Ormond Street Hospital for Children NHS Foundation Trust", LONDON, "RP4"),
-        ("South London and Maudsley NHS Foundation Trust", LONDON, "RV5"),
-        ("Imperial College Healthcare NHS Trust", LONDON, "RYJ"),
-        ("Oxford University Hospitals NHS Foundation Trust", SE, "RTH"),
-        ("University Hospital Southampton NHS Foundation Trust", SE, "RHM"),
-        ("Sussex Partnership NHS Foundation Trust", SE, "RX2"),
-        ("Royal Devon University Healthcare NHS Foundation Trust", SW, "RH8"),
-        ("North Bristol NHS Trust", SW, "RVJ"),
-        ("University Hospitals Plymouth NHS Trust", SW, "RK9"),
-    ],
-    "integrated_care_board": [
-        ("NHS North East and North Cumbria Integrated Care Board", NEY, "QHM"),
-        ("NHS West Yorkshire Integrated Care Board", NEY, "QWO"),
-        ("NHS Greater Manchester Integrated Care Board", NW, "QOP"),
-        ("NHS Cheshire and Merseyside Integrated Care Board", NW, "QYG"),
-        ("NHS Birmingham and Solihull Integrated Care Board", MIDLANDS, "QHL"),
-        ("NHS Cambridgeshire and Peterborough Integrated Care Board", EAST, "QUE"),
-        ("NHS North Central London Integrated Care Board", LONDON, "QMJ"),
-        ("NHS South East London Integrated Care Board", LONDON, "QKK"),
-        ("NHS Kent and Medway Integrated Care Board", SE, "QKS"),
-        ("NHS Devon Integrated Care Board", SW, "QJK"),
-    ],
-    "independent_sector_provider": [
-        ("Spire Healthcare", LONDON, "NT3"),
-        ("Nuffield Health", SE, "NT2"),
-        ("Ramsay Health Care UK", MIDLANDS, "NVC"),
-        ("Circle Health Group", LONDON, None),
-        ("Practice Plus Group", SE, None),
-        ("St Andrew's Healthcare", MIDLANDS, None),
-    ],
-    "charity": [
-        ("Action against Medical Accidents", LONDON, None),
-        ("Patient Safety Learning", LONDON, None),
-        ("The Health Foundation", LONDON, None),
-        ("UK Sepsis Trust", MIDLANDS, None),
-        ("Healthwatch Leeds", NEY, None),
-        ("Pilgrim Projects (Patient Voices)", EAST, None),
-    ],
-    "university": [
-        ("University of Leeds", NEY, None),
-        ("University of Manchester", NW, None),
-        ("Loughborough University", MIDLANDS, None),
-        ("THIS Institute, University of Cambridge", EAST, None),
-        ("Imperial College London", LONDON, None),
-        ("University of Surrey", SE, None),
-        ("University of the West of England", SW, None),
-    ],
-    "national_body": [
-        ("NHS England", None, "X24"),
-        ("Health Services Safety Investigations Body", None, None),
-        ("Care Quality Commission", None, None),
-        ("NHS Resolution", None, None),
-        ("Medicines and Healthcare products Regulatory Agency", None, None),
-    ],
-    "other": [
-        ("Yorkshire and Humber Patient Safety Collaborative", NEY, None),
-        ("Health Innovation North West Coast Patient Safety Collaborative", NW, None),
-        ("Health Innovation East Midlands Patient Safety Collaborative", MIDLANDS, None),
-        ("Health Innovation East Patient Safety Collaborative", EAST, None),
-        ("UCLPartners Patient Safety Collaborative", LONDON, None),
-        ("Health Innovation Kent Surrey Sussex Patient Safety Collaborative", SE, None),
-        ("Health Innovation South West Patient Safety Collaborative", SW, None),
-        ("Advancing Quality Alliance", NW, None),
-    ],
-}
 
-ORGANISATIONS: list[DemoOrganisation] = [
-    DemoOrganisation(name, kind, region, ods_code)
-    for kind, rows in _ORGANISATION_TABLE.items()
-    for name, region, ods_code in rows
-]
+ORGANISATIONS: list[DemoOrganisation] = _organisations()
 
 
 # --- Members -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the privacy handler asks of each area (export and erasure), and nothing more."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -22,3 +23,11 @@ class PrivacyPart(Protocol):
     async def export_member(self, subject: PrivacySubject) -> dict[str, Any]: ...
 
     async def erase_member(self, subject: PrivacySubject) -> None: ...
+
+
+def exportable(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored document as an export shows it: times as ISO 8601 text."""
+    return {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in document.items()
+    }

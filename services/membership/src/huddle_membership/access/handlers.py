@@ -22,7 +22,7 @@ from huddle_membership.access import rules
 from huddle_membership.access.repository import ApiTokens, SignInFailures
 from huddle_membership.members.domain import Member, MemberStatus
 from huddle_membership.members.handlers import Hasher, active_member
-from huddle_membership.ports import PrivacySubject
+from huddle_membership.ports import PrivacySubject, exportable
 
 
 class Members(Protocol):
@@ -152,14 +152,7 @@ class AccessPrivacy:
 
     async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
         created = await self.api_tokens.created_by(subject.member_id)
-        return {"api_tokens_created": [_plain(document) for document in created]}
+        return {"api_tokens_created": [exportable(document) for document in created]}
 
     async def erase_member(self, subject: PrivacySubject) -> None:
         await self.failures.clear(rules.account_key(subject.email_normalised))
-
-
-def _plain(document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (value.isoformat() if isinstance(value, datetime) else value)
-        for key, value in document.items()
-    }

@@ -12,7 +12,6 @@ from typing import Protocol
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import Empty
-from huddle_shared.contracts.membership import OrganisationKind, Region
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.messaging.routes import RouteTable
 
@@ -24,13 +23,7 @@ UNSPECIFIED_REGION = "unspecified"  # national bodies and others without a regio
 
 class Organisations(Protocol):
     async def search(
-        self,
-        *,
-        name_prefix: str,
-        kind: OrganisationKind | None,
-        region: Region | None,
-        limit: int,
-        offset: int,
+        self, criteria: contract.SearchOrganisations
     ) -> tuple[list[Organisation], int]: ...
 
     async def facts(self, organisation_ids: list[str]) -> dict[str, OrganisationFacts]: ...
@@ -63,13 +56,7 @@ rpc = RouteTable()
 async def search_organisations(
     request: contract.SearchOrganisations, caller: Caller, deps: DirectoryDependencies
 ) -> contract.OrganisationPage:
-    organisations, total = await deps.organisations.search(
-        name_prefix=request.name_prefix,
-        kind=request.kind,
-        region=request.region,
-        limit=request.limit,
-        offset=request.offset,
-    )
+    organisations, total = await deps.organisations.search(request)
     return contract.OrganisationPage(
         items=[organisation_view(organisation) for organisation in organisations], total=total
     )

@@ -24,9 +24,9 @@ from huddle_shared.contracts.membership import (
 from huddle_shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-class EmailAlreadyRegistered(Conflict):
-    def __init__(self) -> None:
-        super().__init__("An account with this email address already exists.")
+class EmailAlreadyRegistered(
+    Conflict, detail="An account with this email address already exists."
+): ...
 
 
 class OdsCodeTaken(Conflict):
@@ -95,9 +95,7 @@ class MemberStatus:
     ERASED = "erased"
 
 
-class NotInstanceAdmin(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Only an instance administrator can do this.")
+class NotInstanceAdmin(Forbidden, detail="Only an instance administrator can do this."): ...
 
 
 @dataclass

@@ -39,6 +39,7 @@ from huddle_membership.members.domain import (
     UnknownOrganisation,
 )
 from huddle_membership.ports import PrivacySubject
+from huddle_membership.views import view_of
 
 
 class Hasher(Protocol):
@@ -83,26 +84,11 @@ class Dependencies:
 
 
 def organisation_view(organisation: Organisation) -> OrganisationView:
-    return OrganisationView(
-        id=organisation.id,
-        name=organisation.name,
-        kind=organisation.kind,
-        region=organisation.region,
-        ods_code=organisation.ods_code,
-        created_at=organisation.created_at,
-    )
+    return view_of(OrganisationView, organisation)
 
 
 def member_view(member: Member) -> MemberView:
-    return MemberView(
-        id=member.id,
-        display_name=member.display_name,
-        job_title=member.job_title,
-        organisation_id=member.organisation_id,
-        member_type=member.member_type,
-        status=member.status,
-        registered_at=member.registered_at,
-    )
+    return view_of(MemberView, member)
 
 
 rpc = RouteTable()
@@ -138,14 +124,7 @@ async def get_organisation(
 
 def account_view(member: Member) -> AccountView:
     """What the member themself sees of their account."""
-    return AccountView(
-        **member_view(member).model_dump(),
-        email=member.email,
-        topics=member.topics,
-        listed_in_directory=member.listed_in_directory,
-        contactable=member.contactable,
-        is_instance_admin=member.is_instance_admin,
-    )
+    return view_of(AccountView, member)
 
 
 @rpc.route(contract.REGISTER_ACCOUNT, "Register a member account; emits member.registered.")
@@ -182,11 +161,7 @@ async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> Li
 
 
 def listed_member_view(member: Member) -> ListedMemberView:
-    return ListedMemberView(
-        **member_view(member).model_dump(),
-        topics=member.topics,
-        email=member.email if member.contactable else None,
-    )
+    return view_of(ListedMemberView, member, email=member.email if member.contactable else None)
 
 
 # --- The member's own account ----------------------------------------------------------------

@@ -11,7 +11,12 @@ import re
 from typing import Any
 from uuid import UUID
 
-from huddle_shared.contracts.membership import MemberType, OrganisationKind, Region
+from huddle_shared.contracts.membership import (
+    MemberType,
+    OrganisationKind,
+    Region,
+    SearchOrganisations,
+)
 from huddle_shared.storage.aggregates import AggregateStore
 from huddle_shared.storage.outbox import OutboxRelay
 from pymongo import ASCENDING
@@ -87,22 +92,16 @@ class OrganisationRepository:
         document = await self._collection.find_one({"_id": str(organisation_id)})
         return organisation_from_document(document) if document else None
 
-    async def search(
-        self,
-        *,
-        name_prefix: str,
-        kind: OrganisationKind | None,
-        region: Region | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[list[Organisation], int]:
+    async def search(self, criteria: SearchOrganisations) -> tuple[list[Organisation], int]:
         """One page of organisations ordered by name, and how many match in all."""
-        query = organisation_filter(name_prefix=name_prefix, kind=kind, region=region)
+        query = organisation_filter(
+            name_prefix=criteria.name_prefix, kind=criteria.kind, region=criteria.region
+        )
         cursor = (
             self._collection.find(query, _VIEW_FIELDS)
             .sort([("name", ASCENDING), ("_id", ASCENDING)])
-            .skip(offset)
-            .limit(limit)
+            .skip(criteria.offset)
+            .limit(criteria.limit)
         )
         documents, total = await asyncio.gather(
             cursor.to_list(), self._collection.count_documents(query)

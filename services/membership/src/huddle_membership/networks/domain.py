@@ -76,29 +76,27 @@ class NotAnAcronym(Invalid):
         )
 
 
-class NotInstanceAdmin(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Only an instance administrator can create a network.")
+class NotInstanceAdmin(
+    Forbidden, detail="Only an instance administrator can create a network."
+): ...
 
 
-class NotNetworkAdmin(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Only the network's chairs and facilitators can do this.")
+class NotNetworkAdmin(
+    Forbidden, detail="Only the network's chairs and facilitators can do this."
+): ...
 
 
-class ChairsOnly(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Only a chair can appoint a chair or change a chair's role.")
+class ChairsOnly(
+    Forbidden, detail="Only a chair can appoint a chair or change a chair's role."
+): ...
 
 
-class NotInGoodStanding(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Your account is not active, so you cannot join networks.")
+class NotInGoodStanding(
+    Forbidden, detail="Your account is not active, so you cannot join networks."
+): ...
 
 
-class InvitationRequired(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("This network is by invitation only.")
+class InvitationRequired(Forbidden, detail="This network is by invitation only."): ...
 
 
 class NotANetworkMember(NotFound):
@@ -111,9 +109,7 @@ class NotAMember(NotFound):
         super().__init__(f"You are not a member of '{slug}'.")
 
 
-class LastChair(Conflict):
-    def __init__(self) -> None:
-        super().__init__("A network needs a chair: appoint another chair first.")
+class LastChair(Conflict, detail="A network needs a chair: appoint another chair first."): ...
 
 
 class JoinRequestNotFound(NotFound):
@@ -126,19 +122,17 @@ class AlreadyDecided(Conflict):
         super().__init__(f"This join request was already {outcome}.")
 
 
-class InvitationNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("There is no such invitation for your account.")
+class InvitationNotFound(NotFound, detail="There is no such invitation for your account."): ...
 
 
-class InvitationExpired(Conflict):
-    def __init__(self) -> None:
-        super().__init__("This invitation has expired: ask the network for a new one.")
+class InvitationExpired(
+    Conflict, detail="This invitation has expired: ask the network for a new one."
+): ...
 
 
-class InvitationUsed(Conflict):
-    def __init__(self) -> None:
-        super().__init__("You have already used this invitation: ask for a new one to rejoin.")
+class InvitationUsed(
+    Conflict, detail="You have already used this invitation: ask for a new one to rejoin."
+): ...
 
 
 class MemberTypeNotAllowed(Forbidden):

@@ -56,7 +56,8 @@ from huddle_membership.networks.domain import (
     successor,
 )
 from huddle_membership.networks.repository import InvitationUse
-from huddle_membership.ports import PrivacySubject
+from huddle_membership.ports import PrivacySubject, exportable
+from huddle_membership.views import view_of
 
 log = logging.getLogger(__name__)
 
@@ -174,20 +175,11 @@ _MY_STATUS = {
 
 
 def network_view(network: Network, membership: NetworkMembership | None) -> contract.NetworkView:
-    return contract.NetworkView(
-        slug=network.slug,
-        name=network.name,
-        purpose=network.purpose,
-        parent_slug=network.parent_slug,
-        visibility=network.visibility,
-        allowed_member_types=network.allowed_member_types,
-        ground_rules=network.ground_rules,
-        glossary=network.glossary,
-        region=network.region,
-        created_at=network.created_at,
+    return view_of(
+        contract.NetworkView,
+        network,
         my_role=membership.role if membership and membership.is_active else None,
         my_status=_MY_STATUS.get(membership.status) if membership else None,
-        needs_chair=network.needs_chair,
     )
 
 
@@ -281,12 +273,12 @@ async def list_networks(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
     member = await _caller_member(caller, deps)
-    mine = await deps.networks.memberships_of(member.id)
-    views = []
-    for network in await deps.networks.all_networks():
-        membership = standing_membership(member, mine.get(network.slug))
-        if can_see(network, membership) or may_step_in(member, network):
-            views.append(network_view(network, membership))
+    every = await _standing_in(await deps.networks.all_networks(), member, deps)
+    views = [
+        network_view(network, membership)
+        for network, membership in every
+        if can_see(network, membership) or may_step_in(member, network)
+    ]
     return sorted(views, key=lambda view: (view.name.lower(), view.slug))
 
 
@@ -297,14 +289,18 @@ async def list_networks(
 async def list_networks_needing_chair(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
-    """Instance admins: networks an erasure left without a chair, to appoint one."""
     member = await _caller_member(caller, deps)
     require_instance_admin(member)
+    needing_chair = await deps.networks.networks_where(needs_chair=True)
+    return [network_view(*each) for each in await _standing_in(needing_chair, member, deps)]
+
+
+async def _standing_in(
+    networks: list[Network], member: Member, deps: NetworkDependencies
+) -> list[tuple[Network, NetworkMembership | None]]:
+    """Each network with the member's membership in it that counts for rights."""
     mine = await deps.networks.memberships_of(member.id)
-    return [
-        network_view(network, standing_membership(member, mine.get(network.slug)))
-        for network in await deps.networks.networks_where(needs_chair=True)
-    ]
+    return [(network, standing_membership(member, mine.get(network.slug))) for network in networks]
 
 
 @rpc.route(contract.GET_NETWORK, "One network; invite-only ones only for their active members.")
@@ -625,7 +621,7 @@ class NetworksPrivacy:
 
     async def export_member(self, subject: PrivacySubject) -> dict[str, Any]:
         memberships = await self.deps.networks.export_memberships(subject.member_id)
-        return {"network_memberships": [_plain(document) for document in memberships]}
+        return {"network_memberships": [exportable(document) for document in memberships]}
 
     async def erase_member(self, subject: PrivacySubject) -> None:
         """Each membership goes by the networks' rules: a last chair is succeeded by the
@@ -662,13 +658,3 @@ async def _succeed_last_chair(slug: str, leaving: UUID, deps: NetworkDependencie
         network = await deps.networks.get_network(slug)
         if network is not None and network.mark_needs_chair():
             await deps.networks.save_network(network)
-
-
-def _plain(document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (value.isoformat() if isinstance(value, datetime) else value)
-        for key, value in document.items()
-    }
-
-
-# --- Routes -----------------------------------------------------------------------------------
