@@ -336,9 +336,6 @@ class FakeRedactionNames(Projection):
     async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
         return self.apply(str(member_id), event_id, lambda d: _union(d, "terms", terms))
 
-    async def add_terms(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
-        return self.apply(str(member_id), event_id, lambda d: _union(d, "terms", terms))
-
     async def forget(self, member_id: UUID, *, event_id: str) -> None:
         self.erase(str(member_id), event_id)
 
@@ -397,10 +394,10 @@ class FakeOrganisationDirectory:
         wanted = str(organisation_id)
         return sum(1 for d in self.members.documents.values() if d["organisation_id"] == wanted)
 
-    async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
         self.members.erase(str(member_id), event_id)
 
-    async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
         return self.members.read(str(member_id))
 
 

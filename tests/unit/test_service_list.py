@@ -19,13 +19,18 @@ from huddle_shared import services
 from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.messaging.routes import export_route
+from huddle_shared.contracts.common import export_subject
+from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.service import ServiceBuilder
 
 members = Subscription("probe-members", "Probe.")
 
 
+rpc = RouteTable()
+
+
+@rpc.route(export_subject("probe"), "What probe holds about the caller.")
 async def export_me(request: Empty, caller: Caller) -> dict[str, object]:
     return {}
 
@@ -38,7 +43,7 @@ async def on_erased(envelope, event: MemberErasedV1) -> None:
 def bootstrap(settings):
     service = ServiceBuilder(services.service("probe"), settings)
     service.consume(members)
-    service.serve([export_route("probe", export_me)])
+    service.serve(rpc.bind())
     return service.build()
 """
 

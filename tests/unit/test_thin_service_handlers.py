@@ -18,6 +18,7 @@ from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.ids import new_id
+from huddle_shared.messaging.subscriptions import Subscription
 from huddle_signposting import handlers as signposting
 
 pytestmark = pytest.mark.unit
@@ -52,37 +53,46 @@ def renamed(name: str) -> tuple[EventEnvelope, Any]:
 
 
 ERASED = delivered(mc.MemberErasedV1(member_id=MEMBER))
+
+
+async def deliver(
+    subscription: Subscription, delivery: tuple[EventEnvelope, Any], **deps: Any
+) -> None:
+    """As the service's consumer would: through the subscription's dispatcher."""
+    await subscription.dispatcher(**deps).dispatch(delivery[0])
+
+
 CALLER = Caller(member_id=MEMBER)
 
 
 async def test_notes_keep_old_and_new_names_and_forget_them_for_good() -> None:
     names = FakeRedactionNames()
     first = registered("Priya Raman")
-    await notes.on_member_registered(*first, names=names)
-    await notes.on_member_registered(*first, names=names)  # redelivered: applied once
-    await notes.on_member_profile_updated(*renamed("Priya Shah"), names=names)
+    await deliver(notes.redaction_names, first, names=names)
+    await deliver(notes.redaction_names, first, names=names)  # redelivered: applied once
+    await deliver(notes.redaction_names, renamed("Priya Shah"), names=names)
     terms = (await notes.export_me(Empty(), CALLER, names=names))["redaction_names"]
     assert terms is not None and {"Priya Raman", "Priya Shah", "Raman", "Shah"} <= set(
         terms["terms"]
     )
-    await notes.on_member_erased(*ERASED, names=names)
-    await notes.on_member_profile_updated(*renamed("Late Name"), names=names)  # after erasure
+    await deliver(notes.redaction_names, ERASED, names=names)
+    await deliver(notes.redaction_names, renamed("Late Name"), names=names)  # after erasure
     assert await notes.export_me(Empty(), CALLER, names=names) == {"redaction_names": None}
     assert await names.all_terms() == []
 
 
 async def test_scheduling_keeps_the_latest_name_until_erasure() -> None:
     attendees = FakeAttendees()
-    await scheduling.on_member_registered(*registered(), attendees=attendees)
-    await scheduling.on_member_profile_updated(*renamed("Priya Shah"), attendees=attendees)
+    await deliver(scheduling.attendee_events, registered(), attendees=attendees)
+    await deliver(scheduling.attendee_events, renamed("Priya Shah"), attendees=attendees)
     exported = await scheduling.export_me(Empty(), CALLER, attendees=attendees)
     assert exported["attendee"] == {
         "_id": str(MEMBER),
         "display_name": "Priya Shah",
         "member_type": "patient_safety_partner",
     }
-    await scheduling.on_member_erased(*ERASED, attendees=attendees)
-    await scheduling.on_member_registered(*registered(), attendees=attendees)  # late
+    await deliver(scheduling.attendee_events, ERASED, attendees=attendees)
+    await deliver(scheduling.attendee_events, registered(), attendees=attendees)  # late
     assert await scheduling.export_me(Empty(), CALLER, attendees=attendees) == {"attendee": None}
 
 
@@ -97,11 +107,11 @@ async def test_signposting_counts_members_by_organisation() -> None:
             ods_code=None,
         )
     )
-    await signposting.on_organisation_registered(*organisation, directory=directory)
-    await signposting.on_member_registered(*registered(), directory=directory)
-    await signposting.on_member_registered(*registered(member_id=new_id()), directory=directory)
+    await deliver(signposting.directory_events, organisation, directory=directory)
+    await deliver(signposting.directory_events, registered(), directory=directory)
+    await deliver(signposting.directory_events, registered(member_id=new_id()), directory=directory)
     assert await directory.member_count(ORGANISATION) == 2
-    await signposting.on_member_erased(*ERASED, directory=directory)
+    await deliver(signposting.directory_events, ERASED, directory=directory)
     assert await directory.member_count(ORGANISATION) == 1
     exported = await signposting.export_me(Empty(), CALLER, directory=directory)
     assert exported == {"organisation_membership": None}
@@ -109,12 +119,12 @@ async def test_signposting_counts_members_by_organisation() -> None:
 
 async def test_insights_counts_without_names() -> None:
     profiles = FakeMemberProfiles()
-    await insights.on_member_registered(*registered(), profiles=profiles)
-    await insights.on_member_registered(*registered(member_id=new_id()), profiles=profiles)
+    await deliver(insights.member_counts, registered(), profiles=profiles)
+    await deliver(insights.member_counts, registered(member_id=new_id()), profiles=profiles)
     assert await profiles.count_by_organisation_kind() == {"charity": 2}
     exported = await insights.export_me(Empty(), CALLER, profiles=profiles)
     assert "Priya" not in repr(exported)
-    await insights.on_member_erased(*ERASED, profiles=profiles)
+    await deliver(insights.member_counts, ERASED, profiles=profiles)
     assert await profiles.count_by_organisation_kind() == {"charity": 1}
 
 

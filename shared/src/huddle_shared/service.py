@@ -9,6 +9,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,7 +21,7 @@ from huddle_shared.contracts.streams import StreamSpec
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
-from huddle_shared.messaging.routes import Route, serve
+from huddle_shared.messaging.routes import Route, RouteTable, serve
 from huddle_shared.messaging.rpc import after_reply
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
@@ -97,6 +98,15 @@ class ServiceBuilder:
             )
         )
         return dispatcher
+
+    def include(self, handlers: ModuleType, **dependencies: Any) -> None:
+        """Everything a handlers module declares (its ``Subscription``s and its ``RouteTable``),
+        bound to the dependencies their handlers name."""
+        for declared in vars(handlers).values():
+            if isinstance(declared, Subscription):
+                self.consume(declared, **dependencies)
+            elif isinstance(declared, RouteTable):
+                self.serve(declared.bind(**dependencies))
 
     def consume_into(
         self, dispatcher: EventDispatcher, *, stream: StreamSpec, durable: str, description: str

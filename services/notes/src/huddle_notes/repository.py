@@ -22,11 +22,6 @@ class RedactionNames(MemberProjection):
         update = {"$addToSet": {"terms": {"$each": terms}}}
         return await self.apply(member_id, update, event_id=event_id)
 
-    async def add_terms(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
-        """A renamed member: the old name still identifies them, so both are kept."""
-        update = {"$addToSet": {"terms": {"$each": terms}}}
-        return await self.apply(member_id, update, event_id=event_id)
-
     async def all_terms(self) -> list[str]:
         terms: list[str] = []
         async for document in self.collection.find({}, {"terms": 1}):

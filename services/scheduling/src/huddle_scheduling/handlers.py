@@ -1,16 +1,17 @@
 """Scheduling's event handlers (idempotent: JetStream delivers at least once)."""
 
-from huddle_shared.contracts.common import Empty
+from huddle_shared.contracts.common import Empty, export_subject
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
-    MemberErasedV1,
     MemberProfileUpdatedV1,
     MemberRegisteredV1,
 )
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
+from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 
+from huddle_scheduling import SERVICE
 from huddle_scheduling.domain import Attendee
 from huddle_scheduling.repository import Attendees
 
@@ -18,6 +19,7 @@ attendee_events = Subscription(
     "scheduling-attendees",
     "Keeps the members who may register for sessions.",
 )
+attendee_events.forgets("attendees")
 
 
 @attendee_events.handler
@@ -34,12 +36,9 @@ async def on_member_profile_updated(
     await attendees.rename(event.member_id, event.display_name, envelope=envelope)
 
 
-@attendee_events.handler
-async def on_member_erased(
-    envelope: EventEnvelope, event: MemberErasedV1, attendees: Attendees
-) -> None:
-    await attendees.forget(event.member_id, event_id=str(envelope.event_id))
+rpc = RouteTable()
 
 
+@rpc.route(export_subject(SERVICE), "What scheduling holds about the caller.")
 async def export_me(request: Empty, caller: Caller, attendees: Attendees) -> dict[str, object]:
     return {"attendee": await attendees.export(require_member(caller))}

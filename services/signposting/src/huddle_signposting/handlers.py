@@ -1,16 +1,17 @@
 """Signposting's event handlers (idempotent: JetStream delivers at least once)."""
 
-from huddle_shared.contracts.common import Empty
+from huddle_shared.contracts.common import Empty, export_subject
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
-    MemberErasedV1,
     MemberRegisteredV1,
     OrganisationRegisteredV1,
 )
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import require_member
+from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 
+from huddle_signposting import SERVICE
 from huddle_signposting.domain import DirectoryOrganisation
 from huddle_signposting.repository import OrganisationDirectory
 
@@ -18,6 +19,7 @@ directory_events = Subscription(
     "signposting-organisation-directory",
     "Keeps the directory of organisations that signposts name, with member counts.",
 )
+directory_events.forgets("directory")
 
 
 @directory_events.handler
@@ -37,14 +39,11 @@ async def on_member_registered(
     )
 
 
-@directory_events.handler
-async def on_member_erased(
-    envelope: EventEnvelope, event: MemberErasedV1, directory: OrganisationDirectory
-) -> None:
-    await directory.forget_member(event.member_id, event_id=str(envelope.event_id))
+rpc = RouteTable()
 
 
+@rpc.route(export_subject(SERVICE), "What signposting holds about the caller.")
 async def export_me(
     request: Empty, caller: Caller, directory: OrganisationDirectory
 ) -> dict[str, object]:
-    return {"organisation_membership": await directory.export_member(require_member(caller))}
+    return {"organisation_membership": await directory.export(require_member(caller))}

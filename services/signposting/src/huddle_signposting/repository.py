@@ -44,8 +44,8 @@ class OrganisationDirectory:
             {"organisation_id": str(organisation_id)}
         )
 
-    async def forget_member(self, member_id: UUID, *, event_id: str) -> None:
+    async def forget(self, member_id: UUID, *, event_id: str) -> None:
         await self._members.forget(member_id, event_id=event_id)
 
-    async def export_member(self, member_id: UUID) -> dict[str, Any] | None:
+    async def export(self, member_id: UUID) -> dict[str, Any] | None:
         return await self._members.export(member_id)

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
-from huddle_shared.contracts.common import Empty, export_subject
 from huddle_shared.injection import inject
 from huddle_shared.messaging.rpc import DEFAULT_RPC_WORKERS, Handler, rpc_endpoint
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
@@ -96,11 +95,6 @@ class RouteTable:
             )
             for entry in self._declared
         ]
-
-
-def export_route(service: str, handler: Handler[Empty]) -> Route:
-    """The privacy export every service answers: what it holds about the calling member."""
-    return Route(export_subject(service), handler, f"What {service} holds about the caller.")
 
 
 def serve(

@@ -79,7 +79,7 @@ class NetworkRoster:
         member_id = event.member_id
         await self._tombstones.erase(member_id, str(envelope.event_id), [self._about(member_id)])
 
-    def attach(self, service: "ServiceBuilder", *, purpose: str) -> None:
+    def attach(self, service: "ServiceBuilder", *, used_for: str) -> None:
         """Keep this roster in ``service``, as the durable ``<service>-network-roster``."""
         dispatcher = EventDispatcher()
         self.subscribe(dispatcher)
@@ -87,7 +87,7 @@ class NetworkRoster:
             dispatcher,
             stream=MEMBERSHIP.stream,
             durable=f"{service.spec.name}-network-roster",
-            description=purpose,
+            description=f"Who belongs to which network, in what role: {used_for}.",
         )
         service.on_start(self.create_indexes)
 
