@@ -4,13 +4,14 @@ Slugs in paths are passed on as they are: the service validates them (422 when m
 The bodies here are the requests' HTTP shapes, without what the path already says.
 """
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.common import Empty
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, EmailStr
@@ -46,6 +47,30 @@ class RoleBody(BaseModel):
 def _body(model: BaseModel | None, **path: Any) -> dict[str, Any]:
     fields = model.model_dump(mode="json", exclude_unset=True) if model is not None else {}
     return {**fields, **path}
+
+
+def _decision_route(decision: Literal["approve", "decline"], description: str) -> HTTPRouteHandler:
+    """A network admin's decision on a join request: two routes, alike but for the verb."""
+
+    async def decide(
+        self: Controller,
+        slug: FromPath[str],
+        request_id: FromPath[UUID],
+        idempotent_rpc: NamedDependency[Rpc],
+        data: JSONBody[DecisionBody | None] = None,
+    ) -> contract.JoinResult:
+        approve = decision == "approve"
+        body = _body(data, slug=slug, request_id=str(request_id), approve=approve)
+        return await idempotent_rpc.call(contract.JoinResult, contract.DECIDE_JOIN_REQUEST, body)
+
+    # As a method of the controller it is: the OpenAPI operation's name and place follow these.
+    decide.__name__, decide.__qualname__ = decision, f"NetworkController.{decision}"
+    return post(
+        f"/{{slug:str}}/join-requests/{{request_id:uuid}}/{decision}",
+        summary=f"Network admins: {decision} a join request",
+        description=description,
+        status_code=200,
+    )(decide)
 
 
 class NetworkController(Controller):
@@ -124,37 +149,12 @@ class NetworkController(Controller):
         subject = contract.LIST_JOIN_REQUESTS
         return await rpc.call_list(contract.JoinRequestView, subject, {"slug": slug})
 
-    @post(
-        "/{slug:str}/join-requests/{request_id:uuid}/approve",
-        summary="Network admins: approve a join request",
-        description="Approving again answers the same; approving a declined request is 409.",
-        status_code=200,
+    approve = _decision_route(
+        "approve", "Approving again answers the same; approving a declined request is 409."
     )
-    async def approve(
-        self,
-        slug: FromPath[str],
-        request_id: FromPath[UUID],
-        idempotent_rpc: NamedDependency[Rpc],
-        data: JSONBody[DecisionBody | None] = None,
-    ) -> contract.JoinResult:
-        body = _body(data, slug=slug, request_id=str(request_id), approve=True)
-        return await idempotent_rpc.call(contract.JoinResult, contract.DECIDE_JOIN_REQUEST, body)
-
-    @post(
-        "/{slug:str}/join-requests/{request_id:uuid}/decline",
-        summary="Network admins: decline a join request",
-        description="Declining again answers the same; declining an approved request is 409.",
-        status_code=200,
+    decline = _decision_route(
+        "decline", "Declining again answers the same; declining an approved request is 409."
     )
-    async def decline(
-        self,
-        slug: FromPath[str],
-        request_id: FromPath[UUID],
-        idempotent_rpc: NamedDependency[Rpc],
-        data: JSONBody[DecisionBody | None] = None,
-    ) -> contract.JoinResult:
-        body = _body(data, slug=slug, request_id=str(request_id), approve=False)
-        return await idempotent_rpc.call(contract.JoinResult, contract.DECIDE_JOIN_REQUEST, body)
 
     @post(
         "/{slug:str}/invitations",
