@@ -19,7 +19,7 @@ from huddle_gateway.routes.directory import DIRECTORY_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
-from huddle_gateway.rpc import ServiceClient
+from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings
 
 
@@ -59,6 +59,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             "services": Provide(lambda: services, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, sync_to_thread=False),
             "caller": Provide(provide_caller),
+            "rpc": Provide(provide_rpc, sync_to_thread=False),
+            "idempotent_rpc": Provide(provide_idempotent_rpc, sync_to_thread=False),
         },
         lifespan=[nats_connection],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -11,10 +11,10 @@ from uuid import UUID
 
 import jwt
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.rpc import Caller
+from huddle_shared.contracts.rpc import ANONYMOUS, Caller
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 
 from huddle_gateway.problems import problem
 from huddle_gateway.rpc import ServiceClient
@@ -94,3 +94,8 @@ async def provide_caller(
         )
         return Caller(api_token_id=identity.id, scopes=tuple(identity.scopes), address=address)
     return Caller(member_id=tokens.verify(token), address=address)
+
+
+# For the routes anyone may call that act for no one (registering, reading an organisation):
+# they call as ANONYMOUS, and a token sent to them is not even read.
+AS_ANONYMOUS = {"caller": Provide(lambda: ANONYMOUS, sync_to_thread=False)}

@@ -1,7 +1,7 @@
 """Talks to services over NATS request-reply and turns replies into data or problems."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from faststream.nats import NatsBroker
 from huddle_shared.contracts.rpc import (
@@ -12,12 +12,15 @@ from huddle_shared.contracts.rpc import (
     Reply,
     RpcRequest,
 )
+from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from huddle_gateway.problems import from_service_error, problem
+
+View = TypeVar("View", bound=BaseModel)
 
 # The optional header of the POST routes that create or change something: a retry with the
 # same key and body gets the first answer (and changes nothing more); the same key with a
@@ -93,3 +96,47 @@ class ServiceClient:
         message = await self.broker.request({}, subject, timeout=self.health_timeout)
         report: dict[str, Any] = await message.decode()  # type: ignore[assignment]
         return report
+
+
+class Rpc:
+    """One HTTP request's calls to the services: as its caller, with its Idempotency-Key.
+
+    Routes take it as ``rpc`` or, where a retry may send that header, as ``idempotent_rpc``:
+    the header is declared on that dependency, so only those routes document it."""
+
+    def __init__(
+        self, services: ServiceClient, caller: Caller, idempotency_key: str | None = None
+    ) -> None:
+        self._services = services
+        self._caller = caller
+        self._idempotency_key = idempotency_key
+
+    async def send(self, subject: str, request: BaseModel | dict[str, Any]) -> Any:
+        """The reply's data as it came (or the problem it raised)."""
+        return await self._services.call(
+            subject, request, self._caller, idempotency_key=self._idempotency_key
+        )
+
+    async def call(
+        self, view: type[View], subject: str, request: BaseModel | dict[str, Any]
+    ) -> View:
+        """The reply's data as ``view``."""
+        return view.model_validate(await self.send(subject, request))
+
+    async def call_list(
+        self, view: type[View], subject: str, request: BaseModel | dict[str, Any]
+    ) -> list[View]:
+        """The reply's data, a list, each item as ``view``."""
+        return [view.model_validate(item) for item in await self.send(subject, request)]
+
+
+def provide_rpc(services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]) -> Rpc:
+    return Rpc(services, caller)
+
+
+def provide_idempotent_rpc(
+    services: NamedDependency[ServiceClient],
+    caller: NamedDependency[Caller],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Rpc:
+    return Rpc(services, caller, idempotency_key)

@@ -5,7 +5,6 @@ from typing import Any
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import ERASE_ME, export_subject
-from huddle_shared.contracts.rpc import Caller
 from huddle_shared.services import service_names
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -13,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
 from huddle_gateway.auth import AccessTokens
-from huddle_gateway.rpc import ServiceClient
+from huddle_gateway.rpc import Rpc
 
 
 class AccessToken(BaseModel):
@@ -36,13 +35,10 @@ class AuthController(Controller):
     async def token(
         self,
         data: JSONBody[contract.SignIn],
-        services: NamedDependency[ServiceClient],
+        rpc: NamedDependency[Rpc],
         tokens: NamedDependency[AccessTokens],
-        caller: NamedDependency[Caller],
     ) -> AccessToken:
-        signed_in = contract.SignedIn.model_validate(
-            await services.call(contract.SIGN_IN, data, caller)
-        )
+        signed_in = await rpc.call(contract.SignedIn, contract.SIGN_IN, data)
         return AccessToken(
             access_token=tokens.issue(signed_in.member_id), expires_in=tokens.lifetime_seconds
         )
@@ -53,35 +49,25 @@ class MeController(Controller):
     tags = ["me"]
 
     @get("/", summary="My account")
-    async def read(
-        self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
-    ) -> contract.AccountView:
-        return contract.AccountView.model_validate(await services.call(contract.GET_ME, {}, caller))
+    async def read(self, rpc: NamedDependency[Rpc]) -> contract.AccountView:
+        return await rpc.call(contract.AccountView, contract.GET_ME, {})
 
     @patch("/", summary="Edit my profile and what I consent to share")
     async def update(
-        self,
-        data: JSONBody[contract.UpdateProfile],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, data: JSONBody[contract.UpdateProfile], rpc: NamedDependency[Rpc]
     ) -> contract.AccountView:
-        reply = await services.call(contract.UPDATE_ME, data, caller)
-        return contract.AccountView.model_validate(reply)
+        return await rpc.call(contract.AccountView, contract.UPDATE_ME, data)
 
     @get("/export", summary="Everything every service holds about me, as one document")
-    async def export(
-        self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
-    ) -> dict[str, Any]:
+    async def export(self, rpc: NamedDependency[Rpc]) -> dict[str, Any]:
         parts = await asyncio.gather(
-            *(services.call(export_subject(name), {}, caller) for name in service_names())
+            *(rpc.send(export_subject(name), {}) for name in service_names())
         )
         return dict(zip(service_names(), parts, strict=True))
 
     @delete("/", summary="Erase me: every service removes what it holds about me", status_code=204)
-    async def erase(
-        self, services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
-    ) -> None:
-        await services.call(ERASE_ME, {}, caller)
+    async def erase(self, rpc: NamedDependency[Rpc]) -> None:
+        await rpc.send(ERASE_ME, {})
 
 
 class ApiTokenController(Controller):
@@ -90,20 +76,11 @@ class ApiTokenController(Controller):
 
     @post("/", summary="Instance admins: create a token for a machine client", status_code=201)
     async def create(
-        self,
-        data: JSONBody[contract.CreateApiToken],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, data: JSONBody[contract.CreateApiToken], rpc: NamedDependency[Rpc]
     ) -> contract.ApiTokenCreated:
         # No Idempotency-Key: a stored reply would keep the token, shown only once.
-        reply = await services.call(contract.CREATE_API_TOKEN, data, caller)
-        return contract.ApiTokenCreated.model_validate(reply)
+        return await rpc.call(contract.ApiTokenCreated, contract.CREATE_API_TOKEN, data)
 
     @delete("/{token_id:str}", summary="Instance admins: revoke a token", status_code=204)
-    async def revoke(
-        self,
-        token_id: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-    ) -> None:
-        await services.call(contract.REVOKE_API_TOKEN, {"id": token_id}, caller)
+    async def revoke(self, token_id: FromPath[str], rpc: NamedDependency[Rpc]) -> None:
+        await rpc.send(contract.REVOKE_API_TOKEN, {"id": token_id})

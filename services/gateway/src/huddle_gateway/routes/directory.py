@@ -11,12 +11,11 @@ path (each brings its own ``OPTIONS`` handler). Register these after that contro
 from typing import Any
 
 from huddle_shared.contracts import membership as contract
-from huddle_shared.contracts.rpc import Caller
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, Parameter
 
-from huddle_gateway.rpc import ServiceClient
+from huddle_gateway.rpc import Rpc
 
 
 @get(
@@ -27,8 +26,7 @@ from huddle_gateway.rpc import ServiceClient
     "a page at a time. `total` counts every match.",
 )
 async def search_organisations(
-    services: NamedDependency[ServiceClient],
-    caller: NamedDependency[Caller],
+    rpc: NamedDependency[Rpc],
     name_prefix: str | None = Parameter(default=None, description="The name starts with this"),
     kind: FromQuery[contract.OrganisationKind | None] = None,
     region: FromQuery[contract.Region | None] = None,
@@ -43,8 +41,7 @@ async def search_organisations(
         "offset": offset,
     }
     request = {name: value for name, value in given.items() if value is not None}
-    reply = await services.call(contract.SEARCH_ORGANISATIONS, request, caller)
-    return contract.OrganisationPage.model_validate(reply)
+    return await rpc.call(contract.OrganisationPage, contract.SEARCH_ORGANISATIONS, request)
 
 
 @get(
@@ -54,10 +51,8 @@ async def search_organisations(
     description="Active members, organisations and networks; active members by organisation "
     "kind and by region.",
 )
-async def stats(
-    services: NamedDependency[ServiceClient], caller: NamedDependency[Caller]
-) -> contract.Stats:
-    return contract.Stats.model_validate(await services.call(contract.STATS, {}, caller))
+async def stats(rpc: NamedDependency[Rpc]) -> contract.Stats:
+    return await rpc.call(contract.Stats, contract.STATS, {})
 
 
 DIRECTORY_HANDLERS = [search_organisations, stats]

@@ -5,37 +5,34 @@ from uuid import UUID
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import GetById
-from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
+from huddle_gateway.auth import AS_ANONYMOUS
+from huddle_gateway.rpc import Rpc
 
 
 class OrganisationController(Controller):
     path = "/api/v1/organisations"
     tags = ["organisations"]
+    dependencies = AS_ANONYMOUS
 
     @post("/", summary="Register an organisation", status_code=201)
     async def register(
-        self,
-        data: JSONBody[contract.RegisterOrganisation],
-        services: NamedDependency[ServiceClient],
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[contract.RegisterOrganisation], idempotent_rpc: NamedDependency[Rpc]
     ) -> contract.OrganisationView:
-        reply = await services.call(
-            contract.REGISTER_ORGANISATION, data, idempotency_key=idempotency_key
+        return await idempotent_rpc.call(
+            contract.OrganisationView, contract.REGISTER_ORGANISATION, data
         )
-        return contract.OrganisationView.model_validate(reply)
 
     @get("/{organisation_id:uuid}", summary="Read an organisation")
     async def read(
-        self, organisation_id: FromPath[UUID], services: NamedDependency[ServiceClient]
+        self, organisation_id: FromPath[UUID], rpc: NamedDependency[Rpc]
     ) -> contract.OrganisationView:
-        reply = await services.call(contract.GET_ORGANISATION, GetById(id=organisation_id))
-        return contract.OrganisationView.model_validate(reply)
+        request = GetById(id=organisation_id)
+        return await rpc.call(contract.OrganisationView, contract.GET_ORGANISATION, request)
 
 
 class MemberStatusChange(BaseModel):
@@ -49,17 +46,16 @@ class AccountController(Controller):
     path = "/api/v1"
     tags = ["members"]
 
-    @post("/accounts", summary="Register a member account", status_code=201)
+    @post(
+        "/accounts",
+        summary="Register a member account",
+        status_code=201,
+        dependencies=AS_ANONYMOUS,
+    )
     async def register(
-        self,
-        data: JSONBody[contract.RegisterAccount],
-        services: NamedDependency[ServiceClient],
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[contract.RegisterAccount], idempotent_rpc: NamedDependency[Rpc]
     ) -> contract.AccountView:
-        reply = await services.call(
-            contract.REGISTER_ACCOUNT, data, idempotency_key=idempotency_key
-        )
-        return contract.AccountView.model_validate(reply)
+        return await idempotent_rpc.call(contract.AccountView, contract.REGISTER_ACCOUNT, data)
 
     @get(
         "/members/{member_id:uuid}",
@@ -68,22 +64,16 @@ class AccountController(Controller):
         "otherwise); their email only if they agreed to be contacted.",
     )
     async def read(
-        self,
-        member_id: FromPath[UUID],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, member_id: FromPath[UUID], rpc: NamedDependency[Rpc]
     ) -> contract.ListedMemberView:
-        reply = await services.call(contract.GET_MEMBER, GetById(id=member_id), caller)
-        return contract.ListedMemberView.model_validate(reply)
+        return await rpc.call(contract.ListedMemberView, contract.GET_MEMBER, GetById(id=member_id))
 
     @put("/members/{member_id:uuid}/status", summary="Instance admins: suspend or reinstate")
     async def set_status(
         self,
         member_id: FromPath[UUID],
         data: JSONBody[MemberStatusChange],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        rpc: NamedDependency[Rpc],
     ) -> contract.MemberView:
         request = contract.SetMemberStatus(member_id=member_id, **data.model_dump())
-        reply = await services.call(contract.SET_MEMBER_STATUS, request, caller)
-        return contract.MemberView.model_validate(reply)
+        return await rpc.call(contract.MemberView, contract.SET_MEMBER_STATUS, request)

@@ -4,19 +4,19 @@ Slugs in paths are passed on as they are: the service validates them (422 when m
 The bodies here are the requests' HTTP shapes, without what the path already says.
 """
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.common import Empty
-from huddle_shared.contracts.rpc import Caller
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict, EmailStr
 
-from huddle_gateway.rpc import IdempotencyKeyHeader, ServiceClient
+from huddle_gateway.rpc import Rpc
 
 
 class JoinBody(BaseModel):
@@ -49,6 +49,30 @@ def _body(model: BaseModel | None, **path: Any) -> dict[str, Any]:
     return {**fields, **path}
 
 
+def _decision_route(decision: Literal["approve", "decline"], description: str) -> HTTPRouteHandler:
+    """A network admin's decision on a join request: two routes, alike but for the verb."""
+
+    async def decide(
+        self: Controller,
+        slug: FromPath[str],
+        request_id: FromPath[UUID],
+        idempotent_rpc: NamedDependency[Rpc],
+        data: JSONBody[DecisionBody | None] = None,
+    ) -> contract.JoinResult:
+        approve = decision == "approve"
+        body = _body(data, slug=slug, request_id=str(request_id), approve=approve)
+        return await idempotent_rpc.call(contract.JoinResult, contract.DECIDE_JOIN_REQUEST, body)
+
+    # As a method of the controller it is: the OpenAPI operation's name and place follow these.
+    decide.__name__, decide.__qualname__ = decision, f"NetworkController.{decision}"
+    return post(
+        f"/{{slug:str}}/join-requests/{{request_id:uuid}}/{decision}",
+        summary=f"Network admins: {decision} a join request",
+        description=description,
+        status_code=200,
+    )(decide)
+
+
 class NetworkController(Controller):
     path = "/api/v1/networks"
     tags = ["networks"]
@@ -60,14 +84,10 @@ class NetworkController(Controller):
         "networks an erasure left without a chair.",
     )
     async def list_networks(
-        self,
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-        needs_chair: FromQuery[bool] = False,
+        self, rpc: NamedDependency[Rpc], needs_chair: FromQuery[bool] = False
     ) -> list[contract.NetworkView]:
         subject = contract.LIST_NETWORKS_NEEDING_CHAIR if needs_chair else contract.LIST_NETWORKS
-        reply = await services.call(subject, Empty(), caller)
-        return [contract.NetworkView.model_validate(item) for item in reply]
+        return await rpc.call_list(contract.NetworkView, subject, Empty())
 
     @post(
         "/",
@@ -77,41 +97,27 @@ class NetworkController(Controller):
         status_code=201,
     )
     async def create(
-        self,
-        data: JSONBody[contract.CreateNetwork],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, data: JSONBody[contract.CreateNetwork], idempotent_rpc: NamedDependency[Rpc]
     ) -> contract.NetworkView:
-        reply = await services.call(
-            contract.CREATE_NETWORK, data, caller, idempotency_key=idempotency_key
-        )
-        return contract.NetworkView.model_validate(reply)
+        return await idempotent_rpc.call(contract.NetworkView, contract.CREATE_NETWORK, data)
 
     @get(
         "/{slug:str}",
         summary="Read a network",
         description="404 for an invite-only network unless I am an active member of it.",
     )
-    async def read(
-        self,
-        slug: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-    ) -> contract.NetworkView:
-        reply = await services.call(contract.GET_NETWORK, {"slug": slug}, caller)
-        return contract.NetworkView.model_validate(reply)
+    async def read(self, slug: FromPath[str], rpc: NamedDependency[Rpc]) -> contract.NetworkView:
+        return await rpc.call(contract.NetworkView, contract.GET_NETWORK, {"slug": slug})
 
     @patch("/{slug:str}", summary="Network admins: change a network")
     async def update(
         self,
         slug: FromPath[str],
         data: JSONBody[contract.NetworkChanges],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        rpc: NamedDependency[Rpc],
     ) -> contract.NetworkView:
-        reply = await services.call(contract.UPDATE_NETWORK, _body(data, slug=slug), caller)
-        return contract.NetworkView.model_validate(reply)
+        body = _body(data, slug=slug)
+        return await rpc.call(contract.NetworkView, contract.UPDATE_NETWORK, body)
 
     @post(
         "/{slug:str}/join",
@@ -128,81 +134,27 @@ class NetworkController(Controller):
     async def join(
         self,
         slug: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        idempotent_rpc: NamedDependency[Rpc],
         data: JSONBody[JoinBody | None] = None,
-        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[contract.JoinResult]:
         body = _body(data, slug=slug)
-        reply = await services.call(
-            contract.JOIN_NETWORK, body, caller, idempotency_key=idempotency_key
-        )
-        result = contract.JoinResult.model_validate(reply)
+        result = await idempotent_rpc.call(contract.JoinResult, contract.JOIN_NETWORK, body)
         pending = result.status == contract.JoinStatus.PENDING
         return Response(result, status_code=202 if pending else 200)
 
     @get("/{slug:str}/join-requests", summary="Network admins: pending join requests")
     async def join_requests(
-        self,
-        slug: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
     ) -> list[contract.JoinRequestView]:
-        reply = await services.call(contract.LIST_JOIN_REQUESTS, {"slug": slug}, caller)
-        return [contract.JoinRequestView.model_validate(item) for item in reply]
+        subject = contract.LIST_JOIN_REQUESTS
+        return await rpc.call_list(contract.JoinRequestView, subject, {"slug": slug})
 
-    @post(
-        "/{slug:str}/join-requests/{request_id:uuid}/approve",
-        summary="Network admins: approve a join request",
-        description="Approving again answers the same; approving a declined request is 409.",
-        status_code=200,
+    approve = _decision_route(
+        "approve", "Approving again answers the same; approving a declined request is 409."
     )
-    async def approve(
-        self,
-        slug: FromPath[str],
-        request_id: FromPath[UUID],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-        data: JSONBody[DecisionBody | None] = None,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> contract.JoinResult:
-        return await self._decide(
-            services, caller, slug, request_id, data, approve=True, key=idempotency_key
-        )
-
-    @post(
-        "/{slug:str}/join-requests/{request_id:uuid}/decline",
-        summary="Network admins: decline a join request",
-        description="Declining again answers the same; declining an approved request is 409.",
-        status_code=200,
+    decline = _decision_route(
+        "decline", "Declining again answers the same; declining an approved request is 409."
     )
-    async def decline(
-        self,
-        slug: FromPath[str],
-        request_id: FromPath[UUID],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-        data: JSONBody[DecisionBody | None] = None,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> contract.JoinResult:
-        return await self._decide(
-            services, caller, slug, request_id, data, approve=False, key=idempotency_key
-        )
-
-    @staticmethod
-    async def _decide(
-        services: ServiceClient,
-        caller: Caller,
-        slug: str,
-        request_id: UUID,
-        data: DecisionBody | None,
-        *,
-        approve: bool,
-        key: str | None,
-    ) -> contract.JoinResult:
-        body = _body(data, slug=slug, request_id=str(request_id), approve=approve)
-        reply = await services.call(contract.DECIDE_JOIN_REQUEST, body, caller, idempotency_key=key)
-        return contract.JoinResult.model_validate(reply)
 
     @post(
         "/{slug:str}/invitations",
@@ -211,15 +163,10 @@ class NetworkController(Controller):
         status_code=201,
     )
     async def invite(
-        self,
-        slug: FromPath[str],
-        data: JSONBody[InvitationBody],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, slug: FromPath[str], data: JSONBody[InvitationBody], rpc: NamedDependency[Rpc]
     ) -> contract.InvitationView:
         # No Idempotency-Key: a stored reply would keep the token, shown only once.
-        reply = await services.call(contract.INVITE, _body(data, slug=slug), caller)
-        return contract.InvitationView.model_validate(reply)
+        return await rpc.call(contract.InvitationView, contract.INVITE, _body(data, slug=slug))
 
     @get(
         "/{slug:str}/members",
@@ -228,13 +175,10 @@ class NetworkController(Controller):
         "email only if they agreed to be contacted; `total` counts everyone.",
     )
     async def members(
-        self,
-        slug: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
     ) -> contract.NetworkMembersView:
-        reply = await services.call(contract.LIST_NETWORK_MEMBERS, {"slug": slug}, caller)
-        return contract.NetworkMembersView.model_validate(reply)
+        subject = contract.LIST_NETWORK_MEMBERS
+        return await rpc.call(contract.NetworkMembersView, subject, {"slug": slug})
 
     @put(
         "/{slug:str}/members/{member_id:uuid}/role",
@@ -247,12 +191,10 @@ class NetworkController(Controller):
         slug: FromPath[str],
         member_id: FromPath[UUID],
         data: JSONBody[RoleBody],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
+        rpc: NamedDependency[Rpc],
     ) -> contract.ChangeRole:
         body = _body(data, slug=slug, member_id=str(member_id))
-        reply = await services.call(contract.CHANGE_ROLE, body, caller)
-        return contract.ChangeRole.model_validate(reply)
+        return await rpc.call(contract.ChangeRole, contract.CHANGE_ROLE, body)
 
     @delete(
         "/{slug:str}/members/me",
@@ -260,13 +202,8 @@ class NetworkController(Controller):
         description="The last chair cannot leave (409).",
         status_code=204,
     )
-    async def leave(
-        self,
-        slug: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-    ) -> None:
-        await services.call(contract.LEAVE_NETWORK, {"slug": slug}, caller)
+    async def leave(self, slug: FromPath[str], rpc: NamedDependency[Rpc]) -> None:
+        await rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
 
 
 class InvitationController(Controller):
@@ -281,13 +218,7 @@ class InvitationController(Controller):
         status_code=200,
     )
     async def accept(
-        self,
-        token: FromPath[str],
-        services: NamedDependency[ServiceClient],
-        caller: NamedDependency[Caller],
-        idempotency_key: IdempotencyKeyHeader = None,
+        self, token: FromPath[str], idempotent_rpc: NamedDependency[Rpc]
     ) -> contract.JoinResult:
-        reply = await services.call(
-            contract.ACCEPT_INVITATION, {"token": token}, caller, idempotency_key=idempotency_key
-        )
-        return contract.JoinResult.model_validate(reply)
+        body = {"token": token}
+        return await idempotent_rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, body)
