@@ -228,3 +228,27 @@ async def test_instance_admins_suspend_and_reinstate_members(system) -> None:  #
     assert back.json()["status"] == "active"
     assert (await sign_in(client, "pat@example.org")).status_code == 200
     assert other["id"] != member["id"]
+
+
+async def test_registration_needs_no_sign_in_and_ignores_a_stale_token(system) -> None:  # type: ignore[no-untyped-def]
+    """Registering is open to anyone: a leftover or bad token in the browser must not stop it."""
+    client, _ = system
+    stale = bearer("not-a-jwt")
+    organisation = await client.post(
+        "/api/v1/organisations", json={"name": "A hospice", "kind": "charity"}, headers=stale
+    )
+    assert organisation.status_code == 201, organisation.text
+    read = await client.get(f"/api/v1/organisations/{organisation.json()['id']}", headers=stale)
+    assert read.status_code == 200, read.text
+    account = await client.post(
+        "/api/v1/accounts",
+        headers=stale,
+        json={
+            "email": "stale.token@example.org",
+            "password": PASSWORD,
+            "display_name": "Sam Okafor",
+            "organisation_id": organisation.json()["id"],
+            "member_type": "patient_safety_partner",
+        },
+    )
+    assert account.status_code == 201, account.text
