@@ -17,6 +17,7 @@ import httpx
 import nats
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
+from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
 from support import gateway_server, services
 
@@ -73,7 +74,7 @@ async def huddle_paths(
             NATS_URL=nats_url, MONGODB_URL=mongodb_url, MONGODB_DATABASE=f"{prefix}_{service}"
         )
 
-    names = ("membership", "scheduling", "notes", "signposting", "insights")
+    names = service_names()
     async with (
         services(settings_for, *names),
         gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="bench-" * 8) as url,

@@ -21,12 +21,13 @@ from huddle_devkit.servers import ferretdb_server, free_port
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import DEAD_LETTERS
+from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
 from support import eventually, services
 
 pytestmark = pytest.mark.integration
 
-ALL = ("membership", "scheduling", "notes", "signposting", "insights")
+ALL = service_names()
 OUTAGE_SECONDS = 55.0
 
 

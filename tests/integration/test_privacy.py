@@ -5,12 +5,13 @@ from typing import Any
 
 import httpx
 import pytest
+from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
 from support import eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
-ALL = ("membership", "scheduling", "notes", "signposting", "insights")
+ALL = service_names()
 PASSWORD = "a long enough password"
 
 

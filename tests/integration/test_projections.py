@@ -9,13 +9,14 @@ import pytest
 from huddle_insights.repository import MemberProfiles
 from huddle_shared.contracts import membership as contract
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
+from huddle_shared.services import service_names
 from huddle_shared.storage.idempotency import BOOKKEEPING_FIELDS
 from pymongo import AsyncMongoClient
 from support import eventually, services
 
 pytestmark = pytest.mark.integration
 
-ALL = ("membership", "scheduling", "notes", "signposting", "insights")
+ALL = service_names()
 
 
 async def call(
@@ -113,8 +114,11 @@ async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
 
             async def renamed() -> dict[str, Any] | None:
                 state = await snapshot(databases)
-                attendee = state["scheduling"][0]
-                return state if attendee["display_name"] == "Aisha Okafor-Bello" else None
+                attendee, names = state["scheduling"][0], state["notes"][0]
+                both = attendee["display_name"] == "Aisha Okafor-Bello" and (
+                    "Aisha Okafor-Bello" in names["terms"]
+                )  # two consumers, each at its own pace
+                return state if both else None
 
             state = await eventually(renamed)
             assert state["scheduling"] == [

@@ -16,7 +16,7 @@ from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.services import MEMBERSHIP
+from huddle_shared.services import MEMBERSHIP, service_names
 from huddle_shared.storage.tombstones import MEMBER_TOMBSTONES
 from huddle_signposting.repository import OrganisationDirectory
 from pymongo import AsyncMongoClient
@@ -24,7 +24,7 @@ from support import eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
-ALL = ("membership", "scheduling", "notes", "signposting", "insights")
+ALL = service_names()
 PROJECTIONS = ("scheduling", "notes", "signposting", "insights")
 ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
 PASSWORD = "a long enough password"
