@@ -2,9 +2,12 @@
 
 import asyncio
 import uuid
+from typing import Any
 
-from huddle_shared.contracts.rpc import Caller
+import pytest
+from huddle_shared.contracts.rpc import Caller, ErrorCode, Reply, RpcRequest
 from huddle_shared.messaging import rpc
+from huddle_shared.messaging.rpc import answer_once
 from huddle_shared.storage.idempotency_keys import key_id, mentioned_ids, request_hash
 
 
@@ -51,3 +54,44 @@ def test_mentioned_ids_finds_every_uuid() -> None:
     member, network = str(uuid.uuid4()), str(uuid.uuid4())
     reply = {"id": member, "name": "Rae", "roles": [{"member_id": network}], "n": 3}
     assert mentioned_ids("", reply) == sorted([member, network])
+
+
+class _Keys:
+    """Records what ``answer_once`` does with a key (the real store is tested against
+    FerretDB in tests/integration/test_idempotency_keys.py)."""
+
+    def __init__(self) -> None:
+        self.completed: list[str] = []
+        self.released: list[str] = []
+
+    async def claim(self, key: str, body_hash: str) -> Any:
+        from huddle_shared.storage.idempotency_keys import Claim
+
+        return Claim(outcome="claimed")
+
+    async def complete(self, key: str, reply: dict[str, Any], mentions: list[str]) -> None:
+        self.completed.append(key)
+
+    async def release(self, key: str) -> None:
+        self.released.append(key)
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        (Reply.success({"id": "x"}), True),
+        (Reply.failure(ErrorCode.CONFLICT, "Conflict", "Slug taken."), True),
+        (Reply.failure(ErrorCode.CONFLICT, "Conflict", "Try again.", retryable=True), False),
+        (Reply.failure(ErrorCode.UNAVAILABLE, "Service error", "Down."), False),
+    ],
+)
+async def test_only_final_answers_are_kept_for_an_idempotency_key(reply: Reply, kept: bool) -> None:
+    keys = _Keys()
+    message = RpcRequest(body={}, idempotency_key="k-1")
+
+    async def run() -> Reply:
+        return reply
+
+    assert await answer_once(keys, "rpc.test.op", message, run) == reply  # type: ignore[arg-type]
+    assert bool(keys.completed) == kept
+    assert bool(keys.released) == (not kept)

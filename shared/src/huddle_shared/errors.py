@@ -14,6 +14,9 @@ class HuddleError(Exception):
     code: ClassVar[ErrorCode] = ErrorCode.INVALID
     title: ClassVar[str] = "Invalid request"
     default_detail: ClassVar[str | None] = None
+    # A clash with another change at the same moment: the same request may succeed if sent
+    # again, so its answer is not kept for an idempotency key.
+    retryable: ClassVar[bool] = False
 
     def __init_subclass__(
         cls,

@@ -34,6 +34,8 @@ ABANDONED_AFTER = timedelta(seconds=30)
 
 
 class ConcurrentChange(Conflict):
+    retryable = True
+
     def __init__(self) -> None:
         super().__init__("Someone changed this at the same moment; try again.")
 

@@ -82,6 +82,7 @@ class ErrorInfo(BaseModel):
     title: str
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
+    retryable: bool = Field(default=False, description="The same request may succeed later")
 
 
 class Reply(BaseModel):
@@ -101,11 +102,18 @@ class Reply(BaseModel):
 
     @classmethod
     def failure(
-        cls, code: ErrorCode, title: str, detail: str, errors: list[FieldError] | None = None
+        cls,
+        code: ErrorCode,
+        title: str,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        *,
+        retryable: bool = False,
     ) -> Self:
-        return cls(
-            ok=False, error=ErrorInfo(code=code, title=title, detail=detail, errors=errors or [])
+        error = ErrorInfo(
+            code=code, title=title, detail=detail, errors=errors or [], retryable=retryable
         )
+        return cls(ok=False, error=error)
 
 
 class HealthReport(BaseModel):

@@ -80,7 +80,7 @@ async def answer(handler: Handler[Req], request: Req, caller: Caller) -> Reply:
     try:
         return Reply.success(await handler(request, caller))
     except HuddleError as exc:
-        return Reply.failure(exc.code, exc.title, exc.detail, exc.errors)
+        return Reply.failure(exc.code, exc.title, exc.detail, exc.errors, retryable=exc.retryable)
     except Exception:
         log.exception("RPC handler failed", extra={"request_model": type(request).__name__})
         return Reply.failure(
@@ -225,11 +225,19 @@ async def answer_once(
         with contextlib.suppress(Exception):  # the original failure matters more
             await keys.release(key)
         raise
-    if reply.error is not None and reply.error.code == ErrorCode.UNAVAILABLE:
-        await keys.release(key)  # an unexpected failure: a retry may succeed
-    else:
-        mentions = mentioned_ids(str(message.caller.member_id or ""), reply.data)
-        await keys.complete(key, reply.model_dump(mode="json"), mentions)
+    retry_may_succeed = reply.error is not None and (
+        reply.error.code == ErrorCode.UNAVAILABLE or reply.error.retryable
+    )
+    try:
+        if retry_may_succeed:
+            await keys.release(key)
+        else:
+            mentions = mentioned_ids(str(message.caller.member_id or ""), reply.data)
+            await keys.complete(key, reply.model_dump(mode="json"), mentions)
+    except Exception:
+        # The work is done (or not) either way: answer what happened. The key stays claimed
+        # until its claim goes stale, so a retry meanwhile hears "in progress".
+        log.exception("idempotency key not recorded", extra={"subject": subject})
     return reply
 
 
@@ -241,6 +249,25 @@ def _deadline_passed() -> Reply:
         ErrorCode.UNAVAILABLE,
         "Deadline passed",
         "The caller had stopped waiting before the service could start on the request.",
+    )
+
+
+# How long a handler may run when the caller sent no deadline.
+DEFAULT_HANDLER_SECONDS = 30.0
+
+
+def _time_left(message: RpcRequest) -> float:
+    if message.deadline is None:
+        return DEFAULT_HANDLER_SECONDS
+    return max((message.deadline - utc_now()).total_seconds(), 0.0)
+
+
+def _timed_out() -> Reply:
+    return Reply.failure(
+        ErrorCode.UNAVAILABLE,
+        "Service error",
+        "The service could not complete the request in time.",
+        retryable=True,
     )
 
 
@@ -266,15 +293,28 @@ def rpc_endpoint(
             log.warning("RPC dropped: its deadline had passed", extra={"subject": subject})
             return _deadline_passed().model_dump(mode="json")
 
+        budget = _time_left(message)
+
         async def run() -> Reply:
             # FastStream validated the message as ``<Req>Call``: its body is a ``Req``.
-            return await answer(handler, cast(Req, message.body), message.caller)
+            try:
+                async with asyncio.timeout(budget):
+                    return await answer(handler, cast(Req, message.body), message.caller)
+            except TimeoutError:
+                # A database that accepts a query and never answers must not hold a worker
+                # for ever; the caller has stopped waiting by now anyway.
+                log.warning("RPC handler timed out", extra={"subject": subject})
+                return _timed_out()
 
         deferred = _Deferred()
         token = _post_reply.set(deferred)
         try:
             if message.idempotency_key is not None and idempotency_keys is not None:
-                reply = await answer_once(idempotency_keys, subject, message, run)
+                try:
+                    reply = await answer_once(idempotency_keys, subject, message, run)
+                except Exception:
+                    log.exception("idempotency keys unavailable", extra={"subject": subject})
+                    reply = _timed_out()
             else:
                 reply = await run()
         finally:
