@@ -294,6 +294,10 @@ class FakeNetworks:
         invitation.used_by, invitation.used_at = use.member_id, use.used_at
         self.uses[use.token_hash] = (use, True)
 
+    async def erase_traces_of(self, member_id: UUID) -> None:
+        for token_hash in [h for h, (use, _) in self.uses.items() if use.member_id == member_id]:
+            del self.uses[token_hash]
+
     async def erase_invitations_to(self, email_normalised: str) -> None:
         for token_hash in [
             h for h, i in self.invitations.items() if i.email_normalised == email_normalised

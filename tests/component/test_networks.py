@@ -757,7 +757,21 @@ async def test_erasing_a_last_chair_hands_over_or_flags_the_network(
     await huddle.add(handed, chair, late, role="facilitator")
     await huddle.add(flagged, chair, plain)
 
+    async def traces_of(member_id: str) -> dict[str, bool]:
+        """Whether the records of past memberships still name the member."""
+        return {
+            name: member_id in repr([d async for d in huddle.db[name].find({})])
+            for name in ("invitation_uses", "network_claims")
+        }
+
+    # Leaving writes a claimed version of the membership: the claim log names the member.
+    left = await huddle.network(cast.chair)
+    await huddle.add(left, cast.chair, chair)
+    assert (await huddle.delete(f"/api/v1/networks/{left}/members/me", chair)).status_code == 204
+    assert await traces_of(chair.id) == {"invitation_uses": True, "network_claims": True}
     assert (await huddle.delete("/api/v1/me", chair)).status_code == 204
+    assert await traces_of(chair.id) == {"invitation_uses": False, "network_claims": False}
+    assert (await traces_of(early.id))["network_claims"]  # everyone else's stay
     (new_chair,) = await huddle.memberships(handed, status="active", role="chair")
     assert new_chair["member_id"] == early.id
     assert await huddle.events(contract.NetworkMemberRoleChangedV1, handed) == [

@@ -27,6 +27,8 @@ from huddle_shared.storage.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
+DRAIN_SECONDS = 10.0
+
 StartHook = Callable[[], Awaitable[None]]
 
 
@@ -80,7 +82,10 @@ class ServiceRuntime:
                 await self._relay_task
         # Publish what replies already promised while NATS is still there; anything that
         # misses it stays in an outbox for the relay at the next start.
-        await drain_post_reply_work()
+        # Bounded: a hung database must not hang the shutdown.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await drain_post_reply_work()
         await self.broker.stop()
         await self.client.close()
         log.info("service stopped")

@@ -34,14 +34,16 @@ from huddle_shared.storage.outbox import Entry, OutboxRelay
 
 class PostReplyRelay(OutboxRelay):
     """Inside an RPC handler, publishes a write's outbox just after the reply (in order per
-    document, ``after_reply``), so neither the caller nor the document's lock waits for
+    document, ``after_reply``), so the caller does not wait for
     JetStream's acknowledgement. The entries are already stored with the write: if the
     process dies first, the relay publishes them later. Elsewhere it publishes at once."""
 
     async def publish(
-        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
+        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry] | None
     ) -> None:
-        work = functools.partial(super().publish, collection, doc_id, entries)
+        # Read the outbox again when the work runs: by then the document may hold more, or
+        # be gone (an erasure deleted it), and what it no longer holds must not go out.
+        work = functools.partial(super().publish, collection, doc_id, None)
         key = ("outbox", collection.database.name, collection.name, doc_id)
         if not after_reply(key, work):
             await work()

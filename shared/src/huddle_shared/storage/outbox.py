@@ -100,10 +100,10 @@ class OutboxRelay:
             self._collections.append(collection)
 
     async def publish(
-        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry]
+        self, collection: AsyncCollection[Any], doc_id: Any, entries: list[Entry] | None
     ) -> None:
-        """Publish ``entries`` (the document's pending outbox, oldest first) right after a
-        write; on failure leave what is left for the relay."""
+        """Publish ``entries`` (the document's pending outbox, oldest first; ``None``: read
+        it now) right after a write; on failure leave what is left for the relay."""
         try:
             await self.publish_in_order(collection, doc_id, entries)
         except Exception:

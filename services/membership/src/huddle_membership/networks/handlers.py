@@ -102,6 +102,8 @@ class Networks(Protocol):
     async def complete_use(self, use: InvitationUse) -> None: ...
     async def erase_invitations_to(self, email_normalised: str) -> None: ...
 
+    async def erase_traces_of(self, member_id: UUID) -> None: ...
+
 
 @dataclass
 class NetworkDependencies:
@@ -629,6 +631,7 @@ class NetworksPrivacy:
         for slug in await self.deps.networks.memberships_of(subject.member_id):
             await retrying(partial(_erase_membership, slug, subject.member_id, self.deps))
         await self.deps.networks.erase_invitations_to(subject.email_normalised)
+        await self.deps.networks.erase_traces_of(subject.member_id)
 
 
 async def _erase_membership(slug: str, member_id: UUID, deps: NetworkDependencies) -> None:

@@ -17,6 +17,7 @@ the documents' locks around read-decide-write (see ``huddle_shared.storage.locks
 """
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -299,6 +300,13 @@ class NetworkRepository:
                 {"$set": {"used_by": str(use.member_id), "used_at": use.used_at}},
             )
             await self._uses.update_one({"_id": use.token_hash}, {"$set": {"completed": True}})
+
+    async def erase_traces_of(self, member_id: UUID) -> None:
+        """What records the member's past memberships once those are gone: their invitation
+        uses and the claim log of their memberships (``membership:<slug>:<member id>``)."""
+        await self._uses.delete_many({"member_id": str(member_id)})
+        pattern = f"^membership:[^:]+:{re.escape(str(member_id))}$"
+        await self._claims.collection.delete_many({"subject": {"$regex": pattern}})
 
     async def erase_invitations_to(self, email_normalised: str) -> None:
         hashes = [
