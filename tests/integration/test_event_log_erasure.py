@@ -175,7 +175,7 @@ async def test_no_stream_holds_an_erased_members_data_dead_letters_included(
             await asyncio.wait_for(release.wait(), timeout=25)
             raise PermanentFailure("refusing this member's rename (test)")
 
-        dispatcher.on(MemberProfileUpdatedV1, fails_on_the_person)
+        dispatcher.on(MemberProfileUpdatedV1, fails_on_the_person, replace=True)
         seen_dead_letters: list[Any] = []
         watcher = await nats.connect(nats_url)  # core NATS sees every dead letter published
         await watcher.subscribe(f"{DEAD_LETTERS.subjects[0]}", cb=_append_to(seen_dead_letters))

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -58,3 +59,15 @@ async def test_a_payload_that_breaks_its_contract_is_a_permanent_failure() -> No
     broken = envelope().model_copy(update={"payload": {"member_id": "not a uuid"}})
     with pytest.raises(PermanentFailure):
         await dispatcher.dispatch(broken)
+
+
+def test_a_second_handler_for_one_event_is_refused_unless_replacing() -> None:
+    dispatcher = EventDispatcher()
+
+    async def first(envelope: Any, event: Any) -> None:
+        return None
+
+    dispatcher.on(OrganisationRegisteredV1, first)
+    with pytest.raises(ValueError, match="already has a handler"):
+        dispatcher.on(OrganisationRegisteredV1, first)
+    dispatcher.on(OrganisationRegisteredV1, first, replace=True)

@@ -26,7 +26,6 @@ from huddle_shared.messaging.rpc import after_reply
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
-from huddle_shared.storage.aggregates import AggregateStore
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import Entry, OutboxRelay
@@ -69,7 +68,6 @@ class ServiceBuilder:
         self._routes: list[Route] = []
         self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
-        self._outbox_collections: list[AsyncCollection[Any]] = []
         self._relay: OutboxRelay | None = None
         # Replies kept for retries with the same Idempotency-Key, in the service's own database.
         self.idempotency_keys = IdempotencyKeys(
@@ -81,12 +79,6 @@ class ServiceBuilder:
         if self._relay is None:
             self._relay = PostReplyRelay(JetStreamEventPublisher(self.broker), [])
         return self._relay
-
-    def aggregates(self, collection: str) -> AggregateStore:
-        """A collection whose documents carry an outbox; the relay watches it."""
-        store = AggregateStore(self.database[collection], self.relay, self.settings.instance_id)
-        self.relay.watch(store.collection)
-        return store
 
     def serve(self, routes: Iterable[Route]) -> None:
         self._routes.extend(routes)

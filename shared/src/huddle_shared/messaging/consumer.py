@@ -38,9 +38,16 @@ class EventDispatcher:
         self._routes: dict[tuple[str, int], tuple[type[EventPayload], EventHandler]] = {}
 
     def on(
-        self, payload_type: type[P], handler: Callable[[EventEnvelope, P], Awaitable[None]]
+        self,
+        payload_type: type[P],
+        handler: Callable[[EventEnvelope, P], Awaitable[None]],
+        *,
+        replace: bool = False,
     ) -> None:
-        self._routes[(payload_type.event_type, payload_type.version)] = (payload_type, handler)
+        key = (payload_type.event_type, payload_type.version)
+        if key in self._routes and not replace:  # one handler per event type and consumer
+            raise ValueError(f"{payload_type.__name__} already has a handler here")
+        self._routes[key] = (payload_type, handler)
 
     def handler(self, payload_type: type[P]) -> Callable[[EventEnvelope, P], Awaitable[None]]:
         """The handler registered for ``payload_type`` (tests wrap it to inject failures)."""

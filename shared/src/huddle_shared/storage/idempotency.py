@@ -134,15 +134,6 @@ async def apply_in_order(
     raise RuntimeError(f"could not apply {event_id} to {doc_id} after {attempts} attempts")
 
 
-async def erase_once(collection: AsyncCollection[Any], doc_id: Any, event_id: str) -> None:
-    """Replace the document with a tombstone holding nothing but its id: the person's data
-    is gone, and a late or redelivered event cannot recreate it."""
-    async with document_locks.hold((collection.database.name, collection.name, doc_id)):
-        await collection.replace_one(
-            {"_id": doc_id}, {ERASED_FIELD: True, APPLIED_FIELD: [event_id]}, upsert=True
-        )
-
-
 async def read_plain(collection: AsyncCollection[Any], doc_id: Any) -> dict[str, Any] | None:
     """A projection document as its subject may see it (no bookkeeping, none if erased)."""
     document = await collection.find_one({"_id": doc_id, ERASED_FIELD: {"$ne": True}})

@@ -270,17 +270,6 @@ class OutboxRelay:
             await asyncio.sleep(interval)
 
 
-@contextlib.asynccontextmanager
-async def running(relay: OutboxRelay, interval: float) -> Any:
-    task = asyncio.create_task(relay.run(interval), name="outbox-relay")
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 class OutboxDeadLetters:
     """Entries the relay could never publish, kept whole in ``outbox_dead_letters``.
 
