@@ -10,7 +10,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.envelope import EventEnvelope, event_subject
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import services
+from support import eventually, services
 
 pytestmark = pytest.mark.component
 
@@ -146,8 +146,12 @@ async def test_registration_publishes_its_event_once_with_the_event_id_as_messag
     organisation = (await call(nc, contract.REGISTER_ORGANISATION, ORGANISATION))["data"]
     member = (await call(nc, contract.REGISTER_ACCOUNT, account(organisation["id"])))["data"]
     js = nc.jetstream()
-    info = await js.stream_info(MEMBERSHIP_SERVICE.stream.name)
-    assert info.state.messages == 2
+
+    async def published() -> int:  # just after the reply, not before it
+        info = await js.stream_info(MEMBERSHIP_SERVICE.stream.name)
+        return int(info.state.messages) if info.state.messages >= 2 else 0
+
+    assert await eventually(published, timeout=5) == 2
     subject = event_subject("membership", "member.registered", 1, member_id=member["id"])
     message = await js.get_last_msg(MEMBERSHIP_SERVICE.stream.name, subject)
     envelope = EventEnvelope.model_validate_json(message.data)

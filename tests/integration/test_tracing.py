@@ -9,7 +9,7 @@ from huddle_shared.telemetry import configure_tracing
 from opentelemetry import trace
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from support import gateway_server, services
+from support import eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,12 @@ async def test_a_request_is_one_trace_across_gateway_nats_service_and_database(
         )
         assert response.status_code == 201, response.text
         provider: Any = trace.get_tracer_provider()
-        provider.force_flush()
+
+        async def event_published() -> bool:  # just after the reply, not before it
+            provider.force_flush()
+            return any("registered.v1" in s.name for s in spans.get_finished_spans())
+
+        await eventually(event_published, timeout=5)
 
     finished = spans.get_finished_spans()
     http = [
