@@ -10,7 +10,7 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup tools run test lint format typecheck bench asyncapi clean
+.PHONY: help setup tools assets run test lint format typecheck bench asyncapi clean
 
 help:
 	@echo "make run    - set up, start NATS, FerretDB, every service and the gateway, load demo data"
@@ -34,10 +34,27 @@ $(FERRETDB): $(FERRETDB_SRC)/go.mod $(FERRETDB_SRC)/go.sum $(FERRETDB_SRC)/main.
 
 tools: $(FERRETDB)
 
-setup: .venv/.synced tools
+# Browser files the gateway serves itself (the API reference page), pinned by package-lock.json;
+# npm runs no package scripts (.npmrc). The gateway's copy is what it serves and packages.
+NPM ?= npm
+SWAGGER_UI := node_modules/swagger-ui-dist
+GATEWAY_VENDOR := services/gateway/src/huddle_gateway/static/vendor
+VENDOR_FILES := $(GATEWAY_VENDOR)/swagger-ui/swagger-ui-bundle.js $(GATEWAY_VENDOR)/swagger-ui/swagger-ui.css
+
+node_modules/.package-lock.json: package.json package-lock.json .npmrc
+	$(NPM) ci
+	@touch $@
+
+$(GATEWAY_VENDOR)/swagger-ui/%: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp $(SWAGGER_UI)/$* $@
+
+assets: $(VENDOR_FILES)
+
+setup: .venv/.synced tools assets
 
 # FerretDB is built only when no MONGODB_URL points at a server already.
-run: .venv/.synced $(if $(MONGODB_URL),,tools)
+run: .venv/.synced assets $(if $(MONGODB_URL),,tools)
 	$(UV) run --frozen python -m huddle_devkit run
 
 lint: .venv/.synced
@@ -64,4 +81,4 @@ bench: setup
 	cd tests && $(UV) run --frozen python bench.py
 
 clean:
-	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(GATEWAY_VENDOR)

@@ -64,13 +64,14 @@ async def gateway_server(**settings: Any) -> AsyncIterator[str]:
     import uvicorn
     from huddle_devkit.servers import free_port
     from huddle_gateway.app import create_app
+    from huddle_gateway.server import server_config
     from huddle_gateway.settings import GatewaySettings
 
-    port = free_port()
-    app = create_app(GatewaySettings(GATEWAY_PORT=port, **settings))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    gateway_settings = GatewaySettings(
+        GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=free_port(), **settings
     )
+    server = uvicorn.Server(server_config(create_app(gateway_settings), gateway_settings))
+    port = gateway_settings.port
     task = asyncio.create_task(server.serve())
     try:
         await eventually(lambda: _started(server), timeout=10)

@@ -5,20 +5,14 @@ from huddle_shared.telemetry import configure_telemetry
 
 from huddle_gateway import SERVICE
 from huddle_gateway.app import create_app
+from huddle_gateway.server import server_config
 from huddle_gateway.settings import GatewaySettings
 
 
 def main() -> None:
     settings = GatewaySettings()
     configure_telemetry(SERVICE, settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,  # keep our JSON logging
-        access_log=False,
-        lifespan="on",
-    )
+    uvicorn.Server(server_config(create_app(settings), settings)).run()
 
 
 if __name__ == "__main__":

@@ -7,20 +7,24 @@ from contextlib import asynccontextmanager
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
+from huddle_gateway.addresses import TrustedProxies
 from huddle_gateway.auth import AccessTokens, provide_caller
+from huddle_gateway.headers import add_security_headers
+from huddle_gateway.limits import HeaderLimits, LimitedRequest
 from huddle_gateway.problems import EXCEPTION_HANDLERS
+from huddle_gateway.reference import ApiReferencePlugin, reference_router
 from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
 from huddle_gateway.routes.directory import DIRECTORY_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
-from huddle_gateway.settings import GatewaySettings
+from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -34,6 +38,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     )
     services = ServiceClient(broker, settings.rpc_timeout, health_timeout=settings.health_timeout)
     tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)
+    proxies = TrustedProxies(trusted_proxy_networks(settings.trusted_proxies))
 
     @asynccontextmanager
     async def nats_connection(app: Litestar) -> AsyncIterator[None]:
@@ -63,15 +68,20 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             "idempotent_rpc": Provide(provide_idempotent_rpc, sync_to_thread=False),
         },
         lifespan=[nats_connection],
+        state=State({"trusted_proxies": proxies}),
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=LimitedRequest,
         request_max_body_size=settings.max_body_bytes,
+        middleware=[HeaderLimits(settings.max_header_bytes, settings.max_query_bytes)],
+        before_send=[add_security_headers],
         plugins=[OpenTelemetryPlugin(OpenTelemetryConfig())],
         openapi_config=OpenAPIConfig(
             title="Huddle",
             version="0.1.0",
             description="Patient-safety peer networks: membership, sessions, notes, signposting.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            openapi_router=reference_router("/schema"),
+            render_plugins=[ApiReferencePlugin()],
         ),
         logging_config=None,  # keep the JSON logging set up by huddle_shared.telemetry
         debug=False,

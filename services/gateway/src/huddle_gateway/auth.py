@@ -16,6 +16,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from huddle_gateway.addresses import TrustedProxies
 from huddle_gateway.problems import problem
 from huddle_gateway.rpc import ServiceClient
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 MINIMUM_SECRET_BYTES = 32
+MAXIMUM_TOKEN_CHARACTERS = 2048  # the tokens issued here are about 250
 
 
 def unauthenticated(detail: str) -> Exception:
@@ -56,6 +58,8 @@ class AccessTokens:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> UUID:
+        if len(token) > MAXIMUM_TOKEN_CHARACTERS:  # not even decoded
+            raise unauthenticated("The access token is invalid or has expired.")
         try:
             claims = jwt.decode(
                 token,
@@ -71,7 +75,10 @@ class AccessTokens:
 
 
 def client_address(request: Request[object, object, State]) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address, read through trusted proxies only (``huddle_gateway.addresses``)."""
+    proxies: TrustedProxies = request.app.state.trusted_proxies
+    peer = request.client.host if request.client else None
+    return proxies.client_address(peer, request.headers.getall("x-forwarded-for", []))
 
 
 async def provide_caller(
@@ -89,6 +96,8 @@ async def provide_caller(
         raise unauthenticated("Send 'Authorization: Bearer <token>'.")
     token = token.strip()
     if token.startswith(contract.API_TOKEN_PREFIX):
+        if not contract.API_TOKEN_FORMAT.fullmatch(token):  # no call for what cannot be one
+            raise unauthenticated("The API token is not valid or has been revoked.")
         identity = contract.ApiTokenIdentity.model_validate(
             await services.call(contract.VERIFY_API_TOKEN, contract.VerifyApiToken(token=token))
         )

@@ -1,6 +1,6 @@
 """Gateway settings, from the environment."""
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +13,19 @@ class GatewaySettings(BaseSettings):
     rpc_timeout: float = Field(default=5.0, alias="HUDDLE_RPC_TIMEOUT")
     health_timeout: float = Field(default=1.0, alias="HUDDLE_HEALTH_TIMEOUT")
     max_body_bytes: int = Field(default=1_048_576, alias="HUDDLE_MAX_BODY_BYTES")
+    max_header_bytes: int = Field(
+        default=16_384,
+        alias="HUDDLE_MAX_HEADER_BYTES",
+        description="The request's header section (431 beyond); the server drops a request "
+        "whose headers exceed four times this.",
+    )
+    max_query_bytes: int = Field(default=4096, alias="HUDDLE_MAX_QUERY_BYTES")
+    trusted_proxies: str = Field(
+        default="",
+        alias="HUDDLE_TRUSTED_PROXIES",
+        description="Comma-separated addresses or CIDR ranges of the reverse proxies in front "
+        "of the gateway, whose X-Forwarded-For is read. Empty: none (the peer is the client).",
+    )
     jwt_secret: str | None = Field(
         default=None,
         alias="HUDDLE_JWT_SECRET",
@@ -21,3 +34,18 @@ class GatewaySettings(BaseSettings):
     access_token_seconds: int = Field(default=900, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        trusted_proxy_networks(value)  # refuse a typo at start-up, not on the first request
+        return value
+
+
+def trusted_proxy_networks(setting: str) -> list[str]:
+    from ipaddress import ip_network
+
+    networks = [part.strip() for part in setting.split(",") if part.strip()]
+    for network in networks:
+        ip_network(network, strict=False)
+    return networks

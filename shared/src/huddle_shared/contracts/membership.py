@@ -1,5 +1,6 @@
 """Membership's contracts: its events, its RPC operations, their requests and views."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -129,6 +130,8 @@ REVOKE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.revoke")
 VERIFY_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.verify")
 STATS = rpc_subject(SERVICE, "stats")
 API_TOKEN_PREFIX = "hud_"  # noqa: S105 - a marker, not a secret
+# What membership issues: the prefix and 32 random bytes, URL-safe base64 without padding.
+API_TOKEN_FORMAT = re.compile(re.escape(API_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
 
 
 class RegisterOrganisation(BaseModel):
@@ -219,14 +222,19 @@ class ApiTokenIdentity(BaseModel):
     scopes: list[str]
 
 
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_OFFSET = 1_000_000  # far past any directory; a bigger skip would overflow the database's
+
+
 class SearchOrganisations(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name_prefix: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     kind: OrganisationKind | None = None
     region: Region | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class OrganisationPage(BaseModel):

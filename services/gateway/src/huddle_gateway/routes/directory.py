@@ -1,7 +1,8 @@
 """The organisation directory and public statistics, forwarded to the membership service.
 
-Open to anyone. Limits and defaults are the contract's (``SearchOrganisations``): the
-service checks them, so a bad page size is a 422 problem like any invalid request.
+Open to anyone, the same for everyone, so caches may keep them a minute (``PUBLIC_CACHE``).
+Limits and defaults are the contract's (``SearchOrganisations``): the gateway documents and
+checks its integer bounds, the service checks everything, so a bad page size is a 4xx problem.
 
 Plain handlers, not a controller: ``GET /api/v1/organisations`` shares its path with
 ``OrganisationController``'s ``POST``, and Litestar 2 cannot merge two controllers on one
@@ -15,12 +16,14 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, Parameter
 
+from huddle_gateway.headers import PUBLIC_CACHE
 from huddle_gateway.rpc import Rpc
 
 
 @get(
     "/api/v1/organisations",
     tags=["organisations"],
+    cache_control=PUBLIC_CACHE,
     summary="Find organisations",
     description="By the start of the name (ignoring case), kind and region; ordered by name, "
     "a page at a time. `total` counts every match.",
@@ -30,8 +33,15 @@ async def search_organisations(
     name_prefix: str | None = Parameter(default=None, description="The name starts with this"),
     kind: FromQuery[contract.OrganisationKind | None] = None,
     region: FromQuery[contract.Region | None] = None,
-    limit: int | None = Parameter(default=None, description="Page size: 1 to 200, default 50"),
-    offset: int | None = Parameter(default=None, description="Matches to skip (default 0)"),
+    limit: int | None = Parameter(
+        default=None,
+        ge=1,
+        le=contract.MAX_PAGE_SIZE,
+        description=f"Page size (default {contract.PAGE_SIZE})",
+    ),
+    offset: int | None = Parameter(
+        default=None, ge=0, le=contract.MAX_OFFSET, description="Matches to skip (default 0)"
+    ),
 ) -> contract.OrganisationPage:
     given: dict[str, Any] = {
         "name_prefix": name_prefix,
@@ -47,6 +57,7 @@ async def search_organisations(
 @get(
     "/api/v1/stats",
     tags=["statistics"],
+    cache_control=PUBLIC_CACHE,
     summary="Network statistics",
     description="Active members, organisations and networks; active members by organisation "
     "kind and by region.",

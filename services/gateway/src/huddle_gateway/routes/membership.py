@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from huddle_gateway.auth import AS_ANONYMOUS
+from huddle_gateway.headers import PUBLIC_CACHE
 from huddle_gateway.rpc import Rpc
 
 
@@ -27,7 +28,7 @@ class OrganisationController(Controller):
             contract.OrganisationView, contract.REGISTER_ORGANISATION, data
         )
 
-    @get("/{organisation_id:uuid}", summary="Read an organisation")
+    @get("/{organisation_id:uuid}", summary="Read an organisation", cache_control=PUBLIC_CACHE)
     async def read(
         self, organisation_id: FromPath[UUID], rpc: NamedDependency[Rpc]
     ) -> contract.OrganisationView:
