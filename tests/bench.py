@@ -19,7 +19,7 @@ from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import gateway_server, services
+from support import TEST_INSTANCE, caller_keys, gateway_server, services
 
 ROUNDS = 30
 CONCURRENT = 32  # requests in flight at once, for the load figures
@@ -71,7 +71,11 @@ async def huddle_paths(
 
     def settings_for(service: str) -> ServiceSettings:
         return ServiceSettings(
-            NATS_URL=nats_url, MONGODB_URL=mongodb_url, MONGODB_DATABASE=f"{prefix}_{service}"
+            NATS_URL=nats_url,
+            MONGODB_URL=mongodb_url,
+            MONGODB_DATABASE=f"{prefix}_{service}",
+            HUDDLE_INSTANCE_ID=TEST_INSTANCE,
+            HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
         )
 
     names = service_names()
