@@ -89,16 +89,16 @@ def _binding(subject: str, message: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _unverified_key_id(token: str) -> str | None:
+def _unverified_key_id(token: str) -> str:
     """The ``kid`` the token's header names, only to pick the key that then verifies it
     (read here rather than by PyJWT, which would decode the token twice)."""
     try:
         segment = token.split(".", 1)[0]
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except ValueError:
-        return None
+        raise CallerNotVerified("malformed assertion") from None
     kid = header.get("kid") if isinstance(header, dict) else None
-    return kid if isinstance(kid, str) else None
+    return kid if isinstance(kid, str) else ""
 
 
 # --- Keys -------------------------------------------------------------------------------------
