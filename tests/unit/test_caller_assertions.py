@@ -114,7 +114,7 @@ def test_other_algorithms_are_refused(signer: CallerSigner, verifier: CallerVeri
     valid = signer.sign(SUBJECT, sent, lifetime_seconds=5)
     claims = jwt.decode(valid, options={"verify_signature": False})
     kid = jwt.get_unverified_header(valid)["kid"]
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": kid})
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": kid})  # type: ignore[arg-type]
     hmac = jwt.encode(claims, "a shared secret of some length!!", algorithm="HS256")
     for token in (unsigned, hmac):
         assert refusal(verifier, SUBJECT, {**sent, "caller_assertion": token})
@@ -252,3 +252,46 @@ def test_the_gateway_refuses_to_start_without_a_signing_key() -> None:
 
     with pytest.raises(CallerKeyError, match="HUDDLE_CALLER_SIGNING_KEY_FILE is not set"):
         create_app(GatewaySettings(HUDDLE_CALLER_SIGNING_KEY_FILE=None))
+
+
+def test_every_rpc_route_of_every_service_is_checked_and_only_health_is_exempt() -> None:
+    from importlib import import_module
+
+    from huddle_shared.config import ServiceSettings
+    from huddle_shared.contracts.rpc import health_subject
+    from huddle_shared.messaging.rpc import CallerCheck
+    from huddle_shared.services import SERVICES
+
+    for spec in SERVICES:
+        runtime = import_module(f"{spec.package}.bootstrap").bootstrap(ServiceSettings())
+        check = CallerCheck(None, service=spec.name)
+        assert runtime.routes, spec.name
+        assert all(check.applies_to(route.subject) for route in runtime.routes)
+        assert not check.applies_to(health_subject(spec.name))
+        assert check.applies_to("rpc.elsewhere.anything")
+        assert not check.applies_to(f"events.{spec.name}.member.registered")
+
+
+async def test_the_check_refuses_everything_without_keys_and_a_body_that_is_not_json(
+    signer: CallerSigner, verifier: CallerVerifier
+) -> None:
+    from huddle_shared.messaging.rpc import CallerCheck
+
+    class Decoded:  # the part of FastStream's message the check reads
+        def __init__(self, value: Any) -> None:
+            self.value = value
+
+        async def decode(self) -> Any:
+            if isinstance(self.value, Exception):
+                raise self.value
+            return self.value
+
+    good = Decoded(signed(signer))
+    keyless = CallerCheck(None, service="membership")
+    assert await keyless.refusal(good, SUBJECT) == "this service has no caller verify keys"  # type: ignore[arg-type]
+    check = CallerCheck(verifier, service="membership")
+    assert await check.refusal(good, SUBJECT) is None  # type: ignore[arg-type]
+    broken = Decoded(ValueError("not JSON"))
+    assert await check.refusal(broken, SUBJECT) == "the message is not JSON"  # type: ignore[arg-type]
+    text = Decoded("just text")
+    assert await check.refusal(text, SUBJECT) == "the message is not a JSON object"  # type: ignore[arg-type]

@@ -119,7 +119,7 @@ def unauthenticated_reply(reason: str) -> Reply:
 
 
 class CallerCheck:
-    """Broker middleware factory: a message on one of the service's RPC subjects runs its
+    """Broker middleware factory: a message on an RPC subject (``rpc.``) runs its
     handler only with a valid caller assertion for that very message (``verifier``; None
     refuses everything). Otherwise it is answered ``unauthenticated`` (the sender does not
     time out) and nothing is done; a message without a reply subject is dropped.
@@ -133,14 +133,14 @@ class CallerCheck:
 
     def __init__(self, verifier: CallerVerifier | None, *, service: str) -> None:
         self.verifier = verifier
-        self.prefix = f"rpc.{service}."
         self.exempt = {health_subject(service)}
 
     def __call__(self, msg: Any, /, *, context: Any) -> "_CallerCheckScope":
         return _CallerCheckScope(msg, context=context, check=self)
 
     def applies_to(self, subject: str) -> bool:
-        return subject.startswith(self.prefix) and subject not in self.exempt
+        # Every RPC subject, not only the service's own prefix: nothing slips through.
+        return subject.startswith("rpc.") and subject not in self.exempt
 
     async def refusal(self, msg: StreamMessage[Any], subject: str) -> str | None:
         """Why the message must not run, or None when its assertion holds."""
