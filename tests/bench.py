@@ -19,7 +19,7 @@ from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import gateway_server, services
+from support import TEST_INSTANCE, caller_keys, gateway_server, services
 
 ROUNDS = 30
 CONCURRENT = 32  # requests in flight at once, for the load figures
@@ -64,6 +64,32 @@ async def raw_jetstream_delivery(nc: Any) -> list[float]:
     return timings
 
 
+def caller_assertion_cost() -> list[float]:
+    """Signing (gateway) plus verifying (service) one RPC's caller assertion, as sent."""
+    from datetime import UTC, datetime, timedelta
+
+    from huddle_shared.contracts.rpc import Caller, RpcRequest
+    from huddle_shared.messaging.caller_assertions import CallerSigner, CallerVerifier
+
+    keys = caller_keys()
+    signer = CallerSigner.from_file(keys.private_key, TEST_INSTANCE)
+    verifier = CallerVerifier.from_files([keys.public_key], TEST_INSTANCE)
+    subject = "rpc.membership.me.update"
+    message = RpcRequest(
+        caller=Caller(member_id=uuid.uuid4(), address="127.0.0.1"),
+        body={"display_name": "Bench Member", "job_title": "Patient safety lead"},
+        deadline=datetime.now(UTC) + timedelta(seconds=5),
+        idempotency_key=str(uuid.uuid4()),
+    ).model_dump(mode="json", exclude={"caller_assertion"})
+    timings = []
+    for _ in range(ROUNDS * 10):
+        start = time.perf_counter()
+        sent = json.loads(json.dumps(signer.signed(subject, message, lifetime_seconds=5)))
+        verifier.verify(subject, sent)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
 async def huddle_paths(
     nats_url: str, mongodb_url: str
 ) -> tuple[list[float], list[float], list[float]]:
@@ -71,7 +97,11 @@ async def huddle_paths(
 
     def settings_for(service: str) -> ServiceSettings:
         return ServiceSettings(
-            NATS_URL=nats_url, MONGODB_URL=mongodb_url, MONGODB_DATABASE=f"{prefix}_{service}"
+            NATS_URL=nats_url,
+            MONGODB_URL=mongodb_url,
+            MONGODB_DATABASE=f"{prefix}_{service}",
+            HUDDLE_INSTANCE_ID=TEST_INSTANCE,
+            HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
         )
 
     names = service_names()
@@ -148,6 +178,7 @@ async def main() -> None:
         delivery_baseline = await raw_jetstream_delivery(nc)
         await nc.close()
         reads, catch_up, concurrent_reads = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
+    assertions = caller_assertion_cost()
     print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
     results = {
         "signed_in_read_via_gateway_vs_raw_request_reply": report(
@@ -160,6 +191,10 @@ async def main() -> None:
         ),
         "projection_catch_up_vs_raw_jetstream_delivery": report(
             "registration→all projections (poll, 3 DBs)", catch_up, delivery_baseline
+        ),
+        # Included (as part of the whole) in the signed-in read above.
+        "caller_assertion_sign_verify_vs_raw_request_reply": report(
+            "caller assertion: sign + verify, per RPC", assertions, rpc_baseline
         ),
     }
     worst = max(catch_up) * 1000

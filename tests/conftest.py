@@ -18,6 +18,7 @@ from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import all_streams
 from nats.js.errors import NotFoundError
+from support import caller_keys
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +68,7 @@ def settings_for(nats_url: str, mongodb_url: str, db_prefix: str):  # type: igno
             MONGODB_DATABASE=f"{db_prefix}_{service}",
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
+            HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
         )
 
     return make

@@ -1,13 +1,52 @@
 """Helpers shared by tests: running services in-process, waiting for conditions."""
 
 import asyncio
+import atexit
 import contextlib
+import functools
+import json
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+from huddle_devkit.caller_keys import CallerKeys, ensure_caller_keys
 from huddle_shared.config import ServiceSettings
+from huddle_shared.messaging.caller_assertions import CallerSigner
 from huddle_shared.runtime import ServiceRuntime
+
+# The instance the services of ``settings_for`` and the gateway of ``gateway_server`` serve:
+# the audience of the gateway's caller assertions.
+TEST_INSTANCE = "test-instance"
+
+
+@functools.cache
+def caller_keys() -> CallerKeys:
+    """One caller signing key pair for the whole test run (the gateway's, in production)."""
+    directory = Path(tempfile.mkdtemp(prefix="huddle-caller-keys-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return ensure_caller_keys(directory)
+
+
+@functools.cache
+def _test_signer(instance_id: str) -> CallerSigner:
+    return CallerSigner.from_file(caller_keys().private_key, instance_id)
+
+
+def signed(
+    subject: str,
+    message: dict[str, Any],
+    *,
+    instance_id: str = TEST_INSTANCE,
+    lifetime_seconds: float = 30.0,
+) -> bytes:
+    """A raw RPC message as the gateway sends it: with a caller assertion from the test key.
+
+    Tests that send RPCs over NATS themselves use it, as the gateway would."""
+    signer = _test_signer(instance_id)
+    return json.dumps(signer.signed(subject, message, lifetime_seconds=lifetime_seconds)).encode()
 
 
 async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:
@@ -67,6 +106,8 @@ async def gateway_server(**settings: Any) -> AsyncIterator[str]:
     from huddle_gateway.server import server_config
     from huddle_gateway.settings import GatewaySettings
 
+    settings.setdefault("HUDDLE_INSTANCE_ID", TEST_INSTANCE)
+    settings.setdefault("HUDDLE_CALLER_SIGNING_KEY_FILE", caller_keys().private_key)
     gateway_settings = GatewaySettings(
         GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=free_port(), **settings
     )

@@ -12,7 +12,7 @@ import pytest
 from huddle_shared.contracts import membership as contract
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from support import gateway_server, services, set_fields
+from support import gateway_server, services, set_fields, signed
 
 pytestmark = pytest.mark.component
 
@@ -259,7 +259,7 @@ async def test_the_rpc_operations_take_a_caller_and_a_body(directory, nats_url) 
     try:
 
         async def call(subject: str, message: dict[str, Any]) -> dict[str, Any]:
-            reply = await nc.request(subject, json.dumps(message).encode(), timeout=10)
+            reply = await nc.request(subject, signed(subject, message), timeout=10)
             return dict(json.loads(reply.data))
 
         anonymous = {"caller": {}, "body": {"name_prefix": "lanc", "limit": 5}}

@@ -10,7 +10,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.envelope import EventEnvelope, event_subject
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import eventually, services, signed
 
 pytestmark = pytest.mark.component
 
@@ -19,7 +19,7 @@ async def call(
     nc: Any, subject: str, body: dict[str, Any], member_id: str | None = None
 ) -> dict[str, Any]:
     message = {"body": body, "caller": {"member_id": member_id}}
-    reply = await nc.request(subject, json.dumps(message).encode(), timeout=10)
+    reply = await nc.request(subject, signed(subject, message), timeout=10)
     return json.loads(reply.data)
 
 

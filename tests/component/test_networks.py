@@ -27,7 +27,7 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services, set_fields
+from support import TEST_INSTANCE, caller_keys, eventually, gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -166,14 +166,15 @@ async def huddle(
                 NATS_URL=nats_url,
                 MONGODB_URL=mongodb_url,
                 MONGODB_DATABASE=f"{prefix}_{service}",
-                HUDDLE_INSTANCE_ID="test-instance",
+                HUDDLE_INSTANCE_ID=TEST_INSTANCE,
                 HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
+                HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
             )
 
         async with (
             services(settings_for, "membership") as runtimes,
             gateway_server(
-                NATS_URL=nats_url, HUDDLE_JWT_SECRET=SECRET, HUDDLE_INSTANCE_ID="local"
+                NATS_URL=nats_url, HUDDLE_JWT_SECRET=SECRET, HUDDLE_INSTANCE_ID=TEST_INSTANCE
             ) as url,
             httpx.AsyncClient(base_url=url, timeout=20) as client,
         ):
@@ -189,7 +190,7 @@ async def huddle(
                     client=client,
                     db=mongo[runtimes["membership"].database.name],
                     js=connection.jetstream(),
-                    tokens=AccessTokens(SECRET, 900, "local"),
+                    tokens=AccessTokens(SECRET, 900, TEST_INSTANCE),
                     organisation_id=organisation.json()["id"],
                 )
             finally:

@@ -87,6 +87,20 @@ def test_each_app_service_reaches_nats(name: str) -> None:
     assert environment(name).get("HUDDLE_INSTANCE_ID")
 
 
+def test_only_the_gateway_holds_the_caller_signing_key_and_every_service_its_public_key() -> None:
+    secrets = compose()["secrets"]
+    assert secrets["caller-signing-key"]["file"].endswith("/caller-signing-key.pem")
+    assert secrets["caller-verify-key"]["file"].endswith("/caller-verify-key.pem")
+    gateway = environment("gateway")
+    assert gateway["HUDDLE_CALLER_SIGNING_KEY_FILE"] == "/run/secrets/caller-signing-key"
+    assert service("gateway")["secrets"] == ["caller-signing-key"]
+    for name in SERVICES_WITH_DATABASE:
+        assert "caller-signing-key" not in service(name)["secrets"]
+        assert "caller-verify-key" in service(name)["secrets"]
+        verify = environment(name)["HUDDLE_CALLER_VERIFY_KEY_FILES"]
+        assert verify == "/run/secrets/caller-verify-key"
+
+
 def test_each_service_has_its_own_mongodb_and_the_gateway_none() -> None:
     services = compose()["services"]
     databases: dict[str, str] = {}

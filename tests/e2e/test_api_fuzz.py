@@ -21,6 +21,7 @@ from huddle_shared.services import service_names
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from support import caller_keys
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +44,7 @@ def huddle_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "HUDDLE_ADMIN_PASSWORD": ADMIN["password"],
                 "HUDDLE_JWT_SECRET": "fuzzing-secret-" + "x" * 20,
                 "LOG_LEVEL": "WARNING",
+                **caller_keys().environment(),
             },
         )
         logs = (Path(state) / "services.log").open("ab")

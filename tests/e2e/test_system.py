@@ -12,7 +12,7 @@ from huddle_devkit import system
 from huddle_devkit.servers import free_port
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import eventually
+from support import TEST_INSTANCE, caller_keys, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +55,12 @@ def huddle(
         nats_url=nats_url,
         mongodb_url=mongodb_url,
         gateway_port=port,
-        extra={"HUDDLE_DB_PREFIX": db_prefix, "LOG_LEVEL": "INFO"},
+        extra={
+            "HUDDLE_DB_PREFIX": db_prefix,
+            "LOG_LEVEL": "INFO",
+            "HUDDLE_INSTANCE_ID": TEST_INSTANCE,
+            **caller_keys().environment(),
+        },
     )
     processes = Processes(env, tmp_path)
     for service in (*SERVICES, "gateway"):

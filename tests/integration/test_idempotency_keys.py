@@ -15,7 +15,7 @@ from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
 from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS, IdempotencyKeys
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import eventually, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +102,9 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer(
             nc = await nats.connect(nats_url)
             sign_in = {"email": "sam@example.org", "password": PASSWORD}
             message = {"body": sign_in, "idempotency_key": "sign-in-1"}
-            reply = await nc.request(contract.SIGN_IN, json.dumps(message).encode(), timeout=10)
+            reply = await nc.request(
+                contract.SIGN_IN, signed(contract.SIGN_IN, message), timeout=10
+            )
             await nc.close()
             assert json.loads(reply.data)["ok"]
             assert await database[IDEMPOTENCY_KEYS].count_documents({}) == kept

@@ -96,6 +96,7 @@ async def replica(settings: ServiceSettings, calls: list[dict[str, Any]]) -> Asy
         "MONGODB_URL": settings.mongodb_url,
         "MONGODB_DATABASE": settings.database_for("membership"),
         "HUDDLE_INSTANCE_ID": settings.instance_id,
+        "HUDDLE_CALLER_VERIFY_KEY_FILES": settings.caller_verify_key_files,
         "HUDDLE_OUTBOX_RELAY_INTERVAL": "0.2",
         "LOG_LEVEL": "WARNING",
     }

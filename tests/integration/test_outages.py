@@ -23,7 +23,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import caller_keys, eventually, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ OUTAGE_SECONDS = 55.0
 
 async def request(nc: Any, subject: str, body: dict[str, Any], **caller: str) -> Any:
     message = {"body": body, **({"caller": caller} if caller else {})}
-    reply = json.loads((await nc.request(subject, json.dumps(message).encode(), timeout=10)).data)
+    reply = json.loads((await nc.request(subject, signed(subject, message), timeout=10)).data)
     return reply["data"] if reply["ok"] else None
 
 
@@ -89,6 +89,7 @@ async def test_a_database_outage_under_load_loses_no_event(
             MONGODB_DATABASE=f"{db_prefix}_{service}",
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.5,
+            HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
         )
 
     nc = await nats.connect(nats_url)

@@ -12,7 +12,7 @@ from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from huddle_shared.services import service_names
 from huddle_shared.storage.idempotency import BOOKKEEPING_FIELDS
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import eventually, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ async def call(
     nc: Any, subject: str, body: dict[str, Any], caller: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     message = {"body": body, **({"caller": caller} if caller else {})}
-    reply = json.loads((await nc.request(subject, json.dumps(message).encode(), timeout=10)).data)
+    reply = json.loads((await nc.request(subject, signed(subject, message), timeout=10)).data)
     assert reply["ok"], reply
     return reply["data"]  # type: ignore[no-any-return]
 

@@ -14,7 +14,7 @@ import pytest
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import TEST_INSTANCE, caller_keys, eventually, services, signed
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -48,7 +48,11 @@ async def test_registration_reaches_projections_on_real_mongodb(
 
     def settings_for(service: str) -> ServiceSettings:
         return ServiceSettings(
-            NATS_URL=nats_url, MONGODB_URL=mongodb_url, MONGODB_DATABASE=f"{prefix}_{service}"
+            NATS_URL=nats_url,
+            MONGODB_URL=mongodb_url,
+            MONGODB_DATABASE=f"{prefix}_{service}",
+            HUDDLE_INSTANCE_ID=TEST_INSTANCE,
+            HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
         )
 
     async with services(settings_for, "membership", "notes", "signposting"):
@@ -58,9 +62,7 @@ async def test_registration_reaches_projections_on_real_mongodb(
 
             async def call(subject: str, body: dict[str, Any]) -> dict[str, Any]:
                 reply = json.loads(
-                    (
-                        await nc.request(subject, json.dumps({"body": body}).encode(), timeout=10)
-                    ).data
+                    (await nc.request(subject, signed(subject, {"body": body}), timeout=10)).data
                 )
                 assert reply["ok"], reply
                 return reply["data"]  # type: ignore[no-any-return]

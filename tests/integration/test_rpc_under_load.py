@@ -18,7 +18,7 @@ from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.rpc import rpc_endpoint
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import eventually, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ PASSWORD = "a long enough password"
 async def request(
     nc: Any, subject: str, body: dict[str, Any], *, timeout: float = 10, **message: Any
 ) -> dict[str, Any]:
-    data = json.dumps({"body": body, **message}, default=str).encode()
+    data = signed(subject, json.loads(json.dumps({"body": body, **message}, default=str)))
     return json.loads((await nc.request(subject, data, timeout=timeout)).data)  # type: ignore[no-any-return]
 
 

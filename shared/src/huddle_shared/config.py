@@ -28,6 +28,12 @@ class ServiceSettings(BaseSettings):
         alias="HUDDLE_IDEMPOTENCY_KEY_HOURS",
         description="How long a reply is kept for retries with the same Idempotency-Key",
     )
+    caller_verify_key_files: str = Field(
+        default="",
+        alias="HUDDLE_CALLER_VERIFY_KEY_FILES",
+        description="Comma-separated Ed25519 public keys (PEM) of the gateway's caller "
+        "signing key; any one verifying suffices (rotation). Required to start.",
+    )
 
     def database_for(self, service: str) -> str:
         return self.mongodb_database or f"{self.database_prefix}_{service}"

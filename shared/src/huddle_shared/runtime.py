@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.rpc import HealthReport, health_subject, queue_group
+from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerVerifier
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.messaging.routes import Route
 from huddle_shared.messaging.rpc import drain_post_reply_work
@@ -40,6 +41,7 @@ class ServiceRuntime:
     client: AsyncMongoClient[Document]
     database: AsyncDatabase[Document]
     relay: OutboxRelay | None = None
+    caller_verifier: CallerVerifier | None = None
     start_hooks: list[StartHook] = field(default_factory=list)
     routes: tuple[Route, ...] = ()
     # Durable consumer name -> the dispatcher it feeds (replays and tests use these).
@@ -63,6 +65,12 @@ class ServiceRuntime:
             ).model_dump()
 
     async def start(self) -> None:
+        if self.caller_verifier is None:
+            raise CallerKeyError(
+                "HUDDLE_CALLER_VERIFY_KEY_FILES is not set: a service answers no RPC without "
+                "the public key of the gateway's caller signing key (docs/operators-guide.md, "
+                "'Caller signing key')"
+            )
         await self._wait_for_database()
         connection = await self._connect_to_nats()
         await ensure_streams(connection.jetstream())

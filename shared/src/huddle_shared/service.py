@@ -19,10 +19,11 @@ from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.streams import StreamSpec
 from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.caller_assertions import CallerVerifier, key_files
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, RouteTable, serve
-from huddle_shared.messaging.rpc import after_reply
+from huddle_shared.messaging.rpc import CallerCheck, after_reply
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
@@ -63,6 +64,13 @@ class ServiceBuilder:
         self.spec = spec
         self.settings = settings
         self.broker = create_broker(settings.nats_url, service=spec.name)
+        # Unset, the service can be built (AsyncAPI, tests) but refuses to start.
+        paths = key_files(settings.caller_verify_key_files)
+        self.caller_verifier = (
+            CallerVerifier.from_files(paths, settings.instance_id) if paths else None
+        )
+        # Innermost: it runs just before the handler and its validation.
+        self.broker.add_middleware(CallerCheck(self.caller_verifier, service=spec.name))
         self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
         self.database = self.client[settings.database_for(spec.name)]
         self._routes: list[Route] = []
@@ -148,6 +156,7 @@ class ServiceBuilder:
             client=self.client,
             database=self.database,
             relay=self._relay,
+            caller_verifier=self.caller_verifier,
             start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={c.durable: c.dispatcher for c in self._consumers},

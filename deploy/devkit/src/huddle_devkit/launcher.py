@@ -10,7 +10,7 @@ import sys
 
 from honcho.manager import Manager
 
-from huddle_devkit import demo, system
+from huddle_devkit import caller_keys, demo, system
 from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import (
     ManagedServer,
@@ -67,9 +67,12 @@ def run(gateway_port: int) -> int:
                 "HUDDLE_JWT_SECRET": JWT_SECRET,
             },
         )
+        keys = caller_keys.ensure_caller_keys(var_dir() / "secrets")
         manager = Manager()
         for service in system.service_modules():
-            manager.add_process(service, shlex.join(system.command(service)), env=env)
+            # The private key to the gateway only; the public key to each service.
+            own = keys.gateway_environment() if service == "gateway" else keys.service_environment()
+            manager.add_process(service, shlex.join(system.command(service)), env={**env, **own})
         url = f"http://127.0.0.1:{gateway_port}"
         announce = [sys.executable, "-m", "huddle_devkit", "announce", "--url", url]
         manager.add_process("ready", shlex.join(announce), env=env)

@@ -36,7 +36,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         middlewares=[NatsTelemetryMiddleware()],
         max_reconnect_attempts=-1,
     )
-    services = ServiceClient(broker, settings.rpc_timeout, health_timeout=settings.health_timeout)
+    services = ServiceClient.from_settings(broker, settings)
     tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)
     proxies = TrustedProxies(trusted_proxy_networks(settings.trusted_proxies))
 

@@ -1,17 +1,22 @@
 """Talks to services over NATS request-reply and turns replies into data or problems."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from faststream.nats import NatsBroker
 from huddle_shared.contracts.rpc import (
     ANONYMOUS,
+    CALLER_ASSERTION_FIELD,
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_PATTERN,
     Caller,
+    ErrorCode,
+    ErrorInfo,
     Reply,
     RpcRequest,
 )
+from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerSigner
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from nats.errors import NoRespondersError
@@ -19,6 +24,9 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from huddle_gateway.problems import from_service_error, problem
+from huddle_gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
 
 View = TypeVar("View", bound=BaseModel)
 
@@ -40,11 +48,47 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
+def caller_signer(settings: GatewaySettings) -> CallerSigner:
+    """The gateway refuses to start without its key: services would refuse every call."""
+    if settings.caller_signing_key_file is None:
+        raise CallerKeyError(
+            "HUDDLE_CALLER_SIGNING_KEY_FILE is not set: the gateway signs the caller of each "
+            "RPC with it (docs/operators-guide.md, 'Caller signing key')"
+        )
+    return CallerSigner.from_file(settings.caller_signing_key_file, settings.instance_id)
+
+
+def _refused_our_assertion(error: ErrorInfo) -> bool:
+    return error.code == ErrorCode.UNAUTHENTICATED and any(
+        e.field == CALLER_ASSERTION_FIELD for e in error.errors
+    )
+
+
 class ServiceClient:
-    def __init__(self, broker: NatsBroker, timeout: float, *, health_timeout: float = 1.0) -> None:
+    """Sends each RPC with a caller assertion signed by ``signer``, living as long as the
+    wait (``timeout``), so services can trust the caller it names."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        timeout: float,
+        *,
+        signer: CallerSigner,
+        health_timeout: float = 1.0,
+    ) -> None:
         self.broker = broker
         self.timeout = timeout
+        self.signer = signer
         self.health_timeout = health_timeout
+
+    @classmethod
+    def from_settings(cls, broker: NatsBroker, settings: GatewaySettings) -> "ServiceClient":
+        return cls(
+            broker,
+            settings.rpc_timeout,
+            signer=caller_signer(settings),
+            health_timeout=settings.health_timeout,
+        )
 
     async def call(
         self,
@@ -60,9 +104,10 @@ class ServiceClient:
         this call has answered 504, drops it instead of doing the work unseen."""
         payload = request.model_dump(mode="json") if isinstance(request, BaseModel) else request
         deadline = datetime.now(UTC) + timedelta(seconds=self.timeout)
-        body = RpcRequest(
+        unsigned = RpcRequest(
             caller=caller, body=payload, deadline=deadline, idempotency_key=idempotency_key
-        ).model_dump(mode="json")
+        ).model_dump(mode="json", exclude={"caller_assertion"})
+        body = self.signer.signed(subject, unsigned, lifetime_seconds=self.timeout)
         service = subject.split(".")[1]
         try:
             message = await self.broker.request(body, subject, timeout=self.timeout)
@@ -83,6 +128,19 @@ class ServiceClient:
         reply = Reply.model_validate(await message.decode())
         if not reply.ok:
             assert reply.error is not None
+            if _refused_our_assertion(reply.error):
+                # Not the client's fault: the service does not trust this gateway's key.
+                log.error(
+                    "a service refused the gateway's caller assertion; check "
+                    "HUDDLE_CALLER_VERIFY_KEY_FILES and HUDDLE_INSTANCE_ID",
+                    extra={"subject": subject, "reason": reply.error.errors[0].message},
+                )
+                raise problem(
+                    503,
+                    "Service unavailable",
+                    f"The {service} service could not accept the request.",
+                    type_="unavailable",
+                )
             raise from_service_error(reply.error)
         return reply.data
 
@@ -92,7 +150,8 @@ class ServiceClient:
         return bool(connection is not None and connection.is_connected)
 
     async def health(self, subject: str) -> dict[str, Any]:
-        """A service's own health report; raises if it does not answer."""
+        """A service's own health report; raises if it does not answer. Unsigned: health
+        carries no caller (services exempt it, see ``CallerCheck``)."""
         message = await self.broker.request({}, subject, timeout=self.health_timeout)
         report: dict[str, Any] = await message.decode()  # type: ignore[assignment]
         return report

@@ -1,5 +1,7 @@
 """Gateway settings, from the environment."""
 
+from pathlib import Path
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,12 @@ class GatewaySettings(BaseSettings):
     )
     access_token_seconds: int = Field(default=900, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
+    caller_signing_key_file: Path | None = Field(
+        default=None,
+        alias="HUDDLE_CALLER_SIGNING_KEY_FILE",
+        description="Ed25519 private key (PEM) that signs the caller of each RPC; services "
+        "hold its public key. Required to start.",
+    )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("trusted_proxies")

@@ -57,9 +57,18 @@ IdempotencyKey = Annotated[
 ]
 
 
+# The field of an RPC message that carries the gateway's signature of its caller; a
+# service that refuses it answers ``unauthenticated`` with a field error naming it.
+CALLER_ASSERTION_FIELD = "caller_assertion"
+
+
 class RpcRequest(BaseModel):
     """Every RPC message: the caller, the operation's own request, and how long the caller
-    waits (``deadline``) and which retries are the same request (``idempotency_key``)."""
+    waits (``deadline``) and which retries are the same request (``idempotency_key``).
+
+    Services act on ``caller`` only with a valid ``caller_assertion`` (see
+    ``huddle_shared.messaging.caller_assertions``); without one they answer
+    ``unauthenticated`` and do nothing."""
 
     caller: Caller = ANONYMOUS
     body: dict[str, Any] = Field(default_factory=dict)
@@ -67,6 +76,12 @@ class RpcRequest(BaseModel):
         default=None, description="When the caller stops waiting; later, the request is dropped"
     )
     idempotency_key: IdempotencyKey | None = None
+    caller_assertion: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Required: the gateway's signed assertion (a compact JWT, EdDSA) that "
+        "binds the caller, subject, body, deadline and idempotency key of this message",
+    )
 
     def expired(self, now: datetime) -> bool:
         return self.deadline is not None and now >= self.deadline

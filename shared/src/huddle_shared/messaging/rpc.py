@@ -16,14 +16,17 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts.rpc import (
+    CALLER_ASSERTION_FIELD,
     Caller,
     ErrorCode,
     FieldError,
     Reply,
     RpcRequest,
+    health_subject,
     queue_group,
 )
 from huddle_shared.errors import HuddleError
+from huddle_shared.messaging.caller_assertions import CallerNotVerified, CallerVerifier
 from huddle_shared.storage.idempotency_keys import (
     IdempotencyKeys,
     key_id,
@@ -104,6 +107,74 @@ class RpcValidationMiddleware(BaseMiddleware):
             if not is_rpc:
                 raise
             return invalid_reply(exc).model_dump(mode="json")
+
+
+def unauthenticated_reply(reason: str) -> Reply:
+    return Reply.failure(
+        ErrorCode.UNAUTHENTICATED,
+        "Caller not verified",
+        "The request carries no valid caller assertion; services answer the gateway only.",
+        [FieldError(field=CALLER_ASSERTION_FIELD, message=reason)],
+    )
+
+
+class CallerCheck:
+    """Broker middleware factory: a message on an RPC subject (``rpc.``) runs its
+    handler only with a valid caller assertion for that very message (``verifier``; None
+    refuses everything). Otherwise it is answered ``unauthenticated`` (the sender does not
+    time out) and nothing is done; a message without a reply subject is dropped.
+
+    Health is exempt: it carries no caller and reads nothing personal, and the readiness
+    probes that ask it hold no signing key. Events (JetStream) are not RPCs.
+
+    It runs before validation, from the message as decoded from its bytes: the validated
+    request (defaults filled in) is not what the gateway signed.
+    """
+
+    def __init__(self, verifier: CallerVerifier | None, *, service: str) -> None:
+        self.verifier = verifier
+        self.exempt = {health_subject(service)}
+
+    def __call__(self, msg: Any, /, *, context: Any) -> "_CallerCheckScope":
+        return _CallerCheckScope(msg, context=context, check=self)
+
+    def applies_to(self, subject: str) -> bool:
+        # Every RPC subject, not only the service's own prefix: nothing slips through.
+        return subject.startswith("rpc.") and subject not in self.exempt
+
+    async def refusal(self, msg: StreamMessage[Any], subject: str) -> str | None:
+        """Why the message must not run, or None when its assertion holds."""
+        if self.verifier is None:
+            return "this service has no caller verify keys"
+        try:
+            decoded = await msg.decode()  # the very object the handler's validation gets
+        except Exception:
+            return "the message is not JSON"
+        try:
+            self.verifier.verify(subject, decoded)
+        except CallerNotVerified as exc:
+            return exc.reason
+        return None
+
+
+class _CallerCheckScope(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, check: CallerCheck) -> None:
+        super().__init__(msg, context=context)
+        self.check = check
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        raw = msg.raw_message
+        if not isinstance(raw, Msg) or not self.check.applies_to(raw.subject):
+            return await call_next(msg)
+        reason = await self.check.refusal(msg, raw.subject)
+        if reason is None:
+            return await call_next(msg)
+        # Never the body: it may hold a password or personal data.
+        log.warning(
+            "RPC refused: caller not verified",
+            extra={"subject": raw.subject, "reason": reason, "replied": bool(raw.reply)},
+        )
+        return unauthenticated_reply(reason).model_dump(mode="json")
 
 
 # --- Work after the reply ------------------------------------------------------------------
