@@ -2,12 +2,41 @@
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import nats
 from huddle_shared.config import ServiceSettings
+from huddle_shared.messaging.broker import connection_options
 from huddle_shared.runtime import ServiceRuntime
+
+# The directory of the NATS principals' seeds (see tests/conftest.py).
+CREDENTIALS_ENV = "HUDDLE_TEST_NATS_CREDENTIALS"
+DEVKIT = "devkit"
+
+
+def test_credentials() -> Path | None:
+    configured = os.environ.get(CREDENTIALS_ENV)
+    return Path(configured) if configured else None
+
+
+def seed_file(principal: str) -> str | None:
+    """``principal``'s nkey seed, or None when the tests' NATS has no authentication."""
+    directory = test_credentials()
+    return str(directory / f"{principal}.nk") if directory else None
+
+
+def as_devkit() -> dict[str, Any]:
+    """``create_broker`` options for a test's own broker: the devkit principal."""
+    return {"nkey_seed_file": seed_file(DEVKIT), "principal": DEVKIT}
+
+
+async def connect_nats(url: str, principal: str = DEVKIT, **options: Any) -> Any:
+    """A raw nats-py client as ``principal`` (tests: the devkit, with every right)."""
+    return await nats.connect(url, **connection_options(principal, seed_file(principal)), **options)
 
 
 async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:
@@ -67,6 +96,7 @@ async def gateway_server(**settings: Any) -> AsyncIterator[str]:
     from huddle_gateway.settings import GatewaySettings
 
     port = free_port()
+    settings.setdefault("NATS_NKEY_SEED_FILE", seed_file("gateway"))
     app = create_app(GatewaySettings(GATEWAY_PORT=port, **settings))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")

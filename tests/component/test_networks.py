@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_devkit.servers import nats_server, running
 from huddle_gateway.auth import AccessTokens
@@ -27,7 +26,7 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services, set_fields
+from support import connect_nats, eventually, gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -178,7 +177,7 @@ async def huddle(
             httpx.AsyncClient(base_url=url, timeout=20) as client,
         ):
             mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
-            connection = await nats.connect(nats_url)
+            connection = await connect_nats(nats_url)
             try:
                 organisation = await client.post(
                     "/api/v1/organisations",

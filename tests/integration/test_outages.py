@@ -23,7 +23,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import eventually, services
+from support import connect_nats, eventually, services
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ async def test_a_database_outage_under_load_loses_no_event(
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.5,
         )
 
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True)
     source: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
     try:

@@ -62,12 +62,15 @@ class ServiceBuilder:
     def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
         self.spec = spec
         self.settings = settings
-        self.broker = create_broker(settings.nats_url, service=spec.name)
+        self.broker = create_broker(
+            settings.nats_url, service=spec.name, nkey_seed_file=settings.nats_nkey_seed_file
+        )
         self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
         self.database = self.client[settings.database_for(spec.name)]
         self._routes: list[Route] = []
         self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
+        self._jetstream_api: list[str] = []
         self._relay: OutboxRelay | None = None
         # Replies kept for retries with the same Idempotency-Key, in the service's own database.
         self.idempotency_keys = IdempotencyKeys(
@@ -121,6 +124,11 @@ class ServiceBuilder:
                 schema=model,
             )
 
+    def uses_jetstream_api(self, *subjects: str) -> None:
+        """JetStream API subjects this service needs beyond its own stream and consumers
+        (e.g. purging other streams): its NATS permissions are derived from them."""
+        self._jetstream_api.extend(subjects)
+
     def on_start(self, *hooks: StartHook) -> None:
         """Run at start, before messages flow, in order (indexes, the configured admin)."""
         self._start_hooks.extend(hooks)
@@ -151,4 +159,6 @@ class ServiceBuilder:
             start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={c.durable: c.dispatcher for c in self._consumers},
+            consumers={c.durable: c.stream for c in self._consumers},
+            jetstream_api=tuple(self._jetstream_api),
         )

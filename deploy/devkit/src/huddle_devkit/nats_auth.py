@@ -1,0 +1,241 @@
+"""NATS credentials with least privilege: one nkey per principal, and the server's config.
+
+Principals: the gateway, each service of ``huddle_shared.services.SERVICES``, and
+``devkit`` (operator tooling and tests: every subject of the account). Each connects with
+its own nkey seed (``NATS_NKEY_SEED_FILE``) and its own inbox prefix, and may use only:
+
+- gateway: publish ``rpc.>`` (requests, health included); subscribe its own inbox.
+- a service: subscribe ``rpc.<service>.>`` in its queue group and answer (responses only);
+  publish its own ``events.<service>.>`` and its dead letters; the JetStream API for its
+  own stream and the dead letters (info, create, update), and for each durable consumer it
+  declares: the stream's info, the consumer's info/create, fetching and acknowledging;
+  plus what its runtime declares it needs (``ServiceBuilder.uses_jetstream_api``: membership
+  purges an erased member from every stream).
+
+A service's consumers are read from its built runtime (``bootstrap``; nothing connects),
+so a new subscription gets its permissions without a table to keep.
+
+``python -m huddle_devkit.nats_auth DIR`` writes one seed per principal into ``DIR``
+(kept: a second run reuses them, so a running system keeps working) and ``DIR/auth.conf``,
+the ``accounts`` block nats-server includes. Everything lives in one account (``HUDDLE``,
+with JetStream); a later national export is one more account importing what ``HUDDLE``
+exports (docs/decisions/0020-nats-nkeys-least-privilege.md).
+"""
+
+import argparse
+import functools
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import nkeys
+from huddle_shared.contracts.rpc import queue_group
+from huddle_shared.contracts.streams import DEAD_LETTER_SUBJECT_PREFIX, StreamSpec
+from huddle_shared.messaging.broker import inbox_prefix
+from huddle_shared.messaging.topology import owned_streams
+from huddle_shared.runtime import ServiceRuntime
+from huddle_shared.services import SERVICES, ServiceSpec, service_names
+
+ACCOUNT = "HUDDLE"
+GATEWAY = "gateway"
+DEVKIT = "devkit"
+AUTH_CONFIG = "auth.conf"
+SEED_SUFFIX = ".nk"
+JS_API = "$JS.API"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+    # Publish to the reply subject of a request received (once, for each request).
+    allow_responses: bool = False
+
+    def config(self) -> dict[str, object]:
+        config: dict[str, object] = {
+            "publish": {"allow": sorted(set(self.publish))},
+            "subscribe": {"allow": sorted(set(self.subscribe))},
+        }
+        if self.allow_responses:
+            config["allow_responses"] = True
+        return config
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    # None: every subject of the account (the devkit: operator tooling and tests).
+    permissions: Permissions | None
+    description: str
+
+
+def own_inbox(principal: str) -> str:
+    return f"{inbox_prefix(principal)}.>"
+
+
+def gateway_permissions() -> Permissions:
+    return Permissions(publish=("rpc.>",), subscribe=(own_inbox(GATEWAY),))
+
+
+def consumer_api(stream: StreamSpec, durable: str) -> tuple[str, ...]:
+    """What nats-py's ``pull_subscribe``/``fetch`` and FastStream's acks publish to."""
+    consumer = f"{stream.name}.{durable}"
+    return (
+        f"{JS_API}.STREAM.INFO.{stream.name}",  # waiting for the stream to exist
+        f"{JS_API}.CONSUMER.INFO.{consumer}",
+        f"{JS_API}.CONSUMER.CREATE.{consumer}",
+        f"{JS_API}.CONSUMER.CREATE.{consumer}.>",  # with its filter subject
+        f"{JS_API}.CONSUMER.DURABLE.CREATE.{consumer}",  # servers before 2.9
+        f"{JS_API}.CONSUMER.MSG.NEXT.{consumer}",
+        f"$JS.ACK.{consumer}.>",  # ack, nak (with delay), in progress
+    )
+
+
+def stream_api(stream: StreamSpec) -> tuple[str, ...]:
+    return tuple(f"{JS_API}.STREAM.{verb}.{stream.name}" for verb in ("INFO", "CREATE", "UPDATE"))
+
+
+def service_permissions(spec: ServiceSpec, runtime: ServiceRuntime) -> Permissions:
+    publish: list[str] = [
+        f"events.{spec.name}.>",
+        # The outbox dead-letters its own events (``deadletter.outbox-<database>.<subject>``).
+        f"{DEAD_LETTER_SUBJECT_PREFIX}.*.events.{spec.name}.>",
+    ]
+    for stream in owned_streams(spec.name):
+        publish.extend(stream_api(stream))
+    for durable, stream in runtime.consumers.items():
+        publish.append(f"{DEAD_LETTER_SUBJECT_PREFIX}.{durable}.>")
+        publish.extend(consumer_api(stream, durable))
+    publish.extend(runtime.jetstream_api)
+    return Permissions(
+        publish=tuple(publish),
+        subscribe=(f"{spec.rpc_prefix}.> {queue_group(spec.name)}", own_inbox(spec.name)),
+        allow_responses=True,
+    )
+
+
+def build_runtimes() -> dict[str, ServiceRuntime]:
+    from huddle_devkit.asyncapi import build_runtime  # each service's own bootstrap
+
+    return {spec.name: build_runtime(spec.name) for spec in SERVICES}
+
+
+@functools.cache
+def principals() -> tuple[Principal, ...]:
+    """Every principal with its permissions, from the service list and built runtimes."""
+    return principals_for(build_runtimes())
+
+
+def principals_for(runtimes: Mapping[str, ServiceRuntime]) -> tuple[Principal, ...]:
+    return (
+        Principal(GATEWAY, gateway_permissions(), "the HTTP gateway: requests only"),
+        *(
+            Principal(spec.name, service_permissions(spec, runtimes[spec.name]), spec.summary)
+            for spec in SERVICES
+        ),
+        Principal(DEVKIT, None, "operator tooling and tests: the whole account"),
+    )
+
+
+def principal_names() -> tuple[str, ...]:
+    return (GATEWAY, *service_names(), DEVKIT)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A directory of nkey seeds, one file per principal (``<name>.nk``, mode 0600)."""
+
+    directory: Path
+
+    def seed_file(self, principal: str) -> Path:
+        return self.directory / f"{principal}{SEED_SUFFIX}"
+
+    def public_key(self, principal: str) -> str:
+        key_pair = nkeys.from_seed(bytearray(self.seed_file(principal).read_bytes()))
+        try:
+            return str(key_pair.public_key.decode())
+        finally:
+            key_pair.wipe()
+
+    @property
+    def config_file(self) -> Path:
+        return self.directory / AUTH_CONFIG
+
+    def exists(self) -> bool:
+        return all(self.seed_file(name).is_file() for name in principal_names())
+
+
+def new_seed() -> bytes:
+    return bytes(nkeys.encode_seed(secrets.token_bytes(32), nkeys.PREFIX_BYTE_USER))
+
+
+def ensure_seeds(directory: Path, names: Iterable[str] | None = None) -> Credentials:
+    """A seed for each principal, generated once: an existing seed is kept."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    credentials = Credentials(directory)
+    for name in principal_names() if names is None else names:
+        path = credentials.seed_file(name)
+        if path.exists():
+            continue
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(new_seed())  # no newline: nats-py reads the whole file as the seed
+    return credentials
+
+
+def authorization_config(
+    credentials: Credentials, chosen: Iterable[Principal] | None = None
+) -> str:
+    """nats-server's ``accounts`` block: one account with JetStream, a user per principal."""
+    lines = [
+        "# Generated by huddle_devkit.nats_auth: one nkey user per principal, least privilege.",
+        "accounts {",
+        f"  {ACCOUNT} {{",
+        "    jetstream: enabled",
+        "    users: [",
+    ]
+    for principal in principals() if chosen is None else chosen:
+        user: dict[str, object] = {"nkey": credentials.public_key(principal.name)}
+        if principal.permissions is not None:
+            user["permissions"] = principal.permissions.config()
+        lines.append(f"      # {principal.name}: {principal.description}")
+        lines.append(f"      {json.dumps(user, indent=2).replace(chr(10), chr(10) + ' ' * 6)}")
+    lines += ["    ]", "  }", "}", ""]
+    return "\n".join(lines)
+
+
+def generate(directory: Path) -> Credentials:
+    """Seeds (kept if present) and ``auth.conf`` (written again: permissions follow the
+    code) in ``directory``."""
+    credentials = ensure_seeds(directory)
+    credentials.config_file.write_text(authorization_config(credentials))
+    credentials.config_file.chmod(0o644)  # public keys only
+    return credentials
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m huddle_devkit.nats_auth",
+        description="Generate NATS nkey seeds (once) and the authorization config.",
+    )
+    parser.add_argument("directory", type=Path, help="where the seeds and auth.conf go")
+    parser.add_argument(
+        "--owner",
+        type=int,
+        help="uid to own the seeds (e.g. the containers' user), when run as root",
+    )
+    args = parser.parse_args()
+    credentials = generate(args.directory)
+    if args.owner is not None:
+        os.chown(credentials.directory, args.owner, args.owner)
+        for name in principal_names():
+            os.chown(credentials.seed_file(name), args.owner, args.owner)
+    print(f"NATS credentials in {args.directory} (server config: {credentials.config_file})")
+
+
+if __name__ == "__main__":
+    main()
