@@ -18,7 +18,7 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.streams import StreamSpec
-from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.broker import create_broker, deliver_prefix
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, RouteTable, serve
@@ -148,6 +148,7 @@ class ServiceBuilder:
                 durable=consumer.durable,
                 dispatcher=consumer.dispatcher,
                 description=consumer.description,
+                inbox_prefix=deliver_prefix(self.spec.name),
             )
         return ServiceRuntime(
             name=self.spec.name,

@@ -17,6 +17,12 @@ def inbox_prefix(principal: str) -> str:
     return f"_INBOX_{principal}"
 
 
+def deliver_prefix(principal: str) -> bytes:
+    """The prefix nats-py's ``pull_subscribe`` puts before a fetch's reply subject (its
+    default is the shared ``_INBOX.``, which no service may read)."""
+    return f"{inbox_prefix(principal)}.".encode()
+
+
 def _seed(nkey_seed_file: str | Path) -> str:
     seed = Path(nkey_seed_file)
     if not seed.is_file():  # nats-py would only fail at connect, and retry for ever
