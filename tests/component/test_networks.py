@@ -26,7 +26,7 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import connect_nats, eventually, gateway_server, services, set_fields
+from support import connect_nats, eventually, gateway_server, seed_file, services, set_fields
 
 pytestmark = pytest.mark.component
 
@@ -144,21 +144,22 @@ class Huddle:
 
 
 @contextlib.asynccontextmanager
-async def nats_for_module(state: Path) -> AsyncIterator[str]:
+async def nats_for_module(state: Path, credentials: Path | None) -> AsyncIterator[str]:
     configured = os.environ.get("NATS_URL")
     if configured:
         yield configured
         return
-    with running(nats_server(state)) as server:
+    with running(nats_server(state, credentials_dir=credentials)) as server:
         yield server.url  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
 async def huddle(
-    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str
+    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str, nats_credentials: Path | None
 ) -> AsyncIterator[Huddle]:
     prefix = f"t{uuid.uuid4().hex[:10]}"
-    async with nats_for_module(tmp_path_factory.mktemp("nats")) as nats_url:
+    state = tmp_path_factory.mktemp("nats")
+    async with nats_for_module(state, nats_credentials) as nats_url:
 
         def settings_for(service: str) -> ServiceSettings:
             return ServiceSettings(
@@ -167,6 +168,7 @@ async def huddle(
                 MONGODB_DATABASE=f"{prefix}_{service}",
                 HUDDLE_INSTANCE_ID="test-instance",
                 HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
+                NATS_NKEY_SEED_FILE=seed_file(service),
             )
 
         async with (

@@ -243,3 +243,48 @@ async def test_every_service_runs_on_its_own_credentials(settings_for: Any) -> N
             connection = runtime.broker._connection
             assert connection is not None and connection.is_connected
             assert settings_for(name).nats_nkey_seed_file.endswith(f"{name}.nk")
+
+
+async def test_a_key_is_rotated_without_dropping_anyone(tmp_path: Path) -> None:
+    """Add the new key, roll the process onto it, remove the old one (operators' guide)."""
+    from huddle_devkit.servers import nats_server, running
+
+    with running(nats_server(tmp_path / "nats")) as server:
+        credentials = server.credentials  # type: ignore[attr-defined]
+        url = server.url  # type: ignore[attr-defined]
+        old_seed = tmp_path / "old.nk"
+        old_seed.write_bytes(credentials.seed_file("membership").read_bytes())
+
+        async def connect(seed: Path) -> Any:
+            return await nats.connect(url, nkeys_seed=str(seed), allow_reconnect=False)
+
+        running_process = await connect(old_seed)
+        nats_auth.generate(credentials.directory, rotate=["membership"])  # 1. add the new key
+        server.reload()
+        await eventually(lambda: _accepted(connect, credentials.next_seed_file("membership")))
+        assert running_process.is_connected  # the old key still works meanwhile
+
+        # 2. the process rolls onto the new seed; 3. the old key is removed.
+        credentials.next_seed_file("membership").replace(credentials.seed_file("membership"))
+        rolled = await connect(credentials.seed_file("membership"))
+        await running_process.close()
+        nats_auth.generate(credentials.directory)
+        server.reload()
+
+        async def old_refused() -> bool:
+            return not await _accepted(connect, old_seed)
+
+        await eventually(old_refused)
+        assert rolled.is_connected
+        await rolled.publish("events.membership.rotated", b"{}")
+        await rolled.flush()
+        await rolled.close()
+
+
+async def _accepted(connect: Any, seed: Path) -> bool:
+    try:
+        client = await connect(seed)
+    except (NoServersError, nats.errors.Error):
+        return False
+    await client.close()
+    return True

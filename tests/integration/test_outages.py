@@ -23,7 +23,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import connect_nats, eventually, services
+from support import connect_nats, eventually, seed_file, services
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +89,7 @@ async def test_a_database_outage_under_load_loses_no_event(
             MONGODB_DATABASE=f"{db_prefix}_{service}",
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.5,
+            NATS_NKEY_SEED_FILE=seed_file(service),
         )
 
     nc = await connect_nats(nats_url)

@@ -16,7 +16,8 @@ A service's consumers are read from its built runtime (``bootstrap``; nothing co
 so a new subscription gets its permissions without a table to keep.
 
 ``python -m huddle_devkit.nats_auth DIR`` writes one seed per principal into ``DIR``
-(kept: a second run reuses them, so a running system keeps working) and ``DIR/auth.conf``,
+(kept: a second run reuses them, so a running system keeps working; ``--rotate NAME`` adds
+a second, new key for a rotation) and ``DIR/auth.conf``,
 the ``accounts`` block nats-server includes. Everything lives in one account (``HUDDLE``,
 with JetStream); a later national export is one more account importing what ``HUDDLE``
 exports (docs/decisions/0020-nats-nkeys-least-privilege.md).
@@ -153,12 +154,17 @@ class Credentials:
     def seed_file(self, principal: str) -> Path:
         return self.directory / f"{principal}{SEED_SUFFIX}"
 
+    def next_seed_file(self, principal: str) -> Path:
+        """A rotation's new seed: accepted beside the current one until it replaces it."""
+        return self.directory / f"{principal}.next{SEED_SUFFIX}"
+
     def public_key(self, principal: str) -> str:
-        key_pair = nkeys.from_seed(bytearray(self.seed_file(principal).read_bytes()))
-        try:
-            return str(key_pair.public_key.decode())
-        finally:
-            key_pair.wipe()
+        return _public_key(self.seed_file(principal))
+
+    def public_keys(self, principal: str) -> list[str]:
+        """The keys NATS accepts for ``principal``: its seed's, and a rotation's new one."""
+        files = [self.seed_file(principal), self.next_seed_file(principal)]
+        return [_public_key(path) for path in files if path.is_file()]
 
     @property
     def config_file(self) -> Path:
@@ -166,6 +172,20 @@ class Credentials:
 
     def exists(self) -> bool:
         return all(self.seed_file(name).is_file() for name in principal_names())
+
+
+def _public_key(seed_file: Path) -> str:
+    key_pair = nkeys.from_seed(bytearray(seed_file.read_bytes()))
+    try:
+        return str(key_pair.public_key.decode())
+    finally:
+        key_pair.wipe()
+
+
+def _write_seed(path: Path) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(new_seed())  # no newline: nats-py reads the whole file as the seed
 
 
 def new_seed() -> bytes:
@@ -178,12 +198,8 @@ def ensure_seeds(directory: Path, names: Iterable[str] | None = None) -> Credent
     directory.chmod(0o700)
     credentials = Credentials(directory)
     for name in principal_names() if names is None else names:
-        path = credentials.seed_file(name)
-        if path.exists():
-            continue
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(new_seed())  # no newline: nats-py reads the whole file as the seed
+        if not credentials.seed_file(name).exists():
+            _write_seed(credentials.seed_file(name))
     return credentials
 
 
@@ -199,19 +215,26 @@ def authorization_config(
         "    users: [",
     ]
     for principal in principals() if chosen is None else chosen:
-        user: dict[str, object] = {"nkey": credentials.public_key(principal.name)}
-        if principal.permissions is not None:
-            user["permissions"] = principal.permissions.config()
-        lines.append(f"      # {principal.name}: {principal.description}")
-        lines.append(f"      {json.dumps(user, indent=2).replace(chr(10), chr(10) + ' ' * 6)}")
+        for key in credentials.public_keys(principal.name):
+            user: dict[str, object] = {"nkey": key}
+            if principal.permissions is not None:
+                user["permissions"] = principal.permissions.config()
+            lines.append(f"      # {principal.name}: {principal.description}")
+            lines.append(f"      {json.dumps(user, indent=2).replace(chr(10), chr(10) + ' ' * 6)}")
     lines += ["    ]", "  }", "}", ""]
     return "\n".join(lines)
 
 
-def generate(directory: Path) -> Credentials:
+def generate(directory: Path, *, rotate: Iterable[str] = ()) -> Credentials:
     """Seeds (kept if present) and ``auth.conf`` (written again: permissions follow the
-    code) in ``directory``."""
+    code) in ``directory``. ``rotate``: a new seed for each of those principals, accepted
+    beside the current one (see docs/operators-guide.md, "NATS credentials")."""
     credentials = ensure_seeds(directory)
+    for name in rotate:
+        if name not in principal_names():
+            raise SystemExit(f"unknown principal {name!r}: one of {', '.join(principal_names())}")
+        if not credentials.next_seed_file(name).exists():
+            _write_seed(credentials.next_seed_file(name))
     credentials.config_file.write_text(authorization_config(credentials))
     credentials.config_file.chmod(0o644)  # public keys only
     return credentials
@@ -224,16 +247,23 @@ def main() -> None:
     )
     parser.add_argument("directory", type=Path, help="where the seeds and auth.conf go")
     parser.add_argument(
+        "--rotate",
+        action="append",
+        default=[],
+        metavar="PRINCIPAL",
+        help="also accept a new key for PRINCIPAL (<principal>.next.nk) until it replaces the old",
+    )
+    parser.add_argument(
         "--owner",
         type=int,
         help="uid to own the seeds (e.g. the containers' user), when run as root",
     )
     args = parser.parse_args()
-    credentials = generate(args.directory)
+    credentials = generate(args.directory, rotate=args.rotate)
     if args.owner is not None:
         os.chown(credentials.directory, args.owner, args.owner)
-        for name in principal_names():
-            os.chown(credentials.seed_file(name), args.owner, args.owner)
+        for seed in credentials.directory.glob(f"*{SEED_SUFFIX}"):
+            os.chown(seed, args.owner, args.owner)
     print(f"NATS credentials in {args.directory} (server config: {credentials.config_file})")
 
 

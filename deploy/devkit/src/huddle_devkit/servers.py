@@ -6,6 +6,7 @@ temporary state), so both exercise exactly the same servers.
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -86,6 +87,11 @@ class NatsServer(ManagedServer):
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    def reload(self) -> None:
+        """Read the config again (new users, permissions) without dropping connections."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGHUP)
 
     def is_ready(self) -> bool:
         url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
