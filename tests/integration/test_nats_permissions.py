@@ -288,3 +288,24 @@ async def _accepted(connect: Any, seed: Path) -> bool:
         return False
     await client.close()
     return True
+
+
+async def test_streams_from_before_authentication_are_kept(tmp_path: Path) -> None:
+    """An earlier `make run` stored its streams in NATS's global account; they move over."""
+    from huddle_devkit.servers import nats_server, running
+
+    state = tmp_path / "nats"
+    with running(nats_server(state, auth=False)) as before:
+        nc = await nats.connect(before.url)  # type: ignore[attr-defined]
+        await nc.jetstream().add_stream(name="MEMBERSHIP_EVENTS", subjects=["events.membership.>"])
+        await nc.jetstream().publish("events.membership.member.erased.v1", b"{}")
+        await nc.close()
+    with running(nats_server(state)) as after:
+        credentials = after.credentials  # type: ignore[attr-defined]
+        nc = await nats.connect(
+            after.url,  # type: ignore[attr-defined]
+            nkeys_seed=str(credentials.seed_file(nats_auth.DEVKIT)),
+        )
+        info = await nc.jetstream().stream_info("MEMBERSHIP_EVENTS")
+        await nc.close()
+    assert info.state.messages == 1

@@ -47,11 +47,8 @@ def run(gateway_port: int) -> int:
     try:
         nats_url = os.environ.get("NATS_URL")
         # A NATS given by NATS_URL: its principals' seeds are in HUDDLE_NATS_CREDENTIALS.
-        credentials = (
-            Path(os.environ["HUDDLE_NATS_CREDENTIALS"])
-            if os.environ.get("HUDDLE_NATS_CREDENTIALS")
-            else None
-        )
+        configured = os.environ.get("HUDDLE_NATS_CREDENTIALS")
+        credentials = Path(configured) if configured else None
         if not nats_url:
             # Each process its own nkey, generated once into var/secrets/nats and reused.
             credentials = var_dir() / "secrets" / "nats"

@@ -240,6 +240,18 @@ def generate(directory: Path, *, rotate: Iterable[str] = ()) -> Credentials:
     return credentials
 
 
+def adopt_global_account(jetstream_store: Path) -> bool:
+    """Moves streams stored before authentication (NATS's global account ``$G``) into
+    ``HUDDLE``, with the server stopped, so an earlier ``make run`` keeps its events.
+    ``jetstream_store`` is the ``store_dir`` of the server's config."""
+    unauthenticated = jetstream_store / "jetstream" / "$G"
+    ours = jetstream_store / "jetstream" / ACCOUNT
+    if not unauthenticated.is_dir() or ours.exists():
+        return False
+    unauthenticated.rename(ours)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m huddle_devkit.nats_auth",

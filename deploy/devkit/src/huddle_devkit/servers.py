@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from huddle_devkit.nats_auth import Credentials, generate
+from huddle_devkit.nats_auth import Credentials, adopt_global_account, generate
 from huddle_devkit.paths import ferretdb_binary, nats_server_binary
 
 
@@ -121,6 +121,7 @@ def nats_server(
     credentials = None
     authorization: list[str] = []
     if auth:
+        adopt_global_account(store)  # streams of a run from before authentication
         credentials = generate(credentials_dir or state_dir / "credentials")
         # nats-server resolves an include relative to the including file.
         included = os.path.relpath(credentials.config_file.resolve(), state_dir.resolve())
