@@ -6,6 +6,7 @@ every projection caught up within a second of a registration) are read from thes
 
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -14,12 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import TEST_INSTANCE, caller_keys, gateway_server, services
+from support import (
+    CREDENTIALS_ENV,
+    TEST_INSTANCE,
+    caller_keys,
+    connect_nats,
+    gateway_server,
+    seed_file,
+    services,
+)
 
 ROUNDS = 30
 CONCURRENT = 32  # requests in flight at once, for the load figures
@@ -102,6 +110,7 @@ async def huddle_paths(
             MONGODB_DATABASE=f"{prefix}_{service}",
             HUDDLE_INSTANCE_ID=TEST_INSTANCE,
             HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
+            NATS_NKEY_SEED_FILE=seed_file(service),
         )
 
     names = service_names()
@@ -172,7 +181,8 @@ async def main() -> None:
         running(ferretdb_server(Path(tmp) / "ferretdb")) as db,
         running(nats_server(Path(tmp) / "nats")) as bus,
     ):
-        nc = await nats.connect(bus.url)  # type: ignore[attr-defined]
+        os.environ[CREDENTIALS_ENV] = str(bus.credentials.directory)  # type: ignore[attr-defined]
+        nc = await connect_nats(bus.url)  # type: ignore[attr-defined]
         rpc_baseline = await raw_request_reply(nc)
         concurrent_baseline = await raw_concurrent_request_reply(nc)
         delivery_baseline = await raw_jetstream_delivery(nc)

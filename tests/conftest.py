@@ -3,7 +3,13 @@
 - MongoDB protocol: ``MONGODB_URL`` when set, otherwise one FerretDB (SQLite) per test
   session on a free port; every test gets its own database names.
 - NATS: ``NATS_URL`` when set (Huddle's streams are then emptied before each test),
-  otherwise a fresh JetStream-enabled ``nats-server`` per test on a free port.
+  otherwise a fresh JetStream-enabled ``nats-server`` per test on a free port, with
+  authentication: every service, the gateway and the tests' own clients (the ``devkit``
+  principal) connect with their own nkey (``huddle_devkit.nats_auth``), generated once per
+  session. With ``NATS_URL`` set, ``HUDDLE_TEST_NATS_CREDENTIALS`` names the directory of
+  seeds that server was configured with (``python -m huddle_devkit.nats_auth DIR``, then
+  include ``DIR/auth.conf``); without it, clients connect unauthenticated and the
+  permission tests are skipped.
 """
 
 import contextlib
@@ -12,13 +18,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import nats
 import pytest
+from huddle_devkit import nats_auth
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import all_streams
 from nats.js.errors import NotFoundError
-from support import caller_keys
+from support import CREDENTIALS_ENV, caller_keys, connect_nats, seed_file, test_credentials
 
 
 @pytest.fixture(scope="session")
@@ -31,19 +37,34 @@ def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session")
+def nats_credentials(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
+    """The principals' seeds: the session's own, or those of the server ``NATS_URL`` names."""
+    if os.environ.get("NATS_URL"):
+        yield test_credentials()
+        return
+    directory = tmp_path_factory.mktemp("nats-credentials")
+    nats_auth.generate(directory)
+    os.environ[CREDENTIALS_ENV] = str(directory)  # the helpers in support.py read it
+    try:
+        yield directory
+    finally:
+        del os.environ[CREDENTIALS_ENV]
+
+
 @pytest.fixture
-async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
+async def nats_url(tmp_path: Path, nats_credentials: Path | None) -> AsyncIterator[str]:
     configured = os.environ.get("NATS_URL")
     if configured:
         await _empty_streams(configured)
         yield configured
         return
-    with running(nats_server(tmp_path / "nats")) as server:
+    with running(nats_server(tmp_path / "nats", credentials_dir=nats_credentials)) as server:
         yield server.url  # type: ignore[attr-defined]
 
 
 async def _empty_streams(url: str) -> None:
-    client = await nats.connect(url)
+    client = await connect_nats(url)
     js = client.jetstream()
     for spec in all_streams():
         with contextlib.suppress(NotFoundError):
@@ -59,7 +80,8 @@ def db_prefix() -> str:
 
 @pytest.fixture
 def settings_for(nats_url: str, mongodb_url: str, db_prefix: str):  # type: ignore[no-untyped-def]
-    """``settings_for("notes")``: settings pointing a service at this test's servers."""
+    """``settings_for("notes")``: settings pointing a service at this test's servers, with
+    the service's own NATS credentials."""
 
     def make(service: str) -> ServiceSettings:
         return ServiceSettings(
@@ -69,6 +91,7 @@ def settings_for(nats_url: str, mongodb_url: str, db_prefix: str):  # type: igno
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
             HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
+            NATS_NKEY_SEED_FILE=seed_file(service),
         )
 
     return make

@@ -5,6 +5,7 @@ import atexit
 import contextlib
 import functools
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -12,8 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import nats
 from huddle_devkit.caller_keys import CallerKeys, ensure_caller_keys
 from huddle_shared.config import ServiceSettings
+from huddle_shared.messaging.broker import connection_options
 from huddle_shared.messaging.caller_assertions import CallerSigner
 from huddle_shared.runtime import ServiceRuntime
 
@@ -47,6 +50,32 @@ def signed(
     Tests that send RPCs over NATS themselves use it, as the gateway would."""
     signer = _test_signer(instance_id)
     return json.dumps(signer.signed(subject, message, lifetime_seconds=lifetime_seconds)).encode()
+
+
+# The directory of the NATS principals' seeds (see tests/conftest.py).
+CREDENTIALS_ENV = "HUDDLE_TEST_NATS_CREDENTIALS"
+DEVKIT = "devkit"
+
+
+def test_credentials() -> Path | None:
+    configured = os.environ.get(CREDENTIALS_ENV)
+    return Path(configured) if configured else None
+
+
+def seed_file(principal: str) -> str | None:
+    """``principal``'s nkey seed, or None when the tests' NATS has no authentication."""
+    directory = test_credentials()
+    return str(directory / f"{principal}.nk") if directory else None
+
+
+def as_devkit() -> dict[str, Any]:
+    """``create_broker`` options for a test's own broker: the devkit principal."""
+    return {"nkey_seed_file": seed_file(DEVKIT), "principal": DEVKIT}
+
+
+async def connect_nats(url: str, principal: str = DEVKIT, **options: Any) -> Any:
+    """A raw nats-py client as ``principal`` (tests: the devkit, with every right)."""
+    return await nats.connect(url, **connection_options(principal, seed_file(principal)), **options)
 
 
 async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:
@@ -108,6 +137,7 @@ async def gateway_server(**settings: Any) -> AsyncIterator[str]:
 
     settings.setdefault("HUDDLE_INSTANCE_ID", TEST_INSTANCE)
     settings.setdefault("HUDDLE_CALLER_SIGNING_KEY_FILE", caller_keys().private_key)
+    settings.setdefault("NATS_NKEY_SEED_FILE", seed_file("gateway"))
     gateway_settings = GatewaySettings(
         GATEWAY_HOST="127.0.0.1", GATEWAY_PORT=free_port(), **settings
     )

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_shared.contracts import membership as contract
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from support import gateway_server, services, set_fields, signed
+from support import connect_nats, gateway_server, services, set_fields, signed
 
 pytestmark = pytest.mark.component
 
@@ -255,7 +254,7 @@ async def test_open_to_anyone(directory: Directory) -> None:
 
 
 async def test_the_rpc_operations_take_a_caller_and_a_body(directory, nats_url) -> None:  # type: ignore[no-untyped-def]
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     try:
 
         async def call(subject: str, message: dict[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_shared.contracts import membership as contract
 from huddle_shared.services import service_names
-from support import gateway_server, services
+from support import connect_nats, gateway_server, services
 
 pytestmark = pytest.mark.component
 
@@ -59,7 +58,7 @@ async def test_a_service_with_no_responders_is_503(nats_url: str) -> None:
 
 async def test_a_service_that_does_not_answer_in_time_is_504(nats_url: str) -> None:
     # A stand-in responder that is too slow: the real path through NATS, just late.
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
 
     async def slow(msg: Any) -> None:
         await asyncio.sleep(1.0)

@@ -9,13 +9,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_gateway.headers import API_CONTENT_SECURITY_POLICY
 from huddle_gateway.reference import REFERENCE_CONTENT_SECURITY_POLICY
 from huddle_shared.contracts import membership as contract
 from huddle_shared.services import service_names
-from support import gateway_server, services
+from support import connect_nats, gateway_server, services
 
 pytestmark = pytest.mark.component
 
@@ -168,7 +167,7 @@ async def test_the_api_reference_is_served_from_this_origin_under_a_strict_polic
 async def _record_sign_in_addresses(nats_url: str, seen: list[str | None]) -> Any:
     """A stand-in membership on the real NATS subject: it records the address each sign-in
     call carries and refuses it, as membership would a wrong password."""
-    connection = await nats.connect(nats_url)
+    connection = await connect_nats(nats_url)
 
     async def refuse(msg: Any) -> None:
         seen.append(json.loads(msg.data)["caller"].get("address"))

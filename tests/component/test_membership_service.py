@@ -4,13 +4,12 @@ import asyncio
 import json
 from typing import Any
 
-import nats
 import pytest
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.envelope import EventEnvelope, event_subject
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, services, signed
+from support import connect_nats, eventually, services, signed
 
 pytestmark = pytest.mark.component
 
@@ -45,7 +44,7 @@ def account(organisation_id: str, email: str = "Dev.Hughes@Example.org") -> dict
 @pytest.fixture
 async def membership(settings_for, nats_url, mongodb_url):  # type: ignore[no-untyped-def]
     async with services(settings_for, "membership") as running:
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
         yield nc, mongo[running["membership"].database.name]
         await nc.close()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_devkit.servers import nats_server, running
 from huddle_gateway.auth import AccessTokens
@@ -27,7 +26,16 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import TEST_INSTANCE, caller_keys, eventually, gateway_server, services, set_fields
+from support import (
+    TEST_INSTANCE,
+    caller_keys,
+    connect_nats,
+    eventually,
+    gateway_server,
+    seed_file,
+    services,
+    set_fields,
+)
 
 pytestmark = pytest.mark.component
 
@@ -125,7 +133,9 @@ class Huddle:
         return [document async for document in cursor]
 
     async def events(self, event: type[EventPayload], slug: str) -> list[dict[str, Any]]:
-        """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream."""
+        """Payloads of ``event`` about ``slug`` in the MEMBERSHIP_EVENTS stream, once every
+        outbox is published (events go out just after the reply, not before it)."""
+        await eventually(lambda: _outbox_empty(self), timeout=10)
         subscription = await self.js.pull_subscribe(
             event.subject_filter(), stream=MEMBERSHIP_SERVICE.stream.name
         )
@@ -145,21 +155,22 @@ class Huddle:
 
 
 @contextlib.asynccontextmanager
-async def nats_for_module(state: Path) -> AsyncIterator[str]:
+async def nats_for_module(state: Path, credentials: Path | None) -> AsyncIterator[str]:
     configured = os.environ.get("NATS_URL")
     if configured:
         yield configured
         return
-    with running(nats_server(state)) as server:
+    with running(nats_server(state, credentials_dir=credentials)) as server:
         yield server.url  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
 async def huddle(
-    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str
+    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str, nats_credentials: Path | None
 ) -> AsyncIterator[Huddle]:
     prefix = f"t{uuid.uuid4().hex[:10]}"
-    async with nats_for_module(tmp_path_factory.mktemp("nats")) as nats_url:
+    state = tmp_path_factory.mktemp("nats")
+    async with nats_for_module(state, nats_credentials) as nats_url:
 
         def settings_for(service: str) -> ServiceSettings:
             return ServiceSettings(
@@ -169,6 +180,7 @@ async def huddle(
                 HUDDLE_INSTANCE_ID=TEST_INSTANCE,
                 HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
                 HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
+                NATS_NKEY_SEED_FILE=seed_file(service),
             )
 
         async with (
@@ -179,7 +191,7 @@ async def huddle(
             httpx.AsyncClient(base_url=url, timeout=20) as client,
         ):
             mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
-            connection = await nats.connect(nats_url)
+            connection = await connect_nats(nats_url)
             try:
                 organisation = await client.post(
                     "/api/v1/organisations",

@@ -126,7 +126,7 @@ def test_nats_runs_jetstream_from_the_mounted_config_on_a_volume() -> None:
     command = " ".join(nats["command"]) if isinstance(nats["command"], list) else nats["command"]
     assert "/etc/nats/nats.conf" in command
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in nats["volumes"]}
-    assert mounts["/etc/nats"] == "./deploy/nats"
+    assert mounts["/etc/nats/nats.conf"] == "./deploy/nats/nats.conf"
     assert mounts["/data"] in compose()["volumes"]
 
     conf = re.sub(r"#.*", "", NATS_CONF.read_text(encoding="utf-8"))
@@ -135,7 +135,32 @@ def test_nats_runs_jetstream_from_the_mounted_config_on_a_volume() -> None:
     assert re.search(r"^\s*sync_interval:\s*always\s*$", jetstream[1], flags=re.MULTILINE)
     assert re.search(r'^\s*store_dir:\s*"?/data/', jetstream[1], flags=re.MULTILINE)
     assert re.search(r"^listen:\s*\S*:4222\s*$", conf, flags=re.MULTILINE)
-    assert re.search(r"^http:\s*\S*:8222\s*$", conf, flags=re.MULTILINE)
+    assert re.search(r"^http:\s*127\.0\.0\.1:8222\s*$", conf, flags=re.MULTILINE)  # loopback
+
+
+def test_nats_requires_the_generated_credentials() -> None:
+    """The one-shot step writes the seeds and auth.conf into a volume; NATS includes it."""
+    step = service("nats-credentials")
+    assert step["build"]["args"] == {"SERVICE": "devkit"}
+    command = " ".join(step["command"])
+    assert "huddle_devkit.nats_auth" in command
+    written = next(v.split(":")[1] for v in step["volumes"] if v.startswith("nats-credentials:"))
+    assert written in command
+    nats = service("nats")
+    assert nats["depends_on"]["nats-credentials"] == {"condition": "service_completed_successfully"}
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in nats["volumes"]}
+    assert mounts["/etc/nats/credentials"] == "nats-credentials"
+    conf = re.sub(r"#.*", "", NATS_CONF.read_text(encoding="utf-8"))
+    assert re.search(r'^include\s+"credentials/auth\.conf"\s*$', conf, flags=re.MULTILINE)
+    assert "authorization" not in conf and "no_auth_user" not in conf
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_each_app_service_connects_with_its_own_nkey(name: str) -> None:
+    seed = environment(name)["NATS_NKEY_SEED_FILE"]
+    assert seed.endswith(f"/{name}.nk")
+    mounts = {volume.split(":")[0]: volume.split(":")[1] for volume in service(name)["volumes"]}
+    assert seed.startswith(mounts["nats-credentials"] + "/")
 
 
 def test_the_build_context_leaves_out_local_state() -> None:

@@ -49,7 +49,12 @@ def huddle_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         logs = (Path(state) / "services.log").open("ab")
         processes = [
-            subprocess.Popen(system.command(name), env=env, stdout=logs, stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                system.command(name),
+                env=system.for_process(env, name, bus.credentials.directory),  # type: ignore[attr-defined]
+                stdout=logs,
+                stderr=subprocess.STDOUT,
+            )
             for name in SERVICES
         ]
         url = f"http://127.0.0.1:{port}"

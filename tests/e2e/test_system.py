@@ -20,15 +20,19 @@ SERVICES = service_names()
 
 
 class Processes:
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, credentials: Path | None) -> None:
         self.env = env
         self.logs = logs
+        self.credentials = credentials
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, service: str) -> None:
         log = (self.logs / f"{service}.log").open("ab")
         self.running[service] = subprocess.Popen(
-            system.command(service), env=self.env, stdout=log, stderr=subprocess.STDOUT
+            system.command(service),
+            env=system.for_process(self.env, service, self.credentials),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self, service: str) -> None:
@@ -48,7 +52,7 @@ class Processes:
 
 @pytest.fixture
 def huddle(
-    nats_url: str, mongodb_url: str, db_prefix: str, tmp_path: Path
+    nats_url: str, mongodb_url: str, db_prefix: str, tmp_path: Path, nats_credentials: Path | None
 ) -> Iterator[tuple[str, Processes, str]]:
     port = free_port()
     env = system.environment(
@@ -62,7 +66,7 @@ def huddle(
             **caller_keys().environment(),
         },
     )
-    processes = Processes(env, tmp_path)
+    processes = Processes(env, tmp_path, nats_credentials)
     for service in (*SERVICES, "gateway"):
         processes.start(service)
     try:

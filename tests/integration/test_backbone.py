@@ -42,7 +42,7 @@ from huddle_shared.storage.outbox import (
 )
 from pymongo import AsyncMongoClient
 from pymongo.errors import ServerSelectionTimeoutError
-from support import eventually, services
+from support import as_devkit, connect_nats, eventually, services
 
 MEMBERSHIP = MEMBERSHIP_SERVICE.stream
 
@@ -75,7 +75,7 @@ def registration_envelope(name: str = "Farah Williams") -> EventEnvelope:
 
 @pytest.fixture
 async def broker(nats_url: str) -> AsyncIterator[NatsBroker]:
-    broker = create_broker(nats_url, service="backbone-test", retry=FAST_RETRIES)
+    broker = create_broker(nats_url, service="backbone-test", **as_devkit(), retry=FAST_RETRIES)
     connection = await broker.connect()
     await ensure_streams(connection.jetstream())
     yield broker
@@ -84,7 +84,7 @@ async def broker(nats_url: str) -> AsyncIterator[NatsBroker]:
 
 @pytest.fixture
 async def js(nats_url: str) -> AsyncIterator[Any]:
-    client = await nats.connect(nats_url)
+    client = await connect_nats(nats_url)
     yield client.jetstream()
     await client.close()
 
@@ -521,7 +521,7 @@ async def test_a_newer_event_version_is_refused_and_kept_not_dropped(
     await broker.stop()
 
     # After the upgrade a consumer that knows v2 takes it from the same durable consumer.
-    upgraded = create_broker(nats_url, service="backbone-test", retry=FAST_RETRIES)
+    upgraded = create_broker(nats_url, service="backbone-test", **as_devkit(), retry=FAST_RETRIES)
     await upgraded.connect()
     dispatcher = EventDispatcher()
     dispatcher.on(MemberRegisteredV1, handler)

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_devkit.caller_keys import ensure_caller_keys
 from huddle_shared.contracts import membership as contract
-from support import gateway_server, services, signed
+from support import connect_nats, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +53,7 @@ async def instance(
         gateway_server(NATS_URL=nats_url, **settings) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         try:
             token = (await client.post("/api/v1/auth/token", json=ADMIN)).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}

@@ -11,7 +11,6 @@ from importlib import import_module
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.envelope import EventEnvelope
@@ -23,7 +22,7 @@ from huddle_shared.services import MEMBERSHIP, all_streams
 from huddle_shared.storage.outbox import stage
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import connect_nats, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +114,7 @@ async def scenario(
 ) -> AsyncIterator[Scenario]:
     monkeypatch.setenv("HUDDLE_ADMIN_EMAIL", ADMIN["email"])
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", ADMIN["password"])
-    connection = await nats.connect(nats_url)
+    connection = await connect_nats(nats_url)
     try:
         async with (
             services(settings_for, *ALL) as running,
@@ -177,7 +176,7 @@ async def test_no_stream_holds_an_erased_members_data_dead_letters_included(
 
         dispatcher.on(MemberProfileUpdatedV1, fails_on_the_person, replace=True)
         seen_dead_letters: list[Any] = []
-        watcher = await nats.connect(nats_url)  # core NATS sees every dead letter published
+        watcher = await connect_nats(nats_url)  # core NATS sees every dead letter published
         await watcher.subscribe(f"{DEAD_LETTERS.subjects[0]}", cb=_append_to(seen_dead_letters))
         try:
             await world.rename(person)
@@ -303,7 +302,7 @@ async def replay(service: str, settings: ServiceSettings, database: str) -> str:
     """Feed every stored event, in stream order, to fresh projections of ``service``."""
     settings = settings.model_copy(update={"mongodb_database": database})
     runtime: ServiceRuntime = import_module(f"huddle_{service}.bootstrap").bootstrap(settings)
-    connection = await nats.connect(settings.nats_url)
+    connection = await connect_nats(settings.nats_url)
     try:
         for hook in runtime.start_hooks:  # indexes
             await hook()

@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_membership.members.passwords import PasswordHasher
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
 from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS, IdempotencyKeys
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services, signed
+from support import connect_nats, eventually, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +98,7 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer(
 
             # Sign-in keeps no reply, key or not (it would outlive a suspension).
             kept = await database[IDEMPOTENCY_KEYS].count_documents({})
-            nc = await nats.connect(nats_url)
+            nc = await connect_nats(nats_url)
             sign_in = {"email": "sam@example.org", "password": PASSWORD}
             message = {"body": sign_in, "idempotency_key": "sign-in-1"}
             reply = await nc.request(
@@ -171,7 +170,7 @@ async def test_a_write_answered_504_is_recovered_by_retrying_with_its_key(
 
 async def test_the_gateway_sends_its_deadline_and_the_key(nats_url: str) -> None:
     """What reaches the service: when the gateway stops waiting, and the client's key."""
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     seen: list[dict[str, Any]] = []
 
     async def record(msg: Any) -> None:

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 from huddle_membership.bootstrap import bootstrap
 from huddle_shared.config import ServiceSettings
@@ -29,7 +28,7 @@ from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.services import MEMBERSHIP
-from support import started
+from support import connect_nats, started
 
 pytestmark = pytest.mark.integration
 
@@ -99,6 +98,11 @@ async def replica(settings: ServiceSettings, calls: list[dict[str, Any]]) -> Asy
         "HUDDLE_CALLER_VERIFY_KEY_FILES": settings.caller_verify_key_files,
         "HUDDLE_OUTBOX_RELAY_INTERVAL": "0.2",
         "LOG_LEVEL": "WARNING",
+        **(
+            {"NATS_NKEY_SEED_FILE": settings.nats_nkey_seed_file}
+            if settings.nats_nkey_seed_file
+            else {}
+        ),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -137,7 +141,7 @@ async def race(
 
 
 async def events(nats_url: str, event_type: str) -> list[dict[str, Any]]:
-    connection = await nats.connect(nats_url)
+    connection = await connect_nats(nats_url)
     try:
         js = connection.jetstream()
         subscription = await js.pull_subscribe(

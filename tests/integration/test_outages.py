@@ -23,7 +23,7 @@ from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.streams import DEAD_LETTERS
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import caller_keys, eventually, services, signed
+from support import caller_keys, connect_nats, eventually, seed_file, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -90,9 +90,10 @@ async def test_a_database_outage_under_load_loses_no_event(
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.5,
             HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
+            NATS_NKEY_SEED_FILE=seed_file(service),
         )
 
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True)
     source: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
     try:

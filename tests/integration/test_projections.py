@@ -4,7 +4,6 @@ never lets an older event overwrite a newer state."""
 import json
 from typing import Any
 
-import nats
 import pytest
 from huddle_insights.repository import MemberProfiles
 from huddle_shared.contracts import membership as contract
@@ -12,7 +11,7 @@ from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from huddle_shared.services import service_names
 from huddle_shared.storage.idempotency import BOOKKEEPING_FIELDS
 from pymongo import AsyncMongoClient
-from support import eventually, services, signed
+from support import connect_nats, eventually, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,7 @@ async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
     settings_for: Any, nats_url: str, mongodb_url: str
 ) -> None:
     async with services(settings_for, *ALL) as running:
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
         databases = {name: mongo[runtime.database.name] for name, runtime in running.items()}
         try:

@@ -9,12 +9,19 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import nats
 import pytest
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import membership as contract
 from pymongo import AsyncMongoClient
-from support import TEST_INSTANCE, caller_keys, eventually, services, signed
+from support import (
+    TEST_INSTANCE,
+    caller_keys,
+    connect_nats,
+    eventually,
+    seed_file,
+    services,
+    signed,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
@@ -53,10 +60,11 @@ async def test_registration_reaches_projections_on_real_mongodb(
             MONGODB_DATABASE=f"{prefix}_{service}",
             HUDDLE_INSTANCE_ID=TEST_INSTANCE,
             HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
+            NATS_NKEY_SEED_FILE=seed_file(service),
         )
 
     async with services(settings_for, "membership", "notes", "signposting"):
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
         try:
 

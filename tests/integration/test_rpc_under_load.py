@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import nats
 import pytest
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import Empty
@@ -18,7 +17,7 @@ from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.rpc import rpc_endpoint
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, services, signed
+from support import as_devkit, connect_nats, eventually, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +33,7 @@ async def request(
 
 async def slow_probe(nats_url: str, *, max_workers: int, seconds: float, runs: list[str]) -> Any:
     """A service answering ``rpc.probe.slow`` after ``seconds``, recording each run."""
-    broker = create_broker(nats_url, service="probe")
+    broker = create_broker(nats_url, service="probe", **as_devkit())
 
     async def slow(request: Empty, caller: Caller) -> dict[str, str]:
         runs.append(str(caller.address))
@@ -57,7 +56,7 @@ async def slow_probe(nats_url: str, *, max_workers: int, seconds: float, runs: l
 async def test_requests_of_one_subject_run_side_by_side(nats_url: str) -> None:
     runs: list[str] = []
     broker = await slow_probe(nats_url, max_workers=4, seconds=1.0, runs=runs)
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     try:
         started = time.monotonic()
         replies = await asyncio.gather(
@@ -77,7 +76,7 @@ async def test_requests_of_one_subject_run_side_by_side(nats_url: str) -> None:
 async def test_a_request_whose_deadline_passed_in_the_queue_is_not_run(nats_url: str) -> None:
     runs: list[str] = []
     broker = await slow_probe(nats_url, max_workers=1, seconds=1.0, runs=runs)
-    nc = await nats.connect(nats_url)
+    nc = await connect_nats(nats_url)
     now = datetime.now(UTC)
     try:
         first, late = await asyncio.gather(
@@ -119,7 +118,7 @@ async def test_the_reply_does_not_wait_for_jetstream(
 
     monkeypatch.setattr(JetStreamEventPublisher, "publish", slow_publish)
     async with services(settings_for, "membership"):
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         try:
             started = time.monotonic()
             reply = await request(
@@ -148,7 +147,7 @@ async def test_concurrent_edits_of_one_member_lose_nothing_on_ferretdb(
     The member's lock serialises the read-decide-write now that handlers run concurrently
     (FerretDB v1 would otherwise let the last write undo the others)."""
     async with services(settings_for, "membership") as running:
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
         members = mongo[running["membership"].database.name]["members"]
         try:
@@ -205,7 +204,7 @@ async def test_a_burst_of_wrong_passwords_is_limited_like_a_sequence(
     """Concurrent sign-ins for one account are checked one after another: of twelve wrong
     passwords at once, five are refused as wrong and the rest as too many."""
     async with services(settings_for, "membership"):
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         try:
             organisation = await request(
                 nc, contract.REGISTER_ORGANISATION, {"name": "Trust", "kind": "nhs_trust"}

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.contracts.networks import NetworkMemberJoinedV1, Role
@@ -20,7 +19,7 @@ from huddle_shared.services import MEMBERSHIP, service_names
 from huddle_shared.storage.tombstones import MEMBER_TOMBSTONES
 from huddle_signposting.repository import OrganisationDirectory
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import as_devkit, connect_nats, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +65,7 @@ async def erased_member(
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
-        nc = await nats.connect(nats_url)
+        nc = await connect_nats(nats_url)
         databases = {name: mongo[runtime.database.name] for name, runtime in running.items()}
         try:
 
@@ -251,7 +250,7 @@ async def test_a_new_durable_reading_history_again_changes_nothing(
             traces = await traces_of(member["id"], databases)
             seen.append((traces, await directory.member_count(organisation_id)))
 
-        again = create_broker(nats_url, service="replay")
+        again = create_broker(nats_url, service="replay", **as_devkit())
         durables = []
         for service in PROJECTIONS:
             for durable, dispatcher in running[service].dispatchers.items():

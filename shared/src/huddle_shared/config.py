@@ -10,6 +10,11 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     nats_url: str = Field(default="nats://127.0.0.1:4222", alias="NATS_URL")
+    nats_nkey_seed_file: str | None = Field(
+        default=None,
+        alias="NATS_NKEY_SEED_FILE",
+        description="This process's NATS nkey seed (its own user); unset: no NATS auth",
+    )
     mongodb_url: str = Field(default="mongodb://127.0.0.1:27017/", alias="MONGODB_URL")
     mongodb_database: str | None = Field(default=None, alias="MONGODB_DATABASE")
     database_prefix: str = Field(default="huddle", alias="HUDDLE_DB_PREFIX")

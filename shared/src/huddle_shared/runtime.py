@@ -18,11 +18,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.rpc import HealthReport, health_subject, queue_group
+from huddle_shared.contracts.streams import StreamSpec
 from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerVerifier
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.messaging.routes import Route
 from huddle_shared.messaging.rpc import drain_post_reply_work
-from huddle_shared.messaging.topology import ensure_streams
+from huddle_shared.messaging.topology import ensure_streams, owned_streams, wait_for_streams
 from huddle_shared.storage.mongo import Document, ping
 from huddle_shared.storage.outbox import OutboxRelay
 
@@ -46,6 +47,10 @@ class ServiceRuntime:
     routes: tuple[Route, ...] = ()
     # Durable consumer name -> the dispatcher it feeds (replays and tests use these).
     dispatchers: dict[str, EventDispatcher] = field(default_factory=dict)
+    # Durable consumer name -> the stream it reads (its NATS permissions follow from these).
+    consumers: dict[str, StreamSpec] = field(default_factory=dict)
+    # Further JetStream API subjects the service uses (see ``ServiceBuilder.uses_jetstream_api``).
+    jetstream_api: tuple[str, ...] = ()
     _relay_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
@@ -73,7 +78,12 @@ class ServiceRuntime:
             )
         await self._wait_for_database()
         connection = await self._connect_to_nats()
-        await ensure_streams(connection.jetstream())
+        js = connection.jetstream()
+        # Its own stream only (and the dead letters it may write): under least privilege a
+        # service may change no other. A stream it reads but another service creates is
+        # waited for, so start order still does not matter.
+        await ensure_streams(js, owned_streams(self.name))
+        await wait_for_streams(js, set(self.consumers.values()) - set(owned_streams(self.name)))
         for hook in self.start_hooks:  # may write and publish (e.g. the configured admin)
             await hook()
         await self.broker.start()

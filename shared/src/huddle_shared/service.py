@@ -18,7 +18,7 @@ from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.registry import payload_type
 from huddle_shared.contracts.streams import StreamSpec
-from huddle_shared.messaging.broker import create_broker
+from huddle_shared.messaging.broker import create_broker, deliver_prefix
 from huddle_shared.messaging.caller_assertions import CallerVerifier, key_files
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
@@ -63,7 +63,9 @@ class ServiceBuilder:
     def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
         self.spec = spec
         self.settings = settings
-        self.broker = create_broker(settings.nats_url, service=spec.name)
+        self.broker = create_broker(
+            settings.nats_url, service=spec.name, nkey_seed_file=settings.nats_nkey_seed_file
+        )
         # Unset, the service can be built (AsyncAPI, tests) but refuses to start.
         paths = key_files(settings.caller_verify_key_files)
         self.caller_verifier = (
@@ -76,6 +78,7 @@ class ServiceBuilder:
         self._routes: list[Route] = []
         self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
+        self._jetstream_api: list[str] = []
         self._relay: OutboxRelay | None = None
         # Replies kept for retries with the same Idempotency-Key, in the service's own database.
         self.idempotency_keys = IdempotencyKeys(
@@ -129,6 +132,11 @@ class ServiceBuilder:
                 schema=model,
             )
 
+    def uses_jetstream_api(self, *subjects: str) -> None:
+        """JetStream API subjects this service needs beyond its own stream and consumers
+        (e.g. purging other streams): its NATS permissions are derived from them."""
+        self._jetstream_api.extend(subjects)
+
     def on_start(self, *hooks: StartHook) -> None:
         """Run at start, before messages flow, in order (indexes, the configured admin)."""
         self._start_hooks.extend(hooks)
@@ -148,6 +156,7 @@ class ServiceBuilder:
                 durable=consumer.durable,
                 dispatcher=consumer.dispatcher,
                 description=consumer.description,
+                inbox_prefix=deliver_prefix(self.spec.name),
             )
         return ServiceRuntime(
             name=self.spec.name,
@@ -160,4 +169,6 @@ class ServiceBuilder:
             start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={c.durable: c.dispatcher for c in self._consumers},
+            consumers={c.durable: c.stream for c in self._consumers},
+            jetstream_api=tuple(self._jetstream_api),
         )

@@ -7,6 +7,7 @@ A second run reuses the state under ``var/`` and so keeps the data of the first.
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from honcho.manager import Manager
 
@@ -45,8 +46,18 @@ def run(gateway_port: int) -> int:
     started: list[ManagedServer] = []
     try:
         nats_url = os.environ.get("NATS_URL")
+        # A NATS given by NATS_URL: its principals' seeds are in HUDDLE_NATS_CREDENTIALS.
+        configured = os.environ.get("HUDDLE_NATS_CREDENTIALS")
+        credentials = Path(configured) if configured else None
         if not nats_url:
-            nats = nats_server(var_dir() / "nats", port=NATS_PORT, monitor_port=NATS_MONITOR_PORT)
+            # Each process its own nkey, generated once into var/secrets/nats and reused.
+            credentials = var_dir() / "secrets" / "nats"
+            nats = nats_server(
+                var_dir() / "nats",
+                port=NATS_PORT,
+                monitor_port=NATS_MONITOR_PORT,
+                credentials_dir=credentials,
+            )
             _start(nats)
             started.append(nats)
             nats_url = nats.url
@@ -72,10 +83,14 @@ def run(gateway_port: int) -> int:
         for service in system.service_modules():
             # The private key to the gateway only; the public key to each service.
             own = keys.gateway_environment() if service == "gateway" else keys.service_environment()
-            manager.add_process(service, shlex.join(system.command(service)), env={**env, **own})
+            manager.add_process(
+                service,
+                shlex.join(system.command(service)),
+                env={**system.for_process(env, service, credentials), **own},
+            )
         url = f"http://127.0.0.1:{gateway_port}"
         announce = [sys.executable, "-m", "huddle_devkit", "announce", "--url", url]
-        manager.add_process("ready", shlex.join(announce), env=env)
+        manager.add_process("ready", shlex.join(announce), env=env)  # HTTP only
         manager.loop()
         return int(manager.returncode or 0)
     except ServerFailed as exc:

@@ -5,6 +5,8 @@ temporary state), so both exercise exactly the same servers.
 """
 
 import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from huddle_devkit.nats_auth import Credentials, adopt_global_account, generate
 from huddle_devkit.paths import ferretdb_binary, nats_server_binary
 
 
@@ -78,10 +81,17 @@ class ManagedServer:
 @dataclass
 class NatsServer(ManagedServer):
     monitor_port: int = 0
+    # The principals' seeds, when the server requires authentication (the default).
+    credentials: Credentials | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    def reload(self) -> None:
+        """Read the config again (new users, permissions) without dropping connections."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGHUP)
 
     def is_ready(self) -> bool:
         url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
@@ -91,14 +101,31 @@ class NatsServer(ManagedServer):
 
 
 def nats_server(
-    state_dir: Path, *, port: int | None = None, monitor_port: int | None = None
+    state_dir: Path,
+    *,
+    port: int | None = None,
+    monitor_port: int | None = None,
+    auth: bool = True,
+    credentials_dir: Path | None = None,
 ) -> NatsServer:
-    """A NATS server with JetStream; acknowledged means on disk (``sync_interval: always``)."""
+    """A NATS server with JetStream; acknowledged means on disk (``sync_interval: always``).
+
+    With ``auth`` (the default) only the principals of ``huddle_devkit.nats_auth`` get in,
+    each with its own permissions; their seeds are generated once into ``credentials_dir``
+    (default: ``state_dir/credentials``) and reused."""
     port = port or free_port()
     monitor_port = monitor_port or free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
     config = state_dir / "nats.conf"
     store = state_dir / "jetstream"
+    credentials = None
+    authorization: list[str] = []
+    if auth:
+        adopt_global_account(store)  # streams of a run from before authentication
+        credentials = generate(credentials_dir or state_dir / "credentials")
+        # nats-server resolves an include relative to the including file.
+        included = os.path.relpath(credentials.config_file.resolve(), state_dir.resolve())
+        authorization = [f'include "{included}"']
     config.write_text(
         "\n".join(
             [
@@ -110,6 +137,7 @@ def nats_server(
                 f'  store_dir: "{store}"',
                 "  sync_interval: always",
                 "}",
+                *authorization,
                 "",
             ]
         )
@@ -120,6 +148,7 @@ def nats_server(
         port=port,
         log_path=state_dir / "nats.log",
         monitor_port=monitor_port,
+        credentials=credentials,
     )
 
 

@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from huddle_shared import services
 
@@ -30,3 +31,13 @@ def environment(
     )
     env.update(extra or {})
     return env
+
+
+def for_process(env: dict[str, str], service: str, credentials: Path | None) -> dict[str, str]:
+    """``env`` with ``service``'s own NATS credentials: its nkey seed in ``credentials``
+    (see ``huddle_devkit.nats_auth``; None: NATS without authentication)."""
+    if credentials is None:
+        return env
+    from huddle_devkit.nats_auth import Credentials
+
+    return {**env, "NATS_NKEY_SEED_FILE": str(Credentials(credentials).seed_file(service))}

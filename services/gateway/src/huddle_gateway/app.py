@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from huddle_shared.messaging.broker import broker_options
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -35,6 +36,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         logger=logging.getLogger("huddle.messaging"),
         middlewares=[NatsTelemetryMiddleware()],
         max_reconnect_attempts=-1,
+        **broker_options("gateway", settings.nats_nkey_seed_file),
     )
     services = ServiceClient.from_settings(broker, settings)
     tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)

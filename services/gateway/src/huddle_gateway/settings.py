@@ -10,6 +10,11 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     nats_url: str = Field(default="nats://127.0.0.1:4222", alias="NATS_URL")
+    nats_nkey_seed_file: str | None = Field(
+        default=None,
+        alias="NATS_NKEY_SEED_FILE",
+        description="The gateway's NATS nkey seed (its own user); unset: no NATS auth",
+    )
     host: str = Field(default="127.0.0.1", alias="GATEWAY_HOST")
     port: int = Field(default=8000, alias="GATEWAY_PORT")
     rpc_timeout: float = Field(default=5.0, alias="HUDDLE_RPC_TIMEOUT")

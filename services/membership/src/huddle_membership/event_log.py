@@ -17,7 +17,7 @@ from typing import Any
 from faststream.exceptions import NackMessage
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberErasedV1
-from huddle_shared.messaging.event_log import EventLog
+from huddle_shared.messaging.event_log import EventLog, api_subjects
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.service import ServiceBuilder
 from huddle_shared.storage.outbox import OUTBOX_FIELD
@@ -81,3 +81,4 @@ async def _unpublished(
 def consume_erasures(service: ServiceBuilder) -> None:
     """Subscribe membership to its own ``member.erased`` events, to purge the event log."""
     service.consume(erasures, event_log=EventLog(service.broker), members=service.database[MEMBERS])
+    service.uses_jetstream_api(*api_subjects(erasures.stream))

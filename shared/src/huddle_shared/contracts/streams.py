@@ -1,5 +1,6 @@
 """JetStream streams: one per producing service (see ``huddle_shared.services``), plus dead
-letters. Every service ensures they exist at start, so start order does not matter.
+letters. Each service ensures its own stream and the dead letters at start, and waits for
+the streams it reads (``messaging.topology``), so start order does not matter.
 
 Settings, and why (docs/operators-guide.md says which ones an operator may change):
 

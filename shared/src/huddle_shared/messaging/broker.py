@@ -1,15 +1,61 @@
 """Builds a service's NATS broker with tracing and the retry/dead-letter policy in place."""
 
 import logging
+from pathlib import Path
+from typing import Any
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsNKey
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from huddle_shared.messaging.dead_letter import DeadLetterMiddleware, RetryPolicy
 from huddle_shared.messaging.rpc import RpcValidationMiddleware
 
 
-def create_broker(url: str, *, service: str, retry: RetryPolicy | None = None) -> NatsBroker:
+def inbox_prefix(principal: str) -> str:
+    """Where ``principal``'s replies arrive. Each principal has its own, and NATS lets it
+    subscribe to its own only (see ``huddle_devkit.nats_auth``), so no one reads another's."""
+    return f"_INBOX_{principal}"
+
+
+def deliver_prefix(principal: str) -> bytes:
+    """The prefix nats-py's ``pull_subscribe`` puts before a fetch's reply subject (its
+    default is the shared ``_INBOX.``, which no service may read)."""
+    return f"{inbox_prefix(principal)}.".encode()
+
+
+def _seed(nkey_seed_file: str | Path) -> str:
+    seed = Path(nkey_seed_file)
+    if not seed.is_file():  # nats-py would only fail at connect, and retry for ever
+        raise FileNotFoundError(f"NATS_NKEY_SEED_FILE {seed} does not exist")
+    return str(seed)
+
+
+def connection_options(principal: str, nkey_seed_file: str | Path | None) -> dict[str, Any]:
+    """nats-py ``connect`` options for ``principal``: its inbox, and its nkey when given
+    (unset: no NATS authentication, for a server that has none)."""
+    options: dict[str, Any] = {"inbox_prefix": inbox_prefix(principal)}
+    if nkey_seed_file is not None:
+        options["nkeys_seed"] = _seed(nkey_seed_file)
+    return options
+
+
+def broker_options(principal: str, nkey_seed_file: str | Path | None) -> dict[str, Any]:
+    """The same for FastStream's ``NatsBroker`` (which takes the nkey as ``security``)."""
+    options: dict[str, Any] = {"inbox_prefix": inbox_prefix(principal)}
+    if nkey_seed_file is not None:
+        options["security"] = NatsNKey.from_file(_seed(nkey_seed_file))
+    return options
+
+
+def create_broker(
+    url: str,
+    *,
+    service: str,
+    retry: RetryPolicy | None = None,
+    nkey_seed_file: str | Path | None = None,
+    principal: str | None = None,
+) -> NatsBroker:
+    """``principal`` (default: ``service``) names the NATS user the seed belongs to."""
     dead_letters = DeadLetterMiddleware(retry)
     broker = NatsBroker(
         url,
@@ -20,6 +66,7 @@ def create_broker(url: str, *, service: str, retry: RetryPolicy | None = None) -
         log_level=logging.DEBUG,  # one line per message is too much at INFO
         graceful_timeout=10.0,
         max_reconnect_attempts=-1,
+        **broker_options(principal or service, nkey_seed_file),
     )
     dead_letters.broker = broker
     return broker

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
+from nats.js.api import INBOX_PREFIX
 
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.contracts.streams import StreamSpec
@@ -85,8 +86,10 @@ def subscribe_events(
     durable: str,
     dispatcher: EventDispatcher,
     description: str,
+    inbox_prefix: bytes = INBOX_PREFIX,
 ) -> None:
-    """Attach a durable pull consumer on ``stream`` that feeds ``dispatcher``."""
+    """Attach a durable pull consumer on ``stream`` that feeds ``dispatcher``; fetched
+    messages arrive under ``inbox_prefix`` (the service's own, ``broker.deliver_prefix``)."""
     handled = ", ".join(f"{p.event_type} v{p.version}" for p in dispatcher.handled)
 
     @broker.subscriber(
@@ -96,6 +99,7 @@ def subscribe_events(
         # One message per fetch: FastStream handles a fetched batch concurrently, and events
         # are applied in order, one at a time, per consumer (replicas share the work).
         pull_sub=PullSub(batch_size=1, timeout=1.0),
+        inbox_prefix=inbox_prefix,
         config=ConsumerConfig(
             ack_wait=ACK_WAIT_SECONDS,
             max_deliver=-1,  # the dead-letter middleware bounds retries, not the server

@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 
 from huddle_shared.contracts.envelope import member_subjects
 from huddle_shared.contracts.streams import DEAD_LETTERS, StreamSpec, dead_letters_of
-from huddle_shared.services import SERVICES
+from huddle_shared.services import SERVICES, all_streams
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,13 @@ def member_filters(member_id: UUID | str) -> list[tuple[StreamSpec, str]]:
         filters.append((spec.stream, events))
         filters.append((DEAD_LETTERS, dead_letters_of(events)))
     return filters
+
+
+def api_subjects(watched: StreamSpec) -> tuple[str, ...]:
+    """The JetStream API subjects ``EventLog`` publishes to, purging every stream and
+    watching the consumers of ``watched`` (the service grants them, ``uses_jetstream_api``)."""
+    purges = tuple(f"$JS.API.STREAM.PURGE.{spec.name}" for spec in all_streams())
+    return (*purges, f"$JS.API.CONSUMER.LIST.{watched.name}")
 
 
 class EventLog:

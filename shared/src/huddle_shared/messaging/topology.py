@@ -1,5 +1,8 @@
 """Creates the streams declared in ``contracts.streams``, and keeps an operator's settings.
 
+Each service ensures only the streams it owns (``owned_streams``: its own events and the
+dead letters), which is all its NATS permissions allow; a stream it reads is waited for.
+
 A missing stream is created with Huddle's settings. An existing one is changed only where
 Huddle's guarantees need it (see docs/operators-guide.md, "Streams"):
 
@@ -10,6 +13,7 @@ Every other setting (limits, replicas, placement, compression, description...) b
 the operator: a difference from Huddle's defaults is logged, never undone.
 """
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterable
@@ -18,8 +22,8 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from huddle_shared.contracts.streams import DUPLICATE_WINDOW_SECONDS, StreamSpec
-from huddle_shared.services import all_streams
+from huddle_shared.contracts.streams import DEAD_LETTERS, DUPLICATE_WINDOW_SECONDS, StreamSpec
+from huddle_shared.services import all_streams, service
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +109,32 @@ async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] | Non
                 "stream changed where Huddle's guarantees need it",
                 extra={"stream": spec.name, "changes": changes},
             )
+
+
+def owned_streams(service_name: str) -> tuple[StreamSpec, ...]:
+    """The streams a service creates and keeps: its own events, and the dead letters every
+    consumer may write (whichever service starts first creates them)."""
+    return (service(service_name).stream, DEAD_LETTERS)
+
+
+WAIT_LOG_SECONDS = 10.0
+
+
+async def wait_for_streams(
+    js: JetStreamContext, specs: Iterable[StreamSpec], *, interval: float = 0.25
+) -> None:
+    """Until every stream exists: a consumer of another service's stream starts before that
+    service has created it (start order does not matter), and may not create it itself."""
+    loop = asyncio.get_running_loop()
+    for spec in specs:
+        logged_at: float | None = None
+        while True:
+            try:
+                await js.stream_info(spec.name)
+                break
+            except NotFoundError:
+                now = loop.time()
+                if logged_at is None or now - logged_at >= WAIT_LOG_SECONDS:
+                    log.warning("waiting for a stream to be created", extra={"stream": spec.name})
+                    logged_at = now
+                await asyncio.sleep(interval)
