@@ -32,7 +32,6 @@ def retry_after(pair: list[datetime], address: list[datetime]) -> int | None:
     try:
         access.check_not_throttled(pair, address, NOW, LIMITS)
     except TooManyRequests as exc:
-        assert exc.retry_after_seconds is not None and exc.retry_after_seconds > 0
         return exc.retry_after_seconds
     return None
 

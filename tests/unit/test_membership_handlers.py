@@ -206,7 +206,7 @@ async def test_sign_in_checks_the_password_and_the_status(world: World) -> None:
             self.records: dict[str, list[datetime]] = {}
 
         async def recent(self, key: str) -> list[datetime]:
-            return self.records.get(key, [])
+            return list(self.records.get(key, []))
 
         async def record(
             self, key: str, now: datetime, keep_after: datetime, account: str | None = None

@@ -60,7 +60,9 @@ class Unauthenticated(HuddleError, code=ErrorCode.UNAUTHENTICATED, title="Sign-i
 
 
 class TooManyRequests(HuddleError, code=ErrorCode.TOO_MANY_REQUESTS, title="Too many attempts"):
-    def __init__(self, detail: str | None = None, *, retry_after_seconds: int | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, retry_after_seconds: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
 

@@ -78,7 +78,8 @@ def check_not_throttled(
 def too_many(wait: timedelta) -> TooManyRequests:
     seconds = max(1, math.ceil(wait.total_seconds()))
     return TooManyRequests(
-        f"Too many failed sign-ins. Try again in {seconds} seconds.", retry_after_seconds=seconds
+        f"Too many failed sign-ins. Try again in {seconds} second{'s' if seconds > 1 else ''}.",
+        retry_after_seconds=seconds,
     )
 
 
