@@ -19,7 +19,7 @@ from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import gateway_server, services
+from support import JWT_SECRET, gateway_server, services
 
 ROUNDS = 30
 CONCURRENT = 32  # requests in flight at once, for the load figures
@@ -77,7 +77,7 @@ async def huddle_paths(
     names = service_names()
     async with (
         services(settings_for, *names),
-        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="bench-" * 8) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)

@@ -2,12 +2,16 @@
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from huddle_shared.config import ServiceSettings
 from huddle_shared.runtime import ServiceRuntime
+
+# A random signing secret for the gateways tests start (the gateway refuses weak ones).
+JWT_SECRET = secrets.token_urlsafe(48)
 
 
 async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:

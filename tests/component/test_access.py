@@ -2,20 +2,24 @@
 
 import asyncio
 import contextlib
+import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from pymongo import AsyncMongoClient
-from support import gateway_server, services
+from support import JWT_SECRET, gateway_server, services
 
 pytestmark = pytest.mark.component
 
-SECRET = "test-secret-for-signing-access-tokens"
+SECRET = JWT_SECRET
 ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
 PASSWORD = "a long enough password"
 
@@ -74,11 +78,64 @@ async def system(settings_for, nats_url, mongodb_url, monkeypatch):  # type: ign
         yield running
 
 
-def test_short_signing_secrets_are_refused() -> None:
-    from huddle_gateway.auth import AccessTokens
+def test_the_gateway_refuses_to_start_with_the_old_local_secret() -> None:
+    """Before: a gateway for north-west started with `make run`'s fixed secret, so anyone
+    could sign an admin's token with it."""
+    env = {
+        **os.environ,
+        "HUDDLE_INSTANCE_ID": "north-west",
+        "HUDDLE_JWT_SECRET": "local-development-only-" + "0" * 24,
+        "GATEWAY_PORT": "1",  # never reached
+    }
+    env.pop("HUDDLE_LOCAL_DEVELOPMENT", None)
+    started = subprocess.run(
+        [sys.executable, "-m", "huddle_gateway"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "HUDDLE_JWT_SECRET is refused: it is a published secret" in started.stderr
+    assert "Traceback" not in started.stderr
 
-    with pytest.raises(ValueError, match="at least 32 bytes"):
-        AccessTokens("too short", 900, "local")
+
+def forged(claims: dict[str, Any]) -> str:
+    """A token signed with the gateway's own secret (as a leaked secret would allow)."""
+    now = int(time.time())
+    base = {"iat": now, "exp": now + 900, "aud": "huddle:local", "iss": "huddle-gateway"}
+    return jwt.encode({**base, **claims}, SECRET, algorithm="HS256")
+
+
+async def test_tokens_claiming_a_longer_life_or_a_later_issue_are_refused(system) -> None:  # type: ignore[no-untyped-def]
+    client, _ = system
+    member = await register(client, "tao@example.org")
+    now = int(time.time())
+    assert (
+        await client.get("/api/v1/me", headers=bearer(forged({"sub": member["id"]})))
+    ).status_code == 200
+    for claims in (
+        {"exp": now + 365 * 86400},  # a year, where the gateway gives 15 minutes
+        {"iat": now - 60, "exp": now + 900},  # 16 minutes
+        {"iat": now + 3600, "exp": now + 3600 + 900},  # issued an hour from now
+    ):
+        response = await client.get(
+            "/api/v1/me", headers=bearer(forged({"sub": member["id"]} | claims))
+        )
+        assert response.status_code == 401, claims
+
+
+async def test_a_valid_token_for_a_member_who_does_not_exist_is_not_a_sign_in(system) -> None:  # type: ignore[no-untyped-def]
+    """Before: 404, as if /me were a missing resource."""
+    client, _ = system
+    headers = bearer(forged({"sub": str(uuid.uuid4())}))
+    for response in (
+        await client.get("/api/v1/me", headers=headers),
+        await client.patch("/api/v1/me", headers=headers, json={"job_title": "x"}),
+        await client.get(f"/api/v1/members/{uuid.uuid4()}", headers=headers),
+    ):
+        assert response.status_code == 401, (response.request.url, response.text)
+        assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_signing_in_gives_a_short_lived_bearer_token_for_me(system) -> None:  # type: ignore[no-untyped-def]
@@ -346,9 +403,21 @@ async def test_failed_sign_ins_take_as_long_for_an_unknown_email_as_for_a_known_
         assert response.status_code == 401, response.text
         return elapsed
 
-    known, unknown = [], []
-    for n in range(40):  # interleaved, each from its own address (no limit is reached)
-        known.append(await failed_sign_in("kim@example.org", f"127.0.3.{n + 1}"))
-        unknown.append(await failed_sign_in(f"nobody{n}@example.org", f"127.0.4.{n + 1}"))
-    difference = abs(statistics.median(unknown) - statistics.median(known))
-    assert difference < 0.008, (statistics.median(known), statistics.median(unknown))
+    async def median_difference(round_: int) -> float:
+        """Interleaved pairs, each attempt from its own address (no limit is reached); the
+        median of the pairs' differences, so that the machine's load cancels out."""
+        differences = []
+        for n in range(40):
+            known = await failed_sign_in("kim@example.org", f"127.1.{round_}.{n + 1}")
+            unknown = await failed_sign_in(f"nobody{n}@example.org", f"127.2.{round_}.{n + 1}")
+            differences.append(unknown - known)
+        return statistics.median(differences)
+
+    # On a busy machine one round can be off by chance: up to three rounds get to show the
+    # difference is within 5 ms. With the early-stopping lookup every round was ~75 ms off.
+    measured = []
+    for round_ in range(3):
+        measured.append(await median_difference(round_))
+        if abs(measured[-1]) < 0.005:
+            break
+    assert abs(measured[-1]) < 0.005, measured

@@ -27,11 +27,11 @@ from huddle_shared.contracts import networks as contract
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services, set_fields
+from support import JWT_SECRET, eventually, gateway_server, services, set_fields
 
 pytestmark = pytest.mark.component
 
-SECRET = "test-secret-for-network-access-tokens"
+SECRET = JWT_SECRET
 PASSWORD = "a long enough password"
 PROBLEM = "application/problem+json"
 ANONYMOUS: dict[str, str] = {}

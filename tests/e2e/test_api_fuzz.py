@@ -6,6 +6,7 @@ error, and every error is RFC 9457 problem details without a stack trace.
 """
 
 import os
+import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +40,7 @@ def huddle_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "HUDDLE_DB_PREFIX": "fuzz" + state.name[-6:],
                 "HUDDLE_ADMIN_EMAIL": ADMIN["email"],
                 "HUDDLE_ADMIN_PASSWORD": ADMIN["password"],
-                "HUDDLE_JWT_SECRET": "fuzzing-secret-" + "x" * 20,
+                "HUDDLE_JWT_SECRET": secrets.token_urlsafe(48),
                 "LOG_LEVEL": "WARNING",
             },
         )

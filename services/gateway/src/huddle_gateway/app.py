@@ -33,7 +33,12 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         max_reconnect_attempts=-1,
     )
     services = ServiceClient(broker, settings.rpc_timeout, health_timeout=settings.health_timeout)
-    tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)
+    tokens = AccessTokens(
+        settings.jwt_secret,
+        settings.access_token_seconds,
+        settings.instance_id,
+        local_development=settings.local_development,
+    )
 
     @asynccontextmanager
     async def nats_connection(app: Litestar) -> AsyncIterator[None]:

@@ -24,7 +24,7 @@ from huddle_shared.contracts.membership import (
     RegisterOrganisation,
 )
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import Forbidden, require_member
+from huddle_shared.errors import Forbidden, Unauthenticated, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import RouteTable
 
@@ -152,7 +152,9 @@ async def register_account(
 async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
     viewer = require_member(caller)
     viewer_account = await deps.members.get(viewer)
-    if viewer_account is None or viewer_account.status != MemberStatus.ACTIVE:
+    if viewer_account is None or viewer_account.status == MemberStatus.ERASED:
+        raise AccountGone()
+    if viewer_account.status != MemberStatus.ACTIVE:
         raise Forbidden("Only active members can see other members.")
     member = await deps.members.get(request.id)
     if member is None or not member.visible_to(viewer):
@@ -167,10 +169,15 @@ def listed_member_view(member: Member) -> ListedMemberView:
 # --- The member's own account ----------------------------------------------------------------
 
 
+class AccountGone(Unauthenticated, detail="Your account no longer exists; sign in again."):
+    """A valid token whose member does not exist (or was erased) is no sign-in at all: 401,
+    the same answer as a bad token, never a 404 that reads as a missing resource."""
+
+
 async def signed_in_member(caller: Caller, members: MemberReader) -> Member:
     member = await members.get(require_member(caller))
     if member is None or member.status == MemberStatus.ERASED:
-        raise MemberNotFound(require_member(caller))
+        raise AccountGone()
     return member
 
 
