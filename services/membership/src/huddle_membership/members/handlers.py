@@ -38,6 +38,7 @@ from huddle_membership.members.domain import (
     OrganisationNotFound,
     UnknownOrganisation,
 )
+from huddle_membership.members.names import require_unreserved
 from huddle_membership.ports import PrivacySubject
 from huddle_membership.views import view_of
 
@@ -100,6 +101,7 @@ rpc = RouteTable()
 async def register_organisation(
     request: RegisterOrganisation, caller: Caller, deps: Dependencies
 ) -> OrganisationView:
+    require_unreserved(request.name, "name")
     organisation = Organisation.register(
         organisation_id=deps.new_id(),
         name=request.name,
@@ -131,6 +133,7 @@ def account_view(member: Member) -> AccountView:
 async def register_account(
     request: RegisterAccount, caller: Caller, deps: Dependencies
 ) -> AccountView:
+    require_unreserved(request.display_name, "display_name")
     organisation = await deps.organisations.get(request.organisation_id)
     if organisation is None:
         raise UnknownOrganisation(request.organisation_id)
@@ -198,6 +201,9 @@ async def get_me(request: Empty, caller: Caller, deps: Dependencies) -> AccountV
 async def update_me(
     request: contract.UpdateProfile, caller: Caller, deps: Dependencies
 ) -> AccountView:
+    if request.display_name is not None:
+        require_unreserved(request.display_name, "display_name")
+
     async def attempt() -> Member:
         async with deps.members.lock(require_member(caller)):
             member = await active_member(caller, deps.members)
@@ -221,6 +227,28 @@ async def set_member_status(
             if member is None:
                 raise MemberNotFound(request.member_id)
             member.set_status(request.status, request.reason)
+            await deps.members.save(member)
+            return member
+
+    return member_view(await retrying(attempt))
+
+
+@rpc.route(
+    contract.SET_MEMBER_TYPE,
+    "Instance admins: change a member's type (the only way to make a national observer).",
+)
+async def set_member_type(
+    request: contract.SetMemberType, caller: Caller, deps: Dependencies
+) -> MemberView:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+
+    async def attempt() -> Member:
+        async with deps.members.lock(request.member_id):
+            member = await deps.members.get(request.member_id)
+            if member is None or member.status == MemberStatus.ERASED:
+                raise MemberNotFound(request.member_id)
+            member.set_type(request.member_type)
             await deps.members.save(member)
             return member
 
