@@ -66,7 +66,7 @@ async def raw_jetstream_delivery(nc: Any) -> list[float]:
 
 async def huddle_paths(
     nats_url: str, mongodb_url: str
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     prefix = f"bench{uuid.uuid4().hex[:6]}"
 
     def settings_for(service: str) -> ServiceSettings:
@@ -126,8 +126,40 @@ async def huddle_paths(
             )
             concurrent_reads.append(time.perf_counter() - start)
             assert all(r.status_code == 200 for r in responses)
+        sign_ins, attacked_sign_ins = await sign_ins_while_guessed(client)
         await mongo.close()
-        return reads, catch_up, concurrent_reads
+        return reads, catch_up, concurrent_reads, sign_ins, attacked_sign_ins
+
+
+GUESSERS = 16  # clients sending wrong passwords for the member, each from its own address
+
+
+async def sign_ins_while_guessed(client: httpx.AsyncClient) -> tuple[list[float], list[float]]:
+    """A real member's sign-in, alone and while ``GUESSERS`` clients (on other loopback
+    addresses, as the gateway sees them) send wrong passwords for the same account."""
+    body = {"email": "bench1@example.org", "password": "a long enough password"}
+
+    async def timed() -> float:
+        start = time.perf_counter()
+        response = await client.post("/api/v1/auth/token", json=body)
+        assert response.status_code == 200, response.text
+        return time.perf_counter() - start
+
+    alone = [await timed() for _ in range(ROUNDS)]
+    stop = asyncio.Event()
+
+    async def guess(address: str) -> None:
+        transport = httpx.AsyncHTTPTransport(local_address=address)
+        async with httpx.AsyncClient(base_url=client.base_url, transport=transport) as guesser:
+            while not stop.is_set():
+                await guesser.post("/api/v1/auth/token", json={**body, "password": "wrong guess"})
+
+    guessers = [asyncio.create_task(guess(f"127.0.9.{n}")) for n in range(1, GUESSERS + 1)]
+    await asyncio.sleep(1)
+    attacked = [await timed() for _ in range(ROUNDS)]
+    stop.set()
+    await asyncio.gather(*guessers)
+    return alone, attacked
 
 
 def report(name: str, huddle: list[float], baseline: list[float]) -> dict[str, float]:
@@ -147,7 +179,7 @@ async def main() -> None:
         concurrent_baseline = await raw_concurrent_request_reply(nc)
         delivery_baseline = await raw_jetstream_delivery(nc)
         await nc.close()
-        reads, catch_up, concurrent_reads = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
+        reads, catch_up, concurrent_reads, sign_ins, attacked = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
     print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
     results = {
         "signed_in_read_via_gateway_vs_raw_request_reply": report(
@@ -160,6 +192,9 @@ async def main() -> None:
         ),
         "projection_catch_up_vs_raw_jetstream_delivery": report(
             "registration→all projections (poll, 3 DBs)", catch_up, delivery_baseline
+        ),
+        "sign_in_with_16_guessers_vs_sign_in_alone": report(
+            f"sign-in while {GUESSERS} clients guess its password", attacked, sign_ins
         ),
     }
     worst = max(catch_up) * 1000
