@@ -21,6 +21,7 @@ from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
 from support import (
     CREDENTIALS_ENV,
+    JWT_SECRET,
     TEST_INSTANCE,
     caller_keys,
     connect_nats,
@@ -100,7 +101,7 @@ def caller_assertion_cost() -> list[float]:
 
 async def huddle_paths(
     nats_url: str, mongodb_url: str
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     prefix = f"bench{uuid.uuid4().hex[:6]}"
 
     def settings_for(service: str) -> ServiceSettings:
@@ -116,7 +117,7 @@ async def huddle_paths(
     names = service_names()
     async with (
         services(settings_for, *names),
-        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="bench-" * 8) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
@@ -165,8 +166,40 @@ async def huddle_paths(
             )
             concurrent_reads.append(time.perf_counter() - start)
             assert all(r.status_code == 200 for r in responses)
+        sign_ins, attacked_sign_ins = await sign_ins_while_guessed(client)
         await mongo.close()
-        return reads, catch_up, concurrent_reads
+        return reads, catch_up, concurrent_reads, sign_ins, attacked_sign_ins
+
+
+GUESSERS = 16  # clients sending wrong passwords for the member, each from its own address
+
+
+async def sign_ins_while_guessed(client: httpx.AsyncClient) -> tuple[list[float], list[float]]:
+    """A real member's sign-in, alone and while ``GUESSERS`` clients (on other loopback
+    addresses, as the gateway sees them) send wrong passwords for the same account."""
+    body = {"email": "bench1@example.org", "password": "a long enough password"}
+
+    async def timed() -> float:
+        start = time.perf_counter()
+        response = await client.post("/api/v1/auth/token", json=body)
+        assert response.status_code == 200, response.text
+        return time.perf_counter() - start
+
+    alone = [await timed() for _ in range(ROUNDS)]
+    stop = asyncio.Event()
+
+    async def guess(address: str) -> None:
+        transport = httpx.AsyncHTTPTransport(local_address=address)
+        async with httpx.AsyncClient(base_url=client.base_url, transport=transport) as guesser:
+            while not stop.is_set():
+                await guesser.post("/api/v1/auth/token", json={**body, "password": "wrong guess"})
+
+    guessers = [asyncio.create_task(guess(f"127.0.9.{n}")) for n in range(1, GUESSERS + 1)]
+    await asyncio.sleep(1)
+    attacked = [await timed() for _ in range(ROUNDS)]
+    stop.set()
+    await asyncio.gather(*guessers)
+    return alone, attacked
 
 
 def report(name: str, huddle: list[float], baseline: list[float]) -> dict[str, float]:
@@ -187,7 +220,7 @@ async def main() -> None:
         concurrent_baseline = await raw_concurrent_request_reply(nc)
         delivery_baseline = await raw_jetstream_delivery(nc)
         await nc.close()
-        reads, catch_up, concurrent_reads = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
+        reads, catch_up, concurrent_reads, sign_ins, attacked = await huddle_paths(bus.url, db.url)  # type: ignore[attr-defined]
     assertions = caller_assertion_cost()
     print(f"\nmedians over {ROUNDS} rounds (baselines: raw NATS on the same server, same run)")
     results = {
@@ -205,6 +238,9 @@ async def main() -> None:
         # Included (as part of the whole) in the signed-in read above.
         "caller_assertion_sign_verify_vs_raw_request_reply": report(
             "caller assertion: sign + verify, per RPC", assertions, rpc_baseline
+        ),
+        "sign_in_with_16_guessers_vs_sign_in_alone": report(
+            f"sign-in while {GUESSERS} clients guess its password", attacked, sign_ins
         ),
     }
     worst = max(catch_up) * 1000

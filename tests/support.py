@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -76,6 +77,10 @@ def as_devkit() -> dict[str, Any]:
 async def connect_nats(url: str, principal: str = DEVKIT, **options: Any) -> Any:
     """A raw nats-py client as ``principal`` (tests: the devkit, with every right)."""
     return await nats.connect(url, **connection_options(principal, seed_file(principal)), **options)
+
+
+# A random signing secret for the gateways tests start (the gateway refuses weak ones).
+JWT_SECRET = secrets.token_urlsafe(48)
 
 
 async def set_fields(collection: Any, doc_id: Any, fields: dict[str, Any]) -> None:

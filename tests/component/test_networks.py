@@ -27,6 +27,7 @@ from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
 from support import (
+    JWT_SECRET,
     TEST_INSTANCE,
     caller_keys,
     connect_nats,
@@ -39,7 +40,7 @@ from support import (
 
 pytestmark = pytest.mark.component
 
-SECRET = "test-secret-for-network-access-tokens"
+SECRET = JWT_SECRET
 PASSWORD = "a long enough password"
 PROBLEM = "application/problem+json"
 ANONYMOUS: dict[str, str] = {}

@@ -7,6 +7,7 @@ details without a stack trace, and a schema's bounds are held (its coverage phas
 """
 
 import os
+import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,7 @@ def huddle_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "HUDDLE_DB_PREFIX": "fuzz" + state.name[-6:],
                 "HUDDLE_ADMIN_EMAIL": ADMIN["email"],
                 "HUDDLE_ADMIN_PASSWORD": ADMIN["password"],
-                "HUDDLE_JWT_SECRET": "fuzzing-secret-" + "x" * 20,
+                "HUDDLE_JWT_SECRET": secrets.token_urlsafe(48),
                 "LOG_LEVEL": "WARNING",
                 **caller_keys().environment(),
             },

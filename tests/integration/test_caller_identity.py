@@ -15,12 +15,12 @@ import httpx
 import pytest
 from huddle_devkit.caller_keys import ensure_caller_keys
 from huddle_shared.contracts import membership as contract
-from support import connect_nats, gateway_server, services, signed
+from support import JWT_SECRET, connect_nats, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
 ADMIN = {"email": "admin@example.org", "password": "admin password long enough"}
-SECRET = "c" * 32
+SECRET = JWT_SECRET
 RPC_TIMEOUT = 1.0  # the gateway's wait, and so its assertions' lifetime
 
 

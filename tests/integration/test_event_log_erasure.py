@@ -22,7 +22,7 @@ from huddle_shared.services import MEMBERSHIP, all_streams
 from huddle_shared.storage.outbox import stage
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
-from support import connect_nats, eventually, gateway_server, services
+from support import JWT_SECRET, connect_nats, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +118,7 @@ async def scenario(
     try:
         async with (
             services(settings_for, *ALL) as running,
-            gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="e" * 32) as url,
+            gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
             httpx.AsyncClient(base_url=url, timeout=10) as client,
         ):
             organisation = await client.post(

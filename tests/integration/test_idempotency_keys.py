@@ -14,12 +14,12 @@ from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
 from huddle_shared.storage.idempotency_keys import IDEMPOTENCY_KEYS, IdempotencyKeys
 from pymongo import AsyncMongoClient
-from support import connect_nats, eventually, gateway_server, services, signed
+from support import JWT_SECRET, connect_nats, eventually, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "a long enough password"
-SECRET = "i" * 32
+SECRET = JWT_SECRET
 
 
 def account(organisation_id: str, email: str = "rae@example.org") -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from huddle_shared.contracts.networks import Role
 from huddle_shared.projections.network_roster import NetworkRoster
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import JWT_SECRET, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ async def test_rosters_follow_joins_role_changes_leaving_and_erasure(
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", ADMIN["password"])
     async with (
         services(settings_for, "membership", "notes", "scheduling") as running,
-        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="r" * 32) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)

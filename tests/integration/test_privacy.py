@@ -7,7 +7,7 @@ import httpx
 import pytest
 from huddle_shared.services import service_names
 from pymongo import AsyncMongoClient
-from support import eventually, gateway_server, services
+from support import JWT_SECRET, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ async def test_export_then_erasure_reaches_every_service(
     renamed = f"Zeb Quillon{unique}"
     async with (
         services(settings_for, *ALL) as running,
-        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="s" * 32) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url)
@@ -125,6 +125,6 @@ async def test_export_then_erasure_reaches_every_service(
                 "/api/v1/auth/token", json={"email": email, "password": PASSWORD}
             )
             assert after.status_code == 401
-            assert (await client.get("/api/v1/me", headers=headers)).status_code == 404
+            assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
         finally:
             await mongo.close()

@@ -19,7 +19,7 @@ from huddle_shared.services import MEMBERSHIP, service_names
 from huddle_shared.storage.tombstones import MEMBER_TOMBSTONES
 from huddle_signposting.repository import OrganisationDirectory
 from pymongo import AsyncMongoClient
-from support import as_devkit, connect_nats, eventually, gateway_server, services
+from support import JWT_SECRET, as_devkit, connect_nats, eventually, gateway_server, services
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ async def erased_member(
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", ADMIN["password"])
     async with (
         services(settings_for, *ALL) as running,
-        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET="t" * 32) as url,
+        gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
         mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)

@@ -16,25 +16,51 @@ from huddle_shared.errors import Conflict, TooManyRequests
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-LIMITS = access.SignInLimits(window=timedelta(minutes=15), per_account=5, per_address=20)
+LIMITS = access.SignInLimits(
+    per_account_and_address=access.Backoff(
+        free=4, first=timedelta(seconds=2), longest=timedelta(minutes=15)
+    ),
+    per_address=access.Backoff(free=20, first=timedelta(seconds=1), longest=timedelta(minutes=1)),
+)
 
 
-def failures(count: int, minutes_ago: float = 1) -> list[datetime]:
-    return [NOW - timedelta(minutes=minutes_ago)] * count
+def failures(count: int, seconds_ago: float = 0) -> list[datetime]:
+    return [NOW - timedelta(seconds=seconds_ago)] * count
 
 
-def test_sign_ins_are_refused_after_too_many_recent_failures() -> None:
-    access.check_not_throttled(failures(4), failures(19), NOW, LIMITS)
-    with pytest.raises(TooManyRequests):
-        access.check_not_throttled(failures(5), [], NOW, LIMITS)
-    with pytest.raises(TooManyRequests):
-        access.check_not_throttled([], failures(20), NOW, LIMITS)
+def retry_after(pair: list[datetime], address: list[datetime]) -> int | None:
+    try:
+        access.check_not_throttled(pair, address, NOW, LIMITS)
+    except TooManyRequests as exc:
+        return exc.retry_after_seconds
+    return None
 
 
-def test_old_failures_no_longer_count() -> None:
-    access.check_not_throttled(
-        failures(50, minutes_ago=16), failures(50, minutes_ago=16), NOW, LIMITS
-    )
+def test_a_few_failures_are_free_then_each_one_doubles_the_wait_up_to_a_cap() -> None:
+    assert retry_after(failures(3), []) is None
+    assert [retry_after(failures(n), []) for n in (4, 5, 6, 7)] == [2, 4, 8, 16]
+    assert retry_after(failures(30), []) == 15 * 60
+    assert retry_after(failures(10_000), []) == 15 * 60  # no overflow, still the cap
+
+
+def test_the_wait_counts_from_the_last_failure_and_old_failures_are_forgotten() -> None:
+    assert retry_after(failures(5, seconds_ago=3), []) == 1
+    assert retry_after(failures(5, seconds_ago=4), []) is None
+    assert retry_after(failures(50, seconds_ago=16 * 60), []) is None
+
+
+def test_an_address_gets_more_free_failures_and_a_shorter_longest_wait() -> None:
+    assert retry_after([], failures(19)) is None
+    assert retry_after([], failures(20)) == 1
+    assert retry_after([], failures(500)) == 60
+    assert retry_after(failures(6), failures(21)) == 8  # the longer wait of the two
+
+
+def test_account_keys_do_not_store_the_email_or_address() -> None:
+    pair = access.account_and_address_key("a@example.org", "192.0.2.1")
+    assert "example.org" not in pair and "192.0.2.1" not in pair
+    assert pair != access.account_and_address_key("a@example.org", "192.0.2.2")
+    assert pair != access.account_and_address_key("b@example.org", "192.0.2.1")
 
 
 def test_account_keys_do_not_store_the_email_and_tokens_are_hashed() -> None:

@@ -206,9 +206,11 @@ async def test_sign_in_checks_the_password_and_the_status(world: World) -> None:
             self.records: dict[str, list[datetime]] = {}
 
         async def recent(self, key: str) -> list[datetime]:
-            return self.records.get(key, [])
+            return list(self.records.get(key, []))
 
-        async def record(self, key: str, now: datetime, keep_after: datetime) -> None:
+        async def record(
+            self, key: str, now: datetime, keep_after: datetime, account: str | None = None
+        ) -> None:
             self.records.setdefault(key, []).append(now)
 
         async def clear(self, key: str) -> None:
@@ -229,13 +231,19 @@ async def test_sign_in_checks_the_password_and_the_status(world: World) -> None:
         mc.SignIn(email="ANN@example.org", password=PASSWORD), Caller(), deps
     )
     assert signed.member_id == ann.member_id
-    for _ in range(5):
+    attacker, ann_at_work = Caller(address="203.0.113.9"), Caller(address="192.0.2.10")
+    for _ in range(4):
         with pytest.raises(Exception, match="not right"):
             await access.sign_in(
-                mc.SignIn(email="ann@example.org", password="wrong!" * 3), Caller(), deps
+                mc.SignIn(email="ann@example.org", password="wrong!" * 3), attacker, deps
             )
     with pytest.raises(Exception, match="Too many"):
-        await access.sign_in(mc.SignIn(email="ann@example.org", password=PASSWORD), Caller(), deps)
+        await access.sign_in(mc.SignIn(email="ann@example.org", password=PASSWORD), attacker, deps)
+    # The attacker's failures slow down the attacker, not Ann elsewhere.
+    signed = await access.sign_in(
+        mc.SignIn(email="ann@example.org", password=PASSWORD), ann_at_work, deps
+    )
+    assert signed.member_id == ann.member_id
 
 
 # --- Networks -----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ class HuddleError(Exception):
     # A clash with another change at the same moment: the same request may succeed if sent
     # again, so its answer is not kept for an idempotency key.
     retryable: ClassVar[bool] = False
+    # How long the caller should wait before asking again, when the error says (429).
+    retry_after_seconds: int | None = None
 
     def __init_subclass__(
         cls,
@@ -57,7 +59,12 @@ class Forbidden(HuddleError, code=ErrorCode.FORBIDDEN, title="Forbidden"): ...
 class Unauthenticated(HuddleError, code=ErrorCode.UNAUTHENTICATED, title="Sign-in required"): ...
 
 
-class TooManyRequests(HuddleError, code=ErrorCode.TOO_MANY_REQUESTS, title="Too many attempts"): ...
+class TooManyRequests(HuddleError, code=ErrorCode.TOO_MANY_REQUESTS, title="Too many attempts"):
+    def __init__(
+        self, detail: str | None = None, *, retry_after_seconds: int | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PermanentFailure(Exception):

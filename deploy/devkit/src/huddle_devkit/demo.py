@@ -94,8 +94,13 @@ class DemoMember:
             "display_name": self.display_name,
             "organisation_id": organisation_id,
             "job_title": self.job_title,
-            "member_type": self.member_type,
+            # National observers are made by the instance admin after registering.
+            "member_type": "staff" if self.granted_by_admin else self.member_type,
         }
+
+    @property
+    def granted_by_admin(self) -> bool:
+        return self.member_type == "national_observer"
 
     def profile(self) -> dict[str, Any]:
         return {
@@ -455,6 +460,7 @@ class Loader:
         self.client = client
         self._limit = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
+        self._member_ids: dict[str, str] = {}  # by email, of the members registered now
 
     async def each(self, items: Iterable[Item], action: Callable[[Item], Awaitable[T]]) -> list[T]:
         """``action`` on every item, a few at a time; the first failure cancels the rest."""
@@ -502,7 +508,27 @@ class Loader:
         if response.status_code == 409:
             return False
         response.raise_for_status()
+        self._member_ids[member.email] = str(response.json()["id"])
         return True
+
+    async def grant_member_types(
+        self, members: list[DemoMember], admin_email: str, admin_password: str
+    ) -> None:
+        """The member types only an instance admin gives (national observer)."""
+        granted = [m for m in members if m.granted_by_admin and m.email in self._member_ids]
+        if not granted:
+            return
+        admin = await self.sign_in(admin_email, admin_password)
+
+        async def grant(member: DemoMember) -> None:
+            response = await self.client.put(
+                f"/api/v1/members/{self._member_ids[member.email]}/type",
+                json={"member_type": member.member_type},
+                headers=admin,
+            )
+            _optional(response, "granting a member type")
+
+        await self.each(granted, grant)
 
     async def active_members(self) -> int:
         response = await self.client.get("/api/v1/stats")
@@ -649,6 +675,10 @@ async def load_async(
             registered = [m for m, new in zip(to_register, outcomes, strict=True) if new]
 
         profiles, profiles_skipped = 0, ""
+        try:
+            await loader.grant_member_types(registered, admin_email, admin_password)
+        except StepSkipped as exc:
+            profiles_skipped = str(exc)
         with_profile = [member for member in registered if member.completes_profile]
         try:
             await loader.each(with_profile, loader.complete_profile)

@@ -12,6 +12,7 @@ from pathlib import Path
 from honcho.manager import Manager
 
 from huddle_devkit import caller_keys, demo, system
+from huddle_devkit.jwt_secret import ensure_jwt_secret
 from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import (
     ManagedServer,
@@ -27,8 +28,6 @@ FERRETDB_PORT = int(os.environ.get("HUDDLE_FERRETDB_PORT", "27017"))
 # The instance administrator `make run` creates (override both for a real instance).
 ADMIN_EMAIL = os.environ.get("HUDDLE_ADMIN_EMAIL", demo.DEMO_ADMIN_EMAIL)
 ADMIN_PASSWORD = os.environ.get("HUDDLE_ADMIN_PASSWORD", demo.DEMO_ADMIN_PASSWORD)
-# A fixed local signing key keeps sign-ins valid across restarts of `make run` (local only).
-JWT_SECRET = os.environ.get("HUDDLE_JWT_SECRET", "local-development-only-" + "0" * 24)
 
 
 def _start(server: ManagedServer) -> None:
@@ -75,7 +74,8 @@ def run(gateway_port: int) -> int:
             extra={
                 "HUDDLE_ADMIN_EMAIL": ADMIN_EMAIL,
                 "HUDDLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "HUDDLE_JWT_SECRET": JWT_SECRET,
+                # Random, made once under var/secrets/: sign-ins outlive a restart.
+                "HUDDLE_JWT_SECRET": os.environ.get("HUDDLE_JWT_SECRET") or ensure_jwt_secret(),
             },
         )
         keys = caller_keys.ensure_caller_keys(var_dir() / "secrets")

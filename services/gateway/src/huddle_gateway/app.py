@@ -39,7 +39,12 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         **broker_options("gateway", settings.nats_nkey_seed_file),
     )
     services = ServiceClient.from_settings(broker, settings)
-    tokens = AccessTokens(settings.jwt_secret, settings.access_token_seconds, settings.instance_id)
+    tokens = AccessTokens(
+        settings.jwt_secret,
+        settings.access_token_seconds,
+        settings.instance_id,
+        local_development=settings.local_development,
+    )
     proxies = TrustedProxies(trusted_proxy_networks(settings.trusted_proxies))
 
     @asynccontextmanager

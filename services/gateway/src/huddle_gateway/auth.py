@@ -16,6 +16,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from huddle_gateway import signing_secret
 from huddle_gateway.addresses import TrustedProxies
 from huddle_gateway.problems import problem
 from huddle_gateway.rpc import ServiceClient
@@ -23,7 +24,10 @@ from huddle_gateway.rpc import ServiceClient
 log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
-MINIMUM_SECRET_BYTES = 32
+
+
+class WeakSigningSecret(ValueError):
+    """The configured secret could be guessed: the gateway does not start with it."""
 
 
 def unauthenticated(detail: str) -> Exception:
@@ -35,12 +39,26 @@ def unauthenticated(detail: str) -> Exception:
 class AccessTokens:
     """Issues and verifies members' access tokens."""
 
-    def __init__(self, secret: str | None, lifetime_seconds: int, audience: str) -> None:
+    def __init__(
+        self,
+        secret: str | None,
+        lifetime_seconds: int,
+        audience: str,
+        *,
+        local_development: bool = False,
+    ) -> None:
         if not secret:
             log.warning("HUDDLE_JWT_SECRET is not set: tokens end with this process")
             secret = secrets.token_urlsafe(48)
-        if len(secret.encode()) < MINIMUM_SECRET_BYTES:  # RFC 7518, section 3.2
-            raise ValueError(f"HUDDLE_JWT_SECRET must be at least {MINIMUM_SECRET_BYTES} bytes")
+        weakness = signing_secret.weakness(secret)
+        if weakness and not local_development:
+            raise WeakSigningSecret(
+                f"HUDDLE_JWT_SECRET is refused: {weakness}. Generate one with "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+                "(or set HUDDLE_LOCAL_DEVELOPMENT=true on a machine only you can reach)."
+            )
+        if weakness:
+            log.warning("HUDDLE_JWT_SECRET is weak (%s): allowed for local development", weakness)
         self._secret = secret
         self.lifetime_seconds = lifetime_seconds
         self._audience = f"huddle:{audience}"
@@ -66,9 +84,15 @@ class AccessTokens:
                 issuer="huddle-gateway",
                 options={"require": ["sub", "exp", "iat"]},
             )
-            return UUID(claims["sub"])
-        except (jwt.PyJWTError, ValueError):
+            member_id = UUID(claims["sub"])
+            issued_at, expires = float(claims["iat"]), float(claims["exp"])
+        except (jwt.PyJWTError, ValueError, TypeError):
             raise unauthenticated("The access token is invalid or has expired.") from None
+        # A token signed with our secret may still claim a longer life than we give (PyJWT
+        # itself refuses one issued in the future).
+        if expires - issued_at > self.lifetime_seconds:
+            raise unauthenticated("The access token claims a longer life than this gateway gives.")
+        return member_id
 
 
 def client_address(request: Request[object, object, State]) -> str | None:

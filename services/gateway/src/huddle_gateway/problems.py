@@ -42,6 +42,8 @@ def from_service_error(error: ErrorInfo) -> ProblemDetailsException:
     exc = _from_service_error(error)
     if exc.status_code == 401:
         exc.headers = {"WWW-Authenticate": 'Bearer realm="huddle"'}
+    if error.retry_after_seconds is not None:  # RFC 9110, section 10.2.3
+        exc.headers = {**(exc.headers or {}), "Retry-After": str(error.retry_after_seconds)}
     return exc
 
 

@@ -38,7 +38,12 @@ class GatewaySettings(BaseSettings):
         alias="HUDDLE_JWT_SECRET",
         description="Signs access tokens; share it between replicas. Unset: random per process.",
     )
-    access_token_seconds: int = Field(default=900, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
+    access_token_seconds: int = Field(default=900, gt=0, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
+    local_development: bool = Field(
+        default=False,
+        alias="HUDDLE_LOCAL_DEVELOPMENT",
+        description="True allows a weak HUDDLE_JWT_SECRET (never on a reachable instance).",
+    )
     instance_id: str = Field(default="local", alias="HUDDLE_INSTANCE_ID")
     caller_signing_key_file: Path | None = Field(
         default=None,

@@ -6,10 +6,20 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.rpc import rpc_subject
+from huddle_shared.contracts.text import readable_name
 
 SERVICE = "membership"
 
@@ -43,7 +53,11 @@ class MemberType(StrEnum):
     NATIONAL_OBSERVER = "national_observer"
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Names people type and others read (people, organisations, networks, API tokens): NFC, no
+# control or invisible formatting characters, something visible (see ``contracts.text``).
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(readable_name)
+]
 OdsCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{3,10}$")
 ]
@@ -122,6 +136,7 @@ SEARCH_ORGANISATIONS = rpc_subject(SERVICE, "organisations.search")
 REGISTER_ACCOUNT = rpc_subject(SERVICE, "accounts.register")
 GET_MEMBER = rpc_subject(SERVICE, "members.get")
 SET_MEMBER_STATUS = rpc_subject(SERVICE, "members.set_status")
+SET_MEMBER_TYPE = rpc_subject(SERVICE, "members.set_type")
 GET_ME = rpc_subject(SERVICE, "me.get")
 UPDATE_ME = rpc_subject(SERVICE, "me.update")
 SIGN_IN = rpc_subject(SERVICE, "auth.sign_in")
@@ -153,7 +168,19 @@ class RegisterAccount(BaseModel):
     display_name: Name
     organisation_id: UUID
     job_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    member_type: MemberType
+    member_type: MemberType = Field(
+        description="national_observer is granted by an instance administrator, not chosen here"
+    )
+
+    @field_validator("member_type")
+    @classmethod
+    def _not_granted_at_sign_up(cls, member_type: MemberType) -> MemberType:
+        if member_type == MemberType.NATIONAL_OBSERVER:
+            raise ValueError(
+                "national_observer is granted by an instance administrator; register as "
+                "another type and ask them"
+            )
+        return member_type
 
 
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
@@ -181,6 +208,16 @@ class SetMemberStatus(BaseModel):
     member_id: UUID
     status: Literal["active", "suspended"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class SetMemberType(BaseModel):
+    """Instance admins change what kind of member someone is (the only way to become a
+    national observer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: UUID
+    member_type: MemberType
 
 
 class SignIn(BaseModel):

@@ -98,6 +98,9 @@ class ErrorInfo(BaseModel):
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
     retryable: bool = Field(default=False, description="The same request may succeed later")
+    retry_after_seconds: int | None = Field(
+        default=None, ge=0, description="How long to wait before trying again (HTTP Retry-After)"
+    )
 
 
 class Reply(BaseModel):
@@ -124,9 +127,15 @@ class Reply(BaseModel):
         errors: list[FieldError] | None = None,
         *,
         retryable: bool = False,
+        retry_after_seconds: int | None = None,
     ) -> Self:
         error = ErrorInfo(
-            code=code, title=title, detail=detail, errors=errors or [], retryable=retryable
+            code=code,
+            title=title,
+            detail=detail,
+            errors=errors or [],
+            retryable=retryable,
+            retry_after_seconds=retry_after_seconds,
         )
         return cls(ok=False, error=error)
 

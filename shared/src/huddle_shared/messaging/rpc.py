@@ -83,7 +83,14 @@ async def answer(handler: Handler[Req], request: Req, caller: Caller) -> Reply:
     try:
         return Reply.success(await handler(request, caller))
     except HuddleError as exc:
-        return Reply.failure(exc.code, exc.title, exc.detail, exc.errors, retryable=exc.retryable)
+        return Reply.failure(
+            exc.code,
+            exc.title,
+            exc.detail,
+            exc.errors,
+            retryable=exc.retryable,
+            retry_after_seconds=exc.retry_after_seconds,
+        )
     except Exception:
         log.exception("RPC handler failed", extra={"request_model": type(request).__name__})
         return Reply.failure(

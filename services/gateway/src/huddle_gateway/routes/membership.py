@@ -43,6 +43,12 @@ class MemberStatusChange(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
+class MemberTypeChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_type: contract.MemberType
+
+
 class AccountController(Controller):
     path = "/api/v1"
     tags = ["members"]
@@ -78,3 +84,18 @@ class AccountController(Controller):
     ) -> contract.MemberView:
         request = contract.SetMemberStatus(member_id=member_id, **data.model_dump())
         return await rpc.call(contract.MemberView, contract.SET_MEMBER_STATUS, request)
+
+    @put(
+        "/members/{member_id:uuid}/type",
+        summary="Instance admins: change a member's type",
+        description="The only way to make someone a national observer: it is never chosen at "
+        "sign-up.",
+    )
+    async def set_type(
+        self,
+        member_id: FromPath[UUID],
+        data: JSONBody[MemberTypeChange],
+        rpc: NamedDependency[Rpc],
+    ) -> contract.MemberView:
+        request = contract.SetMemberType(member_id=member_id, member_type=data.member_type)
+        return await rpc.call(contract.MemberView, contract.SET_MEMBER_TYPE, request)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from huddle_membership.access import rules
 from huddle_membership.access.repository import ApiTokens, SignInFailures
-from huddle_membership.members.domain import Member, MemberStatus
+from huddle_membership.members.domain import Member, MemberStatus, normalise_email
 from huddle_membership.members.handlers import Hasher, active_member
 from huddle_membership.ports import PrivacySubject, exportable
 
@@ -43,6 +43,7 @@ class AccessDependencies:
     api_tokens: ApiTokens
     limits: rules.SignInLimits = field(default_factory=rules.SignInLimits)
     clock: Callable[[], datetime] = utc_now
+    waits: rules.WaitsInMemory = field(default_factory=rules.WaitsInMemory)
     _decoy_hash: str | None = None
 
     async def decoy_hash(self) -> str:
@@ -59,34 +60,46 @@ rpc = RouteTable()
 async def sign_in(
     request: contract.SignIn, caller: Caller, deps: AccessDependencies
 ) -> contract.SignedIn:
-    account = rules.account_key(request.email.strip().lower())
-    # Attempts on one account run one at a time (RPCs run concurrently), so a burst cannot
-    # pass the check together before any failure is recorded. The address limit is not
-    # serialised (it would queue a whole site behind one address): a burst can overshoot
-    # it by at most the concurrent requests (HUDDLE_RPC_WORKERS).
-    async with deps.failures.lock(account):
-        return await _sign_in(request, caller, deps, account)
+    account = rules.account_key(normalise_email(request.email))
+    pair = rules.account_and_address_key(normalise_email(request.email), caller.address)
+    # Attempts on one account from one address run one at a time (RPCs run concurrently),
+    # so a burst cannot pass the check together before any failure is recorded. Nothing
+    # is held per account: attempts from elsewhere never queue behind an attacker's. The
+    # address limit is not serialised (it would queue a whole site behind one address): a
+    # burst can overshoot it by at most the concurrent requests (HUDDLE_RPC_WORKERS).
+    async with deps.failures.lock(pair):
+        return await _sign_in(request, caller, deps, account, pair)
 
 
 async def _sign_in(
-    request: contract.SignIn, caller: Caller, deps: AccessDependencies, account: str
+    request: contract.SignIn, caller: Caller, deps: AccessDependencies, account: str, pair: str
 ) -> contract.SignedIn:
-    now = deps.clock()
+    now, limits = deps.clock(), deps.limits
     address = rules.address_key(caller.address)
-    rules.check_not_throttled(
-        await deps.failures.recent(account), await deps.failures.recent(address), now, deps.limits
+    # Refused before any hashing: a throttled attempt costs a read (or nothing), not a hash.
+    remembered = deps.waits.wait((pair, address), now)
+    if remembered:
+        raise rules.too_many(remembered)
+    pair_failures, address_failures = (
+        await deps.failures.recent(pair),
+        await deps.failures.recent(address),
     )
+    rules.check_not_throttled(pair_failures, address_failures, now, limits)
     member = await deps.members.find_by_email(request.email)
     password_hash = (
         member.password_hash if member and member.password_hash else await deps.decoy_hash()
     )
     password_ok = await deps.passwords.verify(request.password, password_hash)
     if member is None or not password_ok or member.status != MemberStatus.ACTIVE:
-        keep_after = now - deps.limits.window
-        await deps.failures.record(account, now, keep_after)
+        keep_after = now - limits.keep_for
+        await deps.failures.record(pair, now, keep_after, account=account)
         await deps.failures.record(address, now, keep_after)
+        pair_wait = limits.per_account_and_address.wait([*pair_failures, now], now)
+        address_wait = limits.per_address.wait([*address_failures, now], now)
+        deps.waits.remember(pair, now + pair_wait, now)
+        deps.waits.remember(address, now + address_wait, now)
         raise rules.wrong_credentials()
-    await deps.failures.clear(account)
+    await deps.failures.clear(pair)
     return contract.SignedIn(member_id=member.id)
 
 
@@ -155,4 +168,4 @@ class AccessPrivacy:
         return {"api_tokens_created": [exportable(document) for document in created]}
 
     async def erase_member(self, subject: PrivacySubject) -> None:
-        await self.failures.clear(rules.account_key(subject.email_normalised))
+        await self.failures.clear_account(rules.account_key(subject.email_normalised))

@@ -12,28 +12,38 @@ API_TOKENS = "api_tokens"
 
 
 class SignInFailures:
-    """Recent failed sign-ins per key (an account or an address)."""
+    """Recent failed sign-ins per key (an (account, address) pair or an address). A pair's
+    document also names its account, so erasing the member finds every pair."""
 
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._collection = database[SIGN_IN_FAILURES]
 
     def lock(self, key: str) -> Any:
-        """Held around check-verify-record, so concurrent attempts count one after another."""
+        """Held around read-modify-write (FerretDB applies no update atomically)."""
         return document_locks.hold((self._collection.database.name, SIGN_IN_FAILURES, key))
 
     async def recent(self, key: str) -> list[datetime]:
         document = await self._collection.find_one({"_id": key})
         return list(document["failures"]) if document else []
 
-    async def record(self, key: str, now: datetime, keep_after: datetime) -> None:
+    async def record(
+        self, key: str, now: datetime, keep_after: datetime, *, account: str | None = None
+    ) -> None:
         async with self.lock(key):
             failures = [moment for moment in await self.recent(key) if moment > keep_after]
-            await self._collection.update_one(
-                {"_id": key}, {"$set": {"failures": [*failures, now]}}, upsert=True
-            )
+            fields: dict[str, Any] = {"failures": [*failures, now]}
+            if account is not None:
+                fields["account"] = account
+            await self._collection.update_one({"_id": key}, {"$set": fields}, upsert=True)
 
     async def clear(self, key: str) -> None:
-        await self._collection.delete_one({"_id": key})
+        async with self.lock(key):
+            await self._collection.delete_one({"_id": key})
+
+    async def clear_account(self, account: str) -> None:
+        """Every pair of this account, and the document of the older per-account limit."""
+        await self._collection.delete_many({"account": account})
+        await self._collection.delete_one({"_id": account})
 
 
 class ApiTokens:

@@ -186,6 +186,19 @@ class Member:
                 )
             )
 
+    def set_type(self, member_type: MemberType) -> None:
+        """An instance admin changes what kind of member this is; others learn of it."""
+        if member_type == self.member_type:
+            return
+        if self.status == MemberStatus.ERASED:
+            raise Conflict("This member has been erased.")
+        self.member_type = member_type
+        self.pending_events.append(
+            MemberProfileUpdatedV1(
+                member_id=self.id, display_name=self.display_name, member_type=member_type
+            )
+        )
+
     def erase(self) -> None:
         """Forget the person: keep only the id, so others can erase what they hold."""
         self.email = ""

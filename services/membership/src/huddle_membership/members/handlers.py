@@ -24,7 +24,7 @@ from huddle_shared.contracts.membership import (
     RegisterOrganisation,
 )
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import Forbidden, require_member
+from huddle_shared.errors import Forbidden, Unauthenticated, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import RouteTable
 
@@ -38,6 +38,7 @@ from huddle_membership.members.domain import (
     OrganisationNotFound,
     UnknownOrganisation,
 )
+from huddle_membership.members.names import require_unreserved
 from huddle_membership.ports import PrivacySubject
 from huddle_membership.views import view_of
 
@@ -100,6 +101,7 @@ rpc = RouteTable()
 async def register_organisation(
     request: RegisterOrganisation, caller: Caller, deps: Dependencies
 ) -> OrganisationView:
+    require_unreserved(request.name, "name")
     organisation = Organisation.register(
         organisation_id=deps.new_id(),
         name=request.name,
@@ -131,6 +133,7 @@ def account_view(member: Member) -> AccountView:
 async def register_account(
     request: RegisterAccount, caller: Caller, deps: Dependencies
 ) -> AccountView:
+    require_unreserved(request.display_name, "display_name")
     organisation = await deps.organisations.get(request.organisation_id)
     if organisation is None:
         raise UnknownOrganisation(request.organisation_id)
@@ -152,7 +155,9 @@ async def register_account(
 async def get_member(request: GetById, caller: Caller, deps: Dependencies) -> ListedMemberView:
     viewer = require_member(caller)
     viewer_account = await deps.members.get(viewer)
-    if viewer_account is None or viewer_account.status != MemberStatus.ACTIVE:
+    if viewer_account is None or viewer_account.status == MemberStatus.ERASED:
+        raise AccountGone()
+    if viewer_account.status != MemberStatus.ACTIVE:
         raise Forbidden("Only active members can see other members.")
     member = await deps.members.get(request.id)
     if member is None or not member.visible_to(viewer):
@@ -167,10 +172,15 @@ def listed_member_view(member: Member) -> ListedMemberView:
 # --- The member's own account ----------------------------------------------------------------
 
 
+class AccountGone(Unauthenticated, detail="Your account no longer exists; sign in again."):
+    """A valid token whose member does not exist (or was erased) is no sign-in at all: 401,
+    the same answer as a bad token, never a 404 that reads as a missing resource."""
+
+
 async def signed_in_member(caller: Caller, members: MemberReader) -> Member:
     member = await members.get(require_member(caller))
     if member is None or member.status == MemberStatus.ERASED:
-        raise MemberNotFound(require_member(caller))
+        raise AccountGone()
     return member
 
 
@@ -191,6 +201,9 @@ async def get_me(request: Empty, caller: Caller, deps: Dependencies) -> AccountV
 async def update_me(
     request: contract.UpdateProfile, caller: Caller, deps: Dependencies
 ) -> AccountView:
+    if request.display_name is not None:
+        require_unreserved(request.display_name, "display_name")
+
     async def attempt() -> Member:
         async with deps.members.lock(require_member(caller)):
             member = await active_member(caller, deps.members)
@@ -214,6 +227,28 @@ async def set_member_status(
             if member is None:
                 raise MemberNotFound(request.member_id)
             member.set_status(request.status, request.reason)
+            await deps.members.save(member)
+            return member
+
+    return member_view(await retrying(attempt))
+
+
+@rpc.route(
+    contract.SET_MEMBER_TYPE,
+    "Instance admins: change a member's type (the only way to make a national observer).",
+)
+async def set_member_type(
+    request: contract.SetMemberType, caller: Caller, deps: Dependencies
+) -> MemberView:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+
+    async def attempt() -> Member:
+        async with deps.members.lock(request.member_id):
+            member = await deps.members.get(request.member_id)
+            if member is None or member.status == MemberStatus.ERASED:
+                raise MemberNotFound(request.member_id)
+            member.set_type(request.member_type)
             await deps.members.save(member)
             return member
 
