@@ -1,14 +1,15 @@
-"""``python -m huddle_devkit run|announce|demo``."""
+"""``python -m huddle_devkit run|announce|demo|secrets``."""
 
 import argparse
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
-from huddle_devkit import demo, launcher
+from huddle_devkit import demo, instance_secrets, launcher
 
 
 def wait_ready(url: str, timeout: float) -> None:
@@ -53,12 +54,20 @@ def main() -> None:
     ann.add_argument("--timeout", type=float, default=60.0)
     load = commands.add_parser("demo", help="load demo data into a running system")
     load.add_argument("--url", default="http://127.0.0.1:8000")
+    made = commands.add_parser("secrets", help="make an instance's secrets once (kept if present)")
+    made.add_argument("directory", type=Path)
+    made.add_argument("--owner", type=int, help="uid to own them (the containers' user), as root")
     args = parser.parse_args()
 
     if args.command == "run":
         sys.exit(launcher.run(args.port))
     elif args.command == "announce":
         announce(args.url, args.timeout)
+    elif args.command == "secrets":
+        instance_secrets.ensure_instance_secrets(args.directory)
+        if args.owner is not None:
+            instance_secrets.give_to(args.directory, args.owner)
+        print(f"secrets in {args.directory} (see docs/operators-guide.md, 'Access and secrets')")
     else:
         print(demo.load(args.url).describe())
 
