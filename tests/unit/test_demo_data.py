@@ -128,3 +128,33 @@ def test_the_summary_says_what_happened() -> None:
     )
     assert "67 organisations, 300 members, 196 profiles" in summary.describe()
     assert summary.describe().endswith("networks skipped: creating a network…")
+
+
+async def test_the_loader_retries_a_change_with_the_same_idempotency_key_while_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under load a registration may answer 504 after it was done: the retry carries the
+    same key, so it gets the first answer instead of registering twice."""
+    import asyncio
+
+    import httpx
+    from huddle_devkit import demo
+
+    answers = [504, 409, 201]
+    keys: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        status = answers.pop(0)
+        if status == 409:
+            return httpx.Response(409, json={"title": "Request in progress"})
+        return httpx.Response(status, json={"id": "m1"} if status == 201 else {})
+
+    transport = httpx.MockTransport(reply)
+    async with httpx.AsyncClient(transport=transport, base_url="http://huddle") as client:
+        loader = demo.Loader(client, concurrency=1)
+        no_wait = asyncio.sleep
+        monkeypatch.setattr(demo.asyncio, "sleep", lambda _seconds: no_wait(0))
+        response = await loader.send("POST", "/api/v1/accounts", json={})
+    assert response.status_code == 201
+    assert len(keys) == 3 and len(set(keys)) == 1

@@ -20,6 +20,7 @@ import os
 import random
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,6 +34,7 @@ DEMO_PASSWORD = "huddle-demo-password"  # noqa: S105 - printed for people trying
 DEMO_ADMIN_EMAIL = "admin@demo.example.org"
 DEMO_ADMIN_PASSWORD = "huddle-demo-admin"  # noqa: S105 - a local demo account
 EMAIL_DOMAIN = "demo.example.org"
+RETRIES = 4  # for a change the system was too busy to answer (503, 504)
 CONCURRENCY = 8  # requests in flight; registering and signing in each hash a password
 MEMBER_COUNT = 300
 
@@ -462,6 +464,21 @@ class Loader:
         self._tokens: dict[str, str] = {}
         self._member_ids: dict[str, str] = {}  # by email, of the members registered now
 
+    async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One change, retried with its Idempotency-Key while the system is too busy to
+        answer in time (503, 504, or 409 "in progress"): a retry gets the first answer
+        and changes nothing twice (routes without keys ignore the header)."""
+        headers = {"Idempotency-Key": str(uuid.uuid4()), **kwargs.pop("headers", {})}
+        for attempt in range(RETRIES):
+            response = await self.client.request(method, url, headers=headers, **kwargs)
+            busy = response.status_code in (503, 504) or (
+                response.status_code == 409 and "in progress" in response.text.lower()
+            )
+            if not busy or attempt == RETRIES - 1:
+                return response
+            await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
     async def each(self, items: Iterable[Item], action: Callable[[Item], Awaitable[T]]) -> list[T]:
         """``action`` on every item, a few at a time; the first failure cancels the rest."""
 
@@ -496,7 +513,7 @@ class Loader:
         return found
 
     async def create_organisation(self, organisation: DemoOrganisation) -> str | None:
-        response = await self.client.post("/api/v1/organisations", json=organisation.payload())
+        response = await self.send("POST", "/api/v1/organisations", json=organisation.payload())
         if response.status_code == 409:  # its ODS code is held by an organisation of another name
             return None
         response.raise_for_status()
@@ -504,7 +521,7 @@ class Loader:
 
     async def register(self, member: DemoMember, organisation_id: str) -> bool:
         """True if registered now, False if the email was registered already."""
-        response = await self.client.post("/api/v1/accounts", json=member.account(organisation_id))
+        response = await self.send("POST", "/api/v1/accounts", json=member.account(organisation_id))
         if response.status_code == 409:
             return False
         response.raise_for_status()
@@ -521,7 +538,8 @@ class Loader:
         admin = await self.sign_in(admin_email, admin_password)
 
         async def grant(member: DemoMember) -> None:
-            response = await self.client.put(
+            response = await self.send(
+                "PUT",
                 f"/api/v1/members/{self._member_ids[member.email]}/type",
                 json={"member_type": member.member_type},
                 headers=admin,
@@ -539,8 +557,8 @@ class Loader:
 
     async def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
         if email not in self._tokens:
-            response = await self.client.post(
-                "/api/v1/auth/token", json={"email": email, "password": password}
+            response = await self.send(
+                "POST", "/api/v1/auth/token", json={"email": email, "password": password}
             )
             _optional(response, f"signing in as {email}")
             self._tokens[email] = response.json()["access_token"]
@@ -548,7 +566,7 @@ class Loader:
 
     async def complete_profile(self, member: DemoMember) -> None:
         headers = await self.sign_in(member.email)
-        response = await self.client.patch("/api/v1/me", json=member.profile(), headers=headers)
+        response = await self.send("PATCH", "/api/v1/me", json=member.profile(), headers=headers)
         _optional(response, "editing a profile")
 
     async def load_networks(
@@ -570,8 +588,8 @@ class Loader:
         self, plan: NetworkPlan, admin: dict[str, str], summary: NetworkSummary
     ) -> None:
         for network in NETWORKS:
-            response = await self.client.post(
-                "/api/v1/networks", json=network.payload(), headers=admin
+            response = await self.send(
+                "POST", "/api/v1/networks", json=network.payload(), headers=admin
             )
             if response.status_code == 409 and network.slug == NATIONAL_SLUG:
                 summary.already_present = True
@@ -597,8 +615,8 @@ class Loader:
 
         async def approve(member: DemoMember) -> None:
             requests = f"/api/v1/networks/{APPROVAL_SPIN_OFF}/join-requests"
-            response = await self.client.post(
-                f"{requests}/{request_ids[member.email]}/approve", json={}, headers=admin
+            response = await self.send(
+                "POST", f"{requests}/{request_ids[member.email]}/approve", json={}, headers=admin
             )
             _optional(response, "approving a join request")
 
@@ -607,7 +625,8 @@ class Loader:
         summary.approved = len(approving)
 
         async def invite(member: DemoMember) -> str:
-            response = await self.client.post(
+            response = await self.send(
+                "POST",
                 f"/api/v1/networks/{INVITE_ONLY_SPIN_OFF}/invitations",
                 json={"email": member.email, "role": "member"},
                 headers=admin,
@@ -619,7 +638,8 @@ class Loader:
         summary.invited = len(tokens)
 
         async def accept(member: DemoMember) -> None:
-            response = await self.client.post(
+            response = await self.send(
+                "POST",
                 f"/api/v1/invitations/{tokens[member]}/accept",
                 headers=await self.sign_in(member.email),
             )
@@ -629,7 +649,8 @@ class Loader:
         summary.accepted = len(plan.accepting)
 
     async def join(self, slug: str, member: DemoMember, message: str = "") -> dict[str, Any]:
-        response = await self.client.post(
+        response = await self.send(
+            "POST",
             f"/api/v1/networks/{slug}/join",
             json={"message": message},
             headers=await self.sign_in(member.email),
