@@ -40,7 +40,9 @@ def skeleton(text: str) -> str:
     mathematical letters) folded, case folded, accents dropped, each letter its prototype."""
     folded = unicodedata.normalize("NFKD", text).casefold()
     letters = "".join(c for c in folded if not unicodedata.category(c).startswith("M"))
-    return "".join(_prototype(c) for c in letters).casefold()
+    # Folding case first turns "I" into "i", while its look-alike "l" (and "1", "|") has
+    # the prototype "l": in capitals "ADMlN" reads as "ADMIN", so "l" and "i" count as one.
+    return "".join(_prototype(c) for c in letters).casefold().replace("l", "i")
 
 
 def _words(text: str) -> list[str]:
