@@ -121,6 +121,25 @@ def test_each_service_has_its_own_mongodb_and_the_gateway_none() -> None:
     )
 
 
+def test_only_its_own_service_can_reach_each_mongodb() -> None:
+    """MongoDB has no authentication here: a network per database, shared with its service
+    only, keeps a compromised container from writing another service's data (or outbox)."""
+    services = compose()["services"]
+    for name in SERVICES_WITH_DATABASE:
+        host = urlsplit(environment(name)["MONGODB_URL"]).hostname or ""
+        networks = services[host]["networks"]
+        assert networks == [f"{name}-data"], (host, networks)
+        assert compose()["networks"][f"{name}-data"]["internal"] is True
+        reaching = [
+            other
+            for other, definition in services.items()
+            if f"{name}-data" in definition.get("networks", [])
+        ]
+        assert sorted(reaching) == sorted([name, host]), reaching
+    for name, definition in services.items():
+        assert "networks" in definition or definition.get("network_mode") == "none", name
+
+
 def test_nats_runs_jetstream_from_the_mounted_config_on_a_volume() -> None:
     nats = service("nats")
     command = " ".join(nats["command"]) if isinstance(nats["command"], list) else nats["command"]
