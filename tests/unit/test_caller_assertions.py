@@ -1,5 +1,6 @@
 """Caller assertions: what the gateway signs, a service accepts only for that very request."""
 
+import base64
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -89,6 +90,17 @@ def test_a_request_without_an_assertion_is_refused(verifier: CallerVerifier) -> 
     assert refusal(verifier, SUBJECT, {**attack, "caller_assertion": ""}) == "no caller assertion"
     assert "malformed" in refusal(verifier, SUBJECT, {**attack, "caller_assertion": "x.y.z"})
     assert "not a JSON object" in refusal(verifier, SUBJECT, ["not", "an", "object"])
+
+
+def test_an_oversized_or_deeply_nested_header_is_refused_as_malformed(
+    verifier: CallerVerifier,
+) -> None:
+    """Not a RecursionError escaping the check (the sender would wait for no answer)."""
+    attack = {"caller": {"member_id": str(ADMIN)}, "body": {}}
+    deep = base64.urlsafe_b64encode(b"[" * 3000).decode().rstrip("=")  # within the size limit
+    assert "malformed" in refusal(verifier, SUBJECT, {**attack, "caller_assertion": deep + ".a.b"})
+    huge = "e30." + "a" * 10_000 + ".b"
+    assert "malformed" in refusal(verifier, SUBJECT, {**attack, "caller_assertion": huge})
 
 
 def test_another_key_is_refused_even_when_it_claims_the_trusted_key_id(

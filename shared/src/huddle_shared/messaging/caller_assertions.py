@@ -33,6 +33,9 @@ ISSUER = "huddle-gateway"
 CLOCK_SKEW_SECONDS = 2
 # However the gateway is configured, a service accepts no assertion that lives longer.
 MAX_LIFETIME_SECONDS = 300
+# An assertion is a few hundred characters; anything longer is not one (``RpcRequest``
+# allows 4096), and is refused before any of it is decoded.
+MAX_ASSERTION_CHARS = 4096
 # Claims that bind the assertion to one request (beside iss, aud, iat and exp).
 SUBJECT_CLAIM = "rpc"
 CALLER_CLAIM = "caller"
@@ -95,7 +98,7 @@ def _unverified_key_id(token: str) -> str:
     try:
         segment = token.split(".", 1)[0]
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):  # a header nested deeply enough to exhaust the stack
         raise CallerNotVerified("malformed assertion") from None
     kid = header.get("kid") if isinstance(header, dict) else None
     return kid if isinstance(kid, str) else ""
@@ -192,6 +195,8 @@ class CallerVerifier:
         token = message.get("caller_assertion")
         if not isinstance(token, str) or not token:
             raise CallerNotVerified("no caller assertion")
+        if len(token) > MAX_ASSERTION_CHARS:
+            raise CallerNotVerified("malformed assertion")
         key = self._keys.get(_unverified_key_id(token))
         if key is None:
             raise CallerNotVerified("signed by a key this service does not trust")
