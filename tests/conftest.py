@@ -22,6 +22,7 @@ import pytest
 from huddle_devkit import nats_auth
 from huddle_devkit.servers import ferretdb_server, nats_server, running
 from huddle_shared.config import ServiceSettings
+from huddle_shared.messaging.topology import ensure_streams
 from huddle_shared.services import all_streams
 from nats.js.errors import NotFoundError
 from support import CREDENTIALS_ENV, caller_keys, connect_nats, seed_file, test_credentials
@@ -69,6 +70,7 @@ async def _empty_streams(url: str) -> None:
     for spec in all_streams():
         with contextlib.suppress(NotFoundError):
             await js.delete_stream(spec.name)
+    await ensure_streams(js)  # the provisioning step, as `make run` does it
     await client.close()
 
 

@@ -215,3 +215,15 @@ def test_docker_compose_accepts_the_file() -> None:
         check=False,
     )
     assert done.returncode == 0, f"`docker compose config` rejected the file:\n{done.stderr}"
+
+
+def test_streams_are_provisioned_by_a_one_shot_step_as_the_provisioner() -> None:
+    """No service may create a stream; the `streams` step does, with the provisioner's key."""
+    step = service("streams")
+    assert step["command"] == ["python", "-m", "huddle_shared.provision"]
+    assert step["secrets"] == ["nats-provisioner"]
+    assert step["environment"]["NATS_NKEY_SEED_FILE"] == "/run/secrets/nats-provisioner"
+    for name in SERVICES_WITH_DATABASE:
+        assert service(name)["depends_on"]["streams"] == {
+            "condition": "service_completed_successfully"
+        }

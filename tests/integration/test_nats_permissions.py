@@ -17,10 +17,10 @@ import pytest
 from huddle_devkit import nats_auth
 from huddle_shared.contracts.rpc import queue_group
 from huddle_shared.contracts.streams import DEAD_LETTERS
-from huddle_shared.services import MEMBERSHIP, SCHEDULING
+from huddle_shared.services import MEMBERSHIP, SCHEDULING, all_streams
 from nats.errors import NoServersError
 from nats.errors import TimeoutError as NatsTimeoutError
-from support import connect_nats, eventually, services, started
+from support import connect_nats, eventually, services
 
 pytestmark = pytest.mark.integration
 
@@ -188,46 +188,53 @@ async def test_no_one_reads_another_principals_replies(nats_url: str) -> None:
 
 
 async def test_a_service_may_not_touch_another_services_stream(nats_url: str) -> None:
-    async with as_principal(nats_url, nats_auth.DEVKIT) as devkit:
-        js = devkit.nc.jetstream()
-        await js.add_stream(name=SCHEDULING.stream.name, subjects=list(SCHEDULING.stream.subjects))
     async with as_principal(nats_url, "membership") as membership:
         js = membership.nc.jetstream(timeout=1)
         with pytest.raises((NatsTimeoutError, TimeoutError)):
             await js.delete_stream(SCHEDULING.stream.name)
         with pytest.raises((NatsTimeoutError, TimeoutError)):
             await js.pull_subscribe("events.scheduling.>", "spy", stream=SCHEDULING.stream.name)
-        # Its own stream and the dead letters it may create (and membership, which erases
-        # members, may purge every stream).
-        await js.add_stream(name=MEMBERSHIP.stream.name, subjects=list(MEMBERSHIP.stream.subjects))
-        await js.add_stream(name=DEAD_LETTERS.name, subjects=list(DEAD_LETTERS.subjects))
+        # Nor change its own, or the dead letters (only the provisioner may): it reads
+        # them. Membership, which erases members, may purge every stream.
+        config = (await js.stream_info(MEMBERSHIP.stream.name)).config
+        with pytest.raises((NatsTimeoutError, TimeoutError)):
+            await js.update_stream(config)
+        with pytest.raises((NatsTimeoutError, TimeoutError)):
+            await js.add_stream(name="MEMBERSHIP_COPY", subjects=["events.scheduling.copy.>"])
+        assert (await js.stream_info(DEAD_LETTERS.name)).config
         await js.purge_stream(SCHEDULING.stream.name)
     assert membership.violations("Publish", f"$JS.API.STREAM.DELETE.{SCHEDULING.stream.name}")
+    assert membership.violations("Publish", f"$JS.API.STREAM.UPDATE.{MEMBERSHIP.stream.name}")
     async with as_principal(nats_url, nats_auth.DEVKIT) as devkit:
         assert (await devkit.nc.jetstream().stream_info(SCHEDULING.stream.name)).config
 
 
-async def test_a_consumer_waits_for_a_stream_another_service_creates(settings_for: Any) -> None:
-    """Scheduling reads membership's events but may not create their stream: started
-    first, it waits for membership (start order still does not matter)."""
-    from huddle_membership.bootstrap import bootstrap as membership
+async def test_a_service_waits_for_the_provisioning_step(settings_for: Any) -> None:
+    """No service may create a stream: started before they exist, scheduling waits until
+    the provisioner has made them (start order still does not matter)."""
     from huddle_scheduling.bootstrap import bootstrap as scheduling
+    from huddle_shared.provision import provision_streams
+    from support import seed_file
 
+    url = settings_for("scheduling").nats_url
+    async with as_principal(url, nats_auth.DEVKIT) as devkit:
+        for stream in all_streams():
+            await devkit.nc.jetstream().delete_stream(stream.name)
     runtime = scheduling(settings_for("scheduling"))
     starting = asyncio.create_task(runtime.start())
     await asyncio.sleep(2.0)
-    assert not starting.done(), "scheduling started without membership's stream"
+    assert not starting.done(), "scheduling started before its streams existed"
     try:
-        async with started(membership(settings_for("membership"))):
-            await asyncio.wait_for(starting, 20)
-            async with as_principal(settings_for("scheduling").nats_url, "devkit") as devkit:
+        await provision_streams(url, seed_file(nats_auth.PROVISIONER))
+        await asyncio.wait_for(starting, 20)
+        async with as_principal(url, "devkit") as devkit:
 
-                async def consuming() -> bool:
-                    js = devkit.nc.jetstream()
-                    info = await js.consumers_info(MEMBERSHIP.stream.name)
-                    return any(c.name.startswith("scheduling-") for c in info)
+            async def consuming() -> bool:
+                js = devkit.nc.jetstream()
+                info = await js.consumers_info(MEMBERSHIP.stream.name)
+                return any(c.name.startswith("scheduling-") for c in info)
 
-                await eventually(consuming)
+            await eventually(consuming)
     finally:
         if starting.done() and not starting.exception():
             await runtime.stop()
@@ -297,7 +304,7 @@ async def test_streams_from_before_authentication_are_kept(tmp_path: Path) -> No
     state = tmp_path / "nats"
     with running(nats_server(state, auth=False)) as before:
         nc = await nats.connect(before.url)  # type: ignore[attr-defined]
-        await nc.jetstream().add_stream(name="MEMBERSHIP_EVENTS", subjects=["events.membership.>"])
+        # The stream was provisioned as the server started, in the global account.
         await nc.jetstream().publish("events.membership.member.erased.v1", b"{}")
         await nc.close()
     with running(nats_server(state)) as after:

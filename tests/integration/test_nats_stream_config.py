@@ -1,10 +1,9 @@
-"""A service may create and update its own stream and DEAD_LETTERS (``huddle_devkit.nats_auth``).
+"""No service may create or change a stream: only the provisioner may (``nats_auth``).
 
-NATS permissions cover the API subject, not the configuration sent to it, so with that right
-a service may give its stream any subjects or a republish rule. These tests show what that
-lets a compromised service do; they are expected to fail (xfail, strict) until services no
-longer create or update streams themselves (an operator step provisions them, and services
-get ``STREAM.INFO`` only). Review of issue 8, not yet fixed.
+NATS permissions cover the API subject, not the configuration sent to it, so a service
+allowed to update its own stream could give it any subjects or a republish rule. These
+tests try what that would let a compromised service do (they failed while services
+ensured their own streams); services now read stream info only.
 """
 
 import asyncio
@@ -18,12 +17,7 @@ from huddle_shared.services import MEMBERSHIP, SCHEDULING
 from nats.js.api import RePublish
 from support import connect_nats
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.xfail(
-        strict=True, reason="services may rewrite their own stream's config (not fixed yet)"
-    ),
-]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from huddle_devkit import nats_auth
 from huddle_shared.contracts.streams import DEAD_LETTERS
-from huddle_shared.services import MEMBERSHIP, SERVICES, service, service_names
+from huddle_shared.services import MEMBERSHIP, SERVICES, all_streams, service, service_names
 
 pytestmark = pytest.mark.unit
 
@@ -21,7 +21,7 @@ def permissions(name: str) -> nats_auth.Permissions:
 
 def test_every_process_is_a_principal_of_its_own() -> None:
     names = [p.name for p in nats_auth.principals()]
-    assert names == ["gateway", *service_names(), "devkit"]
+    assert names == ["gateway", *service_names(), "provisioner", "devkit"]
     assert len(set(names)) == len(names)
 
 
@@ -43,9 +43,22 @@ def test_a_service_publishes_only_its_own_events_and_serves_only_its_own_rpc(spe
     }
     assert granted.allow_responses
     assert not any(s in (">", "$JS.API.>", "$JS.>", "deadletter.>") for s in granted.publish)
-    # Stream management only for its own stream and the dead letters.
-    managed = {s.rsplit(".", 1)[1] for s in granted.publish if ".STREAM.UPDATE." in s}
-    assert managed == {spec.stream.name, DEAD_LETTERS.name}
+    # No stream management at all (a stream's config could republish into another's
+    # subjects): it reads its own stream's and the dead letters' info only.
+    assert not [s for s in granted.publish if ".STREAM.CREATE." in s or ".STREAM.UPDATE." in s]
+    read = {s.rsplit(".", 1)[1] for s in granted.publish if ".STREAM.INFO." in s}
+    assert {spec.stream.name, DEAD_LETTERS.name} <= read
+
+
+def test_only_the_provisioner_creates_and_changes_streams_and_does_nothing_else() -> None:
+    granted = next(p for p in nats_auth.principals() if p.name == nats_auth.PROVISIONER)
+    assert granted.permissions is not None
+    publish = set(granted.permissions.publish)
+    for stream in all_streams():
+        for verb in ("INFO", "CREATE", "UPDATE"):
+            assert f"$JS.API.STREAM.{verb}.{stream.name}" in publish
+    assert all(s.startswith("$JS.API.STREAM.") for s in publish)
+    assert set(granted.permissions.subscribe) == {"_INBOX_provisioner.>"}
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)

@@ -23,7 +23,7 @@ from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerVeri
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.messaging.routes import Route
 from huddle_shared.messaging.rpc import drain_post_reply_work
-from huddle_shared.messaging.topology import ensure_streams, owned_streams, wait_for_streams
+from huddle_shared.messaging.topology import owned_streams, wait_for_streams
 from huddle_shared.storage.mongo import Document, ping
 from huddle_shared.storage.outbox import OutboxRelay
 
@@ -79,11 +79,11 @@ class ServiceRuntime:
         await self._wait_for_database()
         connection = await self._connect_to_nats()
         js = connection.jetstream()
-        # Its own stream only (and the dead letters it may write): under least privilege a
-        # service may change no other. A stream it reads but another service creates is
-        # waited for, so start order still does not matter.
-        await ensure_streams(js, owned_streams(self.name))
-        await wait_for_streams(js, set(self.consumers.values()) - set(owned_streams(self.name)))
+        # A service creates no stream (a stream's config could republish into another's
+        # subjects): the provisioning step does (huddle_shared.provision). It waits for the
+        # streams it writes and reads, so start order does not matter.
+        needed = {*owned_streams(self.name), *self.consumers.values()}
+        await wait_for_streams(js, sorted(needed, key=lambda spec: spec.name))
         for hook in self.start_hooks:  # may write and publish (e.g. the configured admin)
             await hook()
         await self.broker.start()

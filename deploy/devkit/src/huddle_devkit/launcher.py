@@ -4,15 +4,18 @@ Processes run under honcho, prefixed and coloured; Ctrl-C stops every one of the
 A second run reuses the state under ``var/`` and so keeps the data of the first.
 """
 
+import asyncio
 import os
 import shlex
 import sys
 from pathlib import Path
 
 from honcho.manager import Manager
+from huddle_shared.provision import provision_streams
 
 from huddle_devkit import caller_keys, demo, system
 from huddle_devkit.jwt_secret import ensure_jwt_secret
+from huddle_devkit.nats_auth import PROVISIONER
 from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import (
     ManagedServer,
@@ -57,9 +60,12 @@ def run(gateway_port: int) -> int:
                 monitor_port=NATS_MONITOR_PORT,
                 credentials_dir=credentials,
             )
-            _start(nats)
+            _start(nats)  # provisions the streams too
             started.append(nats)
             nats_url = nats.url
+        else:  # the provisioning step for a NATS given by NATS_URL
+            seed = credentials / f"{PROVISIONER}.nk" if credentials else None
+            asyncio.run(provision_streams(nats_url, seed))
         mongodb_url = os.environ.get("MONGODB_URL")
         if not mongodb_url:
             ferretdb = ferretdb_server(var_dir() / "ferretdb", port=FERRETDB_PORT)

@@ -1,16 +1,19 @@
 """NATS credentials with least privilege: one nkey per principal, and the server's config.
 
-Principals: the gateway, each service of ``huddle_shared.services.SERVICES``, and
-``devkit`` (operator tooling and tests: every subject of the account). Each connects with
+Principals: the gateway, each service of ``huddle_shared.services.SERVICES``, the
+``provisioner`` (creates and keeps the streams) and ``devkit`` (operator tooling and tests:
+every subject of the account). Each connects with
 its own nkey seed (``NATS_NKEY_SEED_FILE``) and its own inbox prefix, and may use only:
 
 - gateway: publish ``rpc.>`` (requests, health included); subscribe its own inbox.
 - a service: subscribe ``rpc.<service>.>`` in its queue group and answer (responses only);
-  publish its own ``events.<service>.>`` and its dead letters; the JetStream API for its
-  own stream and the dead letters (info, create, update), and for each durable consumer it
-  declares: the stream's info, the consumer's info/create, fetching and acknowledging;
+  publish its own ``events.<service>.>`` and its dead letters; the JetStream API to read
+  its own stream's and the dead letters' info (never to create or change a stream), and
+  for each durable consumer it declares: the stream's info, the consumer's info/create,
+  fetching and acknowledging;
   plus what its runtime declares it needs (``ServiceBuilder.uses_jetstream_api``: membership
   purges an erased member from every stream).
+- provisioner: create, update and read every stream of ``all_streams()``; nothing else.
 
 A service's consumers are read from its built runtime (``bootstrap``; nothing connects),
 so a new subscription gets its permissions without a table to keep.
@@ -38,11 +41,12 @@ from huddle_shared.contracts.streams import DEAD_LETTER_SUBJECT_PREFIX, StreamSp
 from huddle_shared.messaging.broker import inbox_prefix
 from huddle_shared.messaging.topology import owned_streams
 from huddle_shared.runtime import ServiceRuntime
-from huddle_shared.services import SERVICES, ServiceSpec, service_names
+from huddle_shared.services import SERVICES, ServiceSpec, all_streams, service_names
 
 ACCOUNT = "HUDDLE"
 GATEWAY = "gateway"
 DEVKIT = "devkit"
+PROVISIONER = "provisioner"
 AUTH_CONFIG = "auth.conf"
 SEED_SUFFIX = ".nk"
 JS_API = "$JS.API"
@@ -96,7 +100,15 @@ def consumer_api(stream: StreamSpec, durable: str) -> tuple[str, ...]:
 
 
 def stream_api(stream: StreamSpec) -> tuple[str, ...]:
+    """Creating and changing a stream: the provisioner's alone. A stream's config can give it
+    any subjects or a republish rule, so a service allowed this could store another
+    service's events or capture requests meant for another service."""
     return tuple(f"{JS_API}.STREAM.{verb}.{stream.name}" for verb in ("INFO", "CREATE", "UPDATE"))
+
+
+def provisioner_permissions() -> Permissions:
+    publish = [api for stream in all_streams() for api in stream_api(stream)]
+    return Permissions(publish=tuple(publish), subscribe=(own_inbox(PROVISIONER),))
 
 
 def service_permissions(spec: ServiceSpec, runtime: ServiceRuntime) -> Permissions:
@@ -105,8 +117,8 @@ def service_permissions(spec: ServiceSpec, runtime: ServiceRuntime) -> Permissio
         # The outbox dead-letters its own events (``deadletter.outbox-<database>.<subject>``).
         f"{DEAD_LETTER_SUBJECT_PREFIX}.*.events.{spec.name}.>",
     ]
-    for stream in owned_streams(spec.name):
-        publish.extend(stream_api(stream))
+    for stream in owned_streams(spec.name):  # reads them; the provisioner creates them
+        publish.append(f"{JS_API}.STREAM.INFO.{stream.name}")
     for durable, stream in runtime.consumers.items():
         publish.append(f"{DEAD_LETTER_SUBJECT_PREFIX}.{durable}.>")
         publish.extend(consumer_api(stream, durable))
@@ -137,12 +149,15 @@ def principals_for(runtimes: Mapping[str, ServiceRuntime]) -> tuple[Principal, .
             Principal(spec.name, service_permissions(spec, runtimes[spec.name]), spec.summary)
             for spec in SERVICES
         ),
+        Principal(
+            PROVISIONER, provisioner_permissions(), "creates and keeps the streams, nothing else"
+        ),
         Principal(DEVKIT, None, "operator tooling and tests: the whole account"),
     )
 
 
 def principal_names() -> tuple[str, ...]:
-    return (GATEWAY, *service_names(), DEVKIT)
+    return (GATEWAY, *service_names(), PROVISIONER, DEVKIT)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ Used by ``make run`` (fixed ports, state under ``var/``) and by the tests (free 
 temporary state), so both exercise exactly the same servers.
 """
 
+import asyncio
 import contextlib
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from huddle_devkit.nats_auth import Credentials, adopt_global_account, generate
+from huddle_shared.provision import provision_streams
+
+from huddle_devkit.nats_auth import PROVISIONER, Credentials, adopt_global_account, generate
 from huddle_devkit.paths import ferretdb_binary, nats_server_binary
 
 
@@ -92,6 +96,29 @@ class NatsServer(ManagedServer):
         """Read the config again (new users, permissions) without dropping connections."""
         assert self.process is not None
         self.process.send_signal(signal.SIGHUP)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Ready, with every stream provisioned (services create none themselves)."""
+        super().wait_ready(timeout)
+        self.provision()
+
+    def provision(self) -> None:
+        """``huddle_shared.provision`` as the provisioner. In a thread of its own, since a
+        caller (a test fixture) may be inside a running event loop already."""
+        seed = self.credentials.seed_file(PROVISIONER) if self.credentials else None
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(provision_streams(self.url, seed))
+            except BaseException as exc:  # re-raised in the caller's thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, name="provision-streams")
+        worker.start()
+        worker.join()
+        if failure:
+            raise ServerFailed(f"provisioning the streams failed: {failure[0]!r}")
 
     def is_ready(self) -> bool:
         url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"

@@ -1,6 +1,7 @@
 """JetStream streams: one per producing service (see ``huddle_shared.services``), plus dead
-letters. Each service ensures its own stream and the dead letters at start, and waits for
-the streams it reads (``messaging.topology``), so start order does not matter.
+letters. The provisioning step creates them (``huddle_shared.provision``); each service
+waits for the streams it writes and reads (``messaging.topology``), so start order does not
+matter.
 
 Settings, and why (docs/operators-guide.md says which ones an operator may change):
 

@@ -1,7 +1,7 @@
 """Creates the streams declared in ``contracts.streams``, and keeps an operator's settings.
 
-Each service ensures only the streams it owns (``owned_streams``: its own events and the
-dead letters), which is all its NATS permissions allow; a stream it reads is waited for.
+The provisioning step (``huddle_shared.provision``, as the ``provisioner`` NATS principal)
+ensures every stream; services only wait for the streams they write and read.
 
 A missing stream is created with Huddle's settings. An existing one is changed only where
 Huddle's guarantees need it (see docs/operators-guide.md, "Streams"):
@@ -112,8 +112,8 @@ async def ensure_streams(js: JetStreamContext, specs: Iterable[StreamSpec] | Non
 
 
 def owned_streams(service_name: str) -> tuple[StreamSpec, ...]:
-    """The streams a service creates and keeps: its own events, and the dead letters every
-    consumer may write (whichever service starts first creates them)."""
+    """The streams a service writes: its own events, and the dead letters every consumer
+    may write. It reads their info only; the provisioner creates them."""
     return (service(service_name).stream, DEAD_LETTERS)
 
 
@@ -123,8 +123,8 @@ WAIT_LOG_SECONDS = 10.0
 async def wait_for_streams(
     js: JetStreamContext, specs: Iterable[StreamSpec], *, interval: float = 0.25
 ) -> None:
-    """Until every stream exists: a consumer of another service's stream starts before that
-    service has created it (start order does not matter), and may not create it itself."""
+    """Until every stream exists: a service may start before the provisioning step has
+    created them (start order does not matter), and may not create one itself."""
     loop = asyncio.get_running_loop()
     for spec in specs:
         logged_at: float | None = None
@@ -135,6 +135,9 @@ async def wait_for_streams(
             except NotFoundError:
                 now = loop.time()
                 if logged_at is None or now - logged_at >= WAIT_LOG_SECONDS:
-                    log.warning("waiting for a stream to be created", extra={"stream": spec.name})
+                    log.warning(
+                        "waiting for a stream to be created (by python -m huddle_shared.provision)",
+                        extra={"stream": spec.name},
+                    )
                     logged_at = now
                 await asyncio.sleep(interval)
