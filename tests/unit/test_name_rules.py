@@ -13,11 +13,12 @@ CYRILLIC_I, CYRILLIC_A = "\u0406", "\u0430"
         (f"{CYRILLIC_I}nstance administrator", "administrator"),
         ("ADMIN", "admin"),
         (f"{CYRILLIC_A}dmin", "admin"),
-        ("\uff48\uff55\uff44\uff44\uff4c\uff45", "huddle"),  # full-width letters
-        ("Hudd1e support", "huddle"),  # a digit one for an l
+        ("\uff48\uff55\uff44\uff44\uff4c\uff45 team", "huddle team"),  # full-width letters
+        ("Hudd1e support", "huddle support"),  # a digit one for an l
+        ("Sarah Huddle", None),  # a surname, not the platform's voice
         ("ADMlN", "admin"),  # a small l for a capital I
         ("lNSTANCE ADMlNlSTRATOR", "administrator"),
-        ("HUDDIE", "huddle"),  # a capital I for an l
+        ("HUDDIE SUPPORT", "huddle support"),  # a capital I for an l
         ("Mod\u00e9rator", "moderator"),
         ("Jo Admington", None),  # inside another word: an ordinary name
         ("Manchester University NHS Foundation Trust", None),

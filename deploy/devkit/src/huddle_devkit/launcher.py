@@ -80,15 +80,22 @@ def run(gateway_port: int) -> int:
             extra={
                 "HUDDLE_ADMIN_EMAIL": ADMIN_EMAIL,
                 "HUDDLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                # Random, made once under var/secrets/: sign-ins outlive a restart.
-                "HUDDLE_JWT_SECRET": os.environ.get("HUDDLE_JWT_SECRET") or ensure_jwt_secret(),
             },
         )
+        # Random, made once under var/secrets/: sign-ins outlive a restart. The gateway's
+        # alone, like the caller signing key.
+        jwt_secret = {
+            "HUDDLE_JWT_SECRET": os.environ.get("HUDDLE_JWT_SECRET") or ensure_jwt_secret()
+        }
         keys = caller_keys.ensure_caller_keys(var_dir() / "secrets")
         manager = Manager()
         for service in system.service_modules():
             # The private key to the gateway only; the public key to each service.
-            own = keys.gateway_environment() if service == "gateway" else keys.service_environment()
+            own = (
+                {**keys.gateway_environment(), **jwt_secret}
+                if service == "gateway"
+                else keys.service_environment()
+            )
             manager.add_process(
                 service,
                 shlex.join(system.command(service)),

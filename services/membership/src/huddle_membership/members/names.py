@@ -16,13 +16,15 @@ from confusable_homoglyphs import confusables
 from huddle_shared.contracts.rpc import FieldError
 from huddle_shared.errors import Invalid
 
-# Kept small: the words that speak for the instance. Not "system" or "NHS England": real
-# organisations carry them (integrated care systems, NHS England's regional teams).
+# Kept small: the words that speak for the instance. Not "system" or "NHS England" (real
+# organisations carry them: integrated care systems, NHS England's regional teams), and not
+# "Huddle" alone (a British surname): only the phrases that would speak for the platform.
 RESERVED_WORDS = (
     "administrator",
     "admin",
     "moderator",
-    "huddle",
+    "huddle team",
+    "huddle support",
 )
 
 
