@@ -10,7 +10,7 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup tools assets run test lint format typecheck bench asyncapi clean
+.PHONY: help setup tools assets browser run test lint format typecheck bench asyncapi clean
 
 help:
 	@echo "make run    - set up, start NATS, FerretDB, every service and the gateway, load demo data"
@@ -51,7 +51,18 @@ $(GATEWAY_VENDOR)/swagger-ui/%: node_modules/.package-lock.json
 
 assets: $(VENDOR_FILES)
 
-setup: .venv/.synced tools assets
+# Debian's headless Chromium for the browser tests, installed where the machine allows it
+# (root and apt-get); elsewhere the browser tests say they were skipped, and why.
+BROWSER_PACKAGE := chromium-headless-shell
+browser:
+	@if command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGE) (Debian) for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE) \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE); }; \
+	else echo "note: no Chromium and no root to install $(BROWSER_PACKAGE): browser tests will be skipped"; fi
+
+setup: .venv/.synced tools assets browser
 
 # FerretDB is built only when no MONGODB_URL points at a server already.
 run: .venv/.synced assets $(if $(MONGODB_URL),,tools)
