@@ -214,23 +214,33 @@ async def update_me(
     return account_view(await retrying(attempt))
 
 
-@rpc.route(contract.SET_MEMBER_STATUS, "Instance admins: suspend or reinstate a member.")
-async def set_member_status(
-    request: contract.SetMemberStatus, caller: Caller, deps: Dependencies
+async def _admin_changes_member(
+    member_id: UUID, caller: Caller, deps: Dependencies, change: Callable[[Member], None]
 ) -> MemberView:
+    """An instance admin's change to another member's account, one change at a time."""
     admin = await active_member(caller, deps.members)
     admin.require_instance_admin()
 
     async def attempt() -> Member:
-        async with deps.members.lock(request.member_id):
-            member = await deps.members.get(request.member_id)
+        async with deps.members.lock(member_id):
+            member = await deps.members.get(member_id)
             if member is None:
-                raise MemberNotFound(request.member_id)
-            member.set_status(request.status, request.reason)
+                raise MemberNotFound(member_id)
+            change(member)
             await deps.members.save(member)
             return member
 
     return member_view(await retrying(attempt))
+
+
+@rpc.route(contract.SET_MEMBER_STATUS, "Instance admins: suspend or reinstate a member.")
+async def set_member_status(
+    request: contract.SetMemberStatus, caller: Caller, deps: Dependencies
+) -> MemberView:
+    def change(member: Member) -> None:
+        member.set_status(request.status, request.reason)
+
+    return await _admin_changes_member(request.member_id, caller, deps, change)
 
 
 @rpc.route(
@@ -240,19 +250,12 @@ async def set_member_status(
 async def set_member_type(
     request: contract.SetMemberType, caller: Caller, deps: Dependencies
 ) -> MemberView:
-    admin = await active_member(caller, deps.members)
-    admin.require_instance_admin()
+    def change(member: Member) -> None:
+        if member.status == MemberStatus.ERASED:
+            raise MemberNotFound(request.member_id)
+        member.set_type(request.member_type)
 
-    async def attempt() -> Member:
-        async with deps.members.lock(request.member_id):
-            member = await deps.members.get(request.member_id)
-            if member is None or member.status == MemberStatus.ERASED:
-                raise MemberNotFound(request.member_id)
-            member.set_type(request.member_type)
-            await deps.members.save(member)
-            return member
-
-    return member_view(await retrying(attempt))
+    return await _admin_changes_member(request.member_id, caller, deps, change)
 
 
 async def ensure_instance_admin(
