@@ -45,7 +45,8 @@ async def directory(settings_for, nats_url, mongodb_url) -> AsyncIterator[Direct
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
     async with (
         services(settings_for, "membership") as running,
-        gateway_server(NATS_URL=nats_url) as url,
+        # Figures read again at once after a change: none kept at the gateway.
+        gateway_server(NATS_URL=nats_url, HUDDLE_STATS_CACHE_SECONDS=0) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         ids = {}

@@ -20,6 +20,12 @@ from pythonjsonlogger.json import JsonFormatter
 
 OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
+# Set once SDK providers are installed. Instrumentation (Litestar's OpenTelemetry plugin,
+# FastStream's telemetry middleware) is added only then: on the no-op providers it still
+# builds attributes, contexts and headers for every request and message, about half of the
+# gateway's cost per request (docs/decisions/0027).
+_tracing = False
+
 
 class TraceContextFilter(logging.Filter):
     """Adds ``service``, ``trace_id`` and ``span_id`` to every record."""
@@ -83,7 +89,15 @@ def configure_tracing(
     tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(tracer_provider)
     instrument_pymongo()
+    global _tracing
+    _tracing = True
     return True
+
+
+def tracing_enabled() -> bool:
+    """Whether traces and metrics go anywhere (``configure_tracing`` installed providers):
+    builders add instrumentation only then, so call it after configuring telemetry."""
+    return _tracing
 
 
 def instrument_pymongo() -> None:

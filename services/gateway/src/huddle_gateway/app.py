@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from huddle_shared.messaging.broker import broker_options
+from huddle_shared.telemetry import tracing_enabled
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -20,7 +21,7 @@ from huddle_gateway.limits import HeaderLimits, LimitedRequest
 from huddle_gateway.problems import EXCEPTION_HANDLERS
 from huddle_gateway.reference import ApiReferencePlugin, reference_router
 from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
-from huddle_gateway.routes.directory import DIRECTORY_HANDLERS
+from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
@@ -30,15 +31,19 @@ from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
     settings = settings or GatewaySettings()
+    # Instrumentation only when traces go somewhere (configure_telemetry ran first): on the
+    # no-op providers it still costs about half the gateway's rate (docs/decisions/0027).
+    tracing = tracing_enabled()
     broker = NatsBroker(
         settings.nats_url,
         name="huddle-gateway",
         logger=logging.getLogger("huddle.messaging"),
-        middlewares=[NatsTelemetryMiddleware()],
+        middlewares=[NatsTelemetryMiddleware()] if tracing else [],
         max_reconnect_attempts=-1,
         **broker_options("gateway", settings.nats_nkey_seed_file),
     )
     services = ServiceClient.from_settings(broker, settings)
+    public_stats = PublicStats(services, settings.stats_cache_seconds)
     tokens = AccessTokens(
         settings.jwt_secret,
         settings.access_token_seconds,
@@ -70,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False),
             "tokens": Provide(lambda: tokens, sync_to_thread=False),
+            "public_stats": Provide(lambda: public_stats, sync_to_thread=False),
             "caller": Provide(provide_caller),
             "rpc": Provide(provide_rpc, sync_to_thread=False),
             "idempotent_rpc": Provide(provide_idempotent_rpc, sync_to_thread=False),
@@ -81,7 +87,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         middleware=[HeaderLimits(settings.max_header_bytes, settings.max_query_bytes)],
         before_send=[add_security_headers],
-        plugins=[OpenTelemetryPlugin(OpenTelemetryConfig())],
+        plugins=[OpenTelemetryPlugin(OpenTelemetryConfig())] if tracing else [],
         openapi_config=OpenAPIConfig(
             title="Huddle",
             version="0.1.0",

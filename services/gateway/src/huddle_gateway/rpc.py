@@ -1,5 +1,6 @@
 """Talks to services over NATS request-reply and turns replies into data or problems."""
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -15,8 +16,10 @@ from huddle_shared.contracts.rpc import (
     ErrorInfo,
     Reply,
     RpcRequest,
+    health_subject,
 )
 from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerSigner
+from huddle_shared.services import service_names
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from nats.errors import NoRespondersError
@@ -24,6 +27,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from huddle_gateway.problems import from_service_error, problem
+from huddle_gateway.recent import Recent
 from huddle_gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -75,11 +79,19 @@ class ServiceClient:
         *,
         signer: CallerSigner,
         health_timeout: float = 1.0,
+        health_cache_seconds: float = 0.0,
     ) -> None:
         self.broker = broker
         self.timeout = timeout
         self.signer = signer
         self.health_timeout = health_timeout
+        # All at once, and while every one is "ok", kept briefly: a readiness probe under load
+        # costs the services one question each per ``health_cache_seconds``.
+        self._statuses: Recent[dict[str, str]] = Recent(
+            self._ask_every_service,
+            health_cache_seconds,
+            keep=lambda statuses: all(status == "ok" for status in statuses.values()),
+        )
 
     @classmethod
     def from_settings(cls, broker: NatsBroker, settings: GatewaySettings) -> "ServiceClient":
@@ -88,6 +100,7 @@ class ServiceClient:
             settings.rpc_timeout,
             signer=caller_signer(settings),
             health_timeout=settings.health_timeout,
+            health_cache_seconds=settings.health_cache_seconds,
         )
 
     async def call(
@@ -148,6 +161,20 @@ class ServiceClient:
     def nats_connected(self) -> bool:
         connection = self.broker._connection
         return bool(connection is not None and connection.is_connected)
+
+    async def service_statuses(self) -> dict[str, str]:
+        """Each service's status: ``ok``, what it reported, or ``unavailable``."""
+        return await self._statuses.get()
+
+    async def _ask_every_service(self) -> dict[str, str]:
+        names = service_names()
+        results = await asyncio.gather(
+            *(self.health(health_subject(name)) for name in names), return_exceptions=True
+        )
+        return {
+            name: result.get("status", "unknown") if isinstance(result, dict) else "unavailable"
+            for name, result in zip(names, results, strict=True)
+        }
 
     async def health(self, subject: str) -> dict[str, Any]:
         """A service's own health report; raises if it does not answer. Unsigned: health

@@ -19,6 +19,20 @@ class GatewaySettings(BaseSettings):
     port: int = Field(default=8000, alias="GATEWAY_PORT")
     rpc_timeout: float = Field(default=5.0, alias="HUDDLE_RPC_TIMEOUT")
     health_timeout: float = Field(default=1.0, alias="HUDDLE_HEALTH_TIMEOUT")
+    health_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        alias="HUDDLE_HEALTH_CACHE_SECONDS",
+        description="How long a 'ready' answer from every service is kept (0: ask each time)",
+    )
+    stats_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        alias="HUDDLE_STATS_CACHE_SECONDS",
+        description="How long the public statistics are kept at the gateway (0: ask each time)",
+    )
     max_body_bytes: int = Field(default=1_048_576, alias="HUDDLE_MAX_BODY_BYTES")
     max_header_bytes: int = Field(
         default=16_384,

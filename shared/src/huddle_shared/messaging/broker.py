@@ -9,6 +9,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from huddle_shared.messaging.dead_letter import DeadLetterMiddleware, RetryPolicy
 from huddle_shared.messaging.rpc import RpcValidationMiddleware
+from huddle_shared.telemetry import tracing_enabled
 
 
 def inbox_prefix(principal: str) -> str:
@@ -57,11 +58,13 @@ def create_broker(
 ) -> NatsBroker:
     """``principal`` (default: ``service``) names the NATS user the seed belongs to."""
     dead_letters = DeadLetterMiddleware(retry)
+    # Outermost first: the trace spans the retry decision too. Without an exporter, no
+    # telemetry middleware: it would only build spans nobody receives.
+    telemetry = [NatsTelemetryMiddleware()] if tracing_enabled() else []
     broker = NatsBroker(
         url,
         name=f"huddle-{service}",
-        # Outermost first: the trace spans the retry decision too.
-        middlewares=[NatsTelemetryMiddleware(), dead_letters, RpcValidationMiddleware],
+        middlewares=[*telemetry, dead_letters, RpcValidationMiddleware],
         logger=logging.getLogger("huddle.messaging"),  # our JSON handler, not FastStream's own
         log_level=logging.DEBUG,  # one line per message is too much at INFO
         graceful_timeout=10.0,

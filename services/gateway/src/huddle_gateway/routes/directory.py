@@ -9,15 +9,21 @@ Plain handlers, not a controller: ``GET /api/v1/organisations`` shares its path 
 path (each brings its own ``OPTIONS`` handler). Register these after that controller.
 """
 
+import base64
+import hashlib
 from typing import Any
 
 from huddle_shared.contracts import membership as contract
-from litestar import get
+from huddle_shared.contracts.rpc import Caller
+from litestar import Request, Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, Parameter
 
 from huddle_gateway.headers import PUBLIC_CACHE
-from huddle_gateway.rpc import Rpc
+from huddle_gateway.recent import Recent
+from huddle_gateway.rpc import Rpc, ServiceClient
 
 
 @get(
@@ -54,16 +60,62 @@ async def search_organisations(
     return await rpc.call(contract.OrganisationPage, contract.SEARCH_ORGANISATIONS, request)
 
 
+class PublicStats:
+    """The statistics as membership last gave them, at most ``max_age`` seconds ago (one
+    request refreshes them while the others wait), with their entity tag. The same for
+    everyone, so asked for as no one in particular."""
+
+    def __init__(self, services: ServiceClient, max_age: float) -> None:
+        self._services = services
+        self._recent: Recent[tuple[contract.Stats, str]] = Recent(self._fetch, max_age)
+
+    async def _fetch(self) -> tuple[contract.Stats, str]:
+        stats = contract.Stats.model_validate(await self._services.call(contract.STATS, {}))
+        return stats, entity_tag(stats)
+
+    async def get(self) -> tuple[contract.Stats, str]:
+        return await self._recent.get()
+
+
+def entity_tag(stats: contract.Stats) -> str:
+    """From the figures' ``revision`` when membership gives one (it grows with each change),
+    else a digest of the figures themselves."""
+    revision = getattr(stats, "revision", None)
+    if isinstance(revision, int):
+        return f'"r{revision}"'
+    digest = hashlib.sha256(stats.model_dump_json().encode()).digest()[:12]
+    return f'"{base64.urlsafe_b64encode(digest).decode()}"'
+
+
+def none_match(if_none_match: str | None, tag: str) -> bool:
+    """RFC 9110 13.1.2: false when the header lists ``tag`` (weakly compared) or is ``*``."""
+    if if_none_match is None:
+        return True
+    listed = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return "*" not in listed and tag not in listed
+
+
 @get(
     "/api/v1/stats",
     tags=["statistics"],
     cache_control=PUBLIC_CACHE,
     summary="Network statistics",
     description="Active members, organisations and networks; active members by organisation "
-    "kind and by region.",
+    "kind and by region. Up to a second old; send the `ETag` back as `If-None-Match` to get "
+    "a 304 while they have not changed.",
+    responses={304: ResponseSpec(None, description="Not modified: the figures are unchanged")},
 )
-async def stats(rpc: NamedDependency[Rpc]) -> contract.Stats:
-    return await rpc.call(contract.Stats, contract.STATS, {})
+async def stats(
+    request: Request[Any, Any, State],
+    caller: NamedDependency[Caller],  # a token sent is still checked (401 when invalid)
+    public_stats: NamedDependency[PublicStats],
+) -> Response[contract.Stats]:
+    figures, tag = await public_stats.get()
+    headers = {"ETag": tag}
+    if not none_match(request.headers.get("if-none-match"), tag):
+        not_modified: Any = None  # a 304 has no body
+        return Response(not_modified, status_code=304, headers=headers)
+    return Response(figures, headers=headers)
 
 
 DIRECTORY_HANDLERS = [search_organisations, stats]

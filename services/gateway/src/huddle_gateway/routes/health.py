@@ -1,9 +1,7 @@
 """Liveness and readiness."""
 
-import asyncio
 from typing import Any
 
-from huddle_shared.contracts.rpc import health_subject
 from huddle_shared.services import service_names
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
@@ -19,19 +17,15 @@ class HealthController(Controller):
     async def live(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", summary="NATS is connected and every service answers (503 otherwise)")
+    @get(
+        "/ready",
+        summary="NATS is connected and every service answers (503 otherwise)",
+        description="Every service answering is kept up to a second (HUDDLE_HEALTH_CACHE_SECONDS).",
+    )
     async def ready(self, services: NamedDependency[ServiceClient]) -> Response[dict[str, Any]]:
         nats_connected = services.nats_connected
-        statuses: dict[str, str] = {}
-        if nats_connected:
-            results = await asyncio.gather(
-                *(services.health(health_subject(name)) for name in service_names()),
-                return_exceptions=True,
-            )
-            for name, result in zip(service_names(), results, strict=True):
-                statuses[name] = (
-                    result.get("status", "unknown") if isinstance(result, dict) else "unavailable"
-                )
+        if nats_connected:  # checked each time; the services' answers may be a second old
+            statuses = await services.service_statuses()
         else:
             statuses = dict.fromkeys(service_names(), "unknown")
         ready = nats_connected and all(status == "ok" for status in statuses.values())
