@@ -6,7 +6,7 @@ The API answers JSON only, so its content policy forbids everything; the API ref
 brings its own policy (``huddle_gateway.reference``).
 """
 
-from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
+from litestar.datastructures import CacheControlHeader
 from litestar.types import Message, Scope
 
 # For answers that are the same for everyone: a shared cache may keep them for a minute.
@@ -24,11 +24,18 @@ DEFAULTS = {
 }
 
 
+# As the ASGI message carries them. Appended to the raw list, not through Litestar's
+# MutableScopeHeaders: its lookups decode every header per name, a third of the
+# gateway's own cost per request (docs/decisions/0026).
+_RAW_DEFAULTS = [(name.lower().encode(), value.encode()) for name, value in DEFAULTS.items()]
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """Litestar ``before_send`` hook: the defaults, where the route has not set its own."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in DEFAULTS.items():
-        if name not in headers:
-            headers[name] = value
+    headers = message.get("headers") or []
+    present = {bytes(name).lower() for name, _ in headers}
+    missing = [pair for pair in _RAW_DEFAULTS if pair[0] not in present]
+    if missing:
+        message["headers"] = [*headers, *missing]
