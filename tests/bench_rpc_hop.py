@@ -81,13 +81,19 @@ async def main() -> dict[str, float]:
     keys = ensure_caller_keys(Path(tempfile.mkdtemp(prefix="huddle-bench-keys-")))
     signer = CallerSigner.from_file(keys.private_key, INSTANCE)
     verifier = CallerVerifier.from_files([keys.public_key], INSTANCE)
-    with running(nats_server(Path(tempfile.mkdtemp(prefix="huddle-bench-nats-")), auth=False)) as server:
+    with running(
+        nats_server(Path(tempfile.mkdtemp(prefix="huddle-bench-nats-")), auth=False)
+    ) as server:
         url = server.url  # type: ignore[attr-defined]
         # The service side as services run it: create_broker's middlewares + the caller check.
         service = create_broker(url, service="bench")
         service.add_middleware(CallerCheck(verifier, service="bench"))
         rpc_endpoint(
-            service, SUBJECT, service="bench", request_model=GetById, handler=handler,
+            service,
+            SUBJECT,
+            service="bench",
+            request_model=GetById,
+            handler=handler,
             description="bench",
         )
         await service.start()
@@ -156,4 +162,5 @@ if __name__ == "__main__":
     for name, value in results.items():
         unit = "" if "(us)" in name else " round trips/s"
         print(f"{name:40s} {value:10.0f}{unit}")
-    json.dump(results, sys.stdout if "--json" in sys.argv else open("/dev/null", "w"))
+    if "--json" in sys.argv:
+        json.dump(results, sys.stdout)
