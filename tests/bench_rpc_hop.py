@@ -25,7 +25,7 @@ from faststream.nats import NatsBroker
 from huddle_devkit.caller_keys import ensure_caller_keys
 from huddle_devkit.servers import nats_server, running
 from huddle_shared.contracts.common import GetById
-from huddle_shared.contracts.rpc import ANONYMOUS, Caller, Reply, RpcRequest
+from huddle_shared.contracts.rpc import Caller, Reply, RpcRequest
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.caller_assertions import CallerSigner, CallerVerifier
 from huddle_shared.messaging.rpc import CallerCheck, answer, call_model, rpc_endpoint
@@ -149,7 +149,6 @@ async def main() -> dict[str, float]:
             "raw -> raw": await rate(via_raw(RAW_SUBJECT)),
         }
         figures["caller assertion sign+verify (us)"] = assertion_microseconds(signer, verifier)
-        _ = ANONYMOUS
         await gateway.stop()
         await service.stop()
         await raw_gateway.close()
