@@ -32,6 +32,8 @@ from huddle_shared.storage.outbox import OutboxRelay
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
+# Between attempts to reach NATS or the database at start (they may start beside us).
+RETRY_SECONDS = 0.1
 
 # Set by the launcher (``time.time()`` when it spawned the processes): the start-up log then
 # says how long the imports took, not only the steps after them.
@@ -146,15 +148,19 @@ class ServiceRuntime:
         log.info("service stopped")
 
     async def _connect_to_nats(self, wait_seconds: float = 60.0) -> Any:
+        """`make run` starts NATS beside the services: retried soon, logged once."""
         deadline = asyncio.get_running_loop().time() + wait_seconds
+        attempts = 0
         while True:
             try:
                 return await self.broker.connect()
             except Exception:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
-                log.warning("waiting for NATS")
-                await asyncio.sleep(0.5)
+                if attempts == 0:
+                    log.warning("waiting for NATS")
+                attempts += 1
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def _wait_for_database(self, wait_seconds: float = 60.0) -> None:
         """In a fresh deployment the database may start after the service."""
@@ -168,7 +174,7 @@ class ServiceRuntime:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 log.warning("waiting for the database")
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(RETRY_SECONDS)
 
 
 async def run_forever(runtime: ServiceRuntime) -> None:

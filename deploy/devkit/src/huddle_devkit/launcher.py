@@ -14,9 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from honcho.manager import Manager
-
-from huddle_devkit import caller_keys, system
+from huddle_devkit import caller_keys, preforked, system
 from huddle_devkit.jwt_secret import ensure_jwt_secret
 from huddle_devkit.nats_auth import PROVISIONER
 from huddle_devkit.paths import repo_root, var_dir
@@ -66,7 +64,7 @@ def run(gateway_port: int) -> int:
         configured = os.environ.get("HUDDLE_NATS_CREDENTIALS")
         credentials = Path(configured) if configured else None
         mongodb_url = os.environ.get("MONGODB_URL")
-        # Both servers start at once; then each is waited for (NATS: and its streams made).
+        # Both servers start at once; the launcher imports the services' libraries meanwhile.
         if not nats_url:
             # Each process its own nkey, generated once into var/secrets/nats and reused.
             credentials = var_dir() / "secrets" / "nats"
@@ -84,6 +82,9 @@ def run(gateway_port: int) -> int:
             _spawn(ferretdb)
             started.append(ferretdb)
             mongodb_url = ferretdb.url
+        prefork = preforked.preforking()
+        if prefork:
+            preforked.preload()
         for server in started:
             server.wait_ready()  # NATS: provisions the streams too
             print(
@@ -115,23 +116,33 @@ def run(gateway_port: int) -> int:
             "HUDDLE_JWT_SECRET": os.environ.get("HUDDLE_JWT_SECRET") or ensure_jwt_secret()
         }
         keys = caller_keys.ensure_caller_keys(var_dir() / "secrets")
-        env[SPAWNED_AT_ENV] = repr(time.time())  # each service logs its start-up steps
-        manager = Manager()
-        for service in system.service_modules():
+        spawned_at = time.time()
+        env[SPAWNED_AT_ENV] = repr(spawned_at)  # each service logs its start-up steps from it
+        manager = preforked.PreforkingManager()
+        for service, package in system.service_modules().items():
             # The private key to the gateway only; the public key to each service.
             own = (
                 {**keys.gateway_environment(), **jwt_secret}
                 if service == "gateway"
                 else keys.service_environment()
             )
-            manager.add_process(
-                service,
-                shlex.join(system.command(service)),
-                env={**system.for_process(env, service, credentials), **own},
-            )
+            service_env = {**system.for_process(env, service, credentials), **own}
+            if prefork:
+                manager.add_module(service, package, [], env=service_env)
+            else:
+                manager.add_process(service, shlex.join(system.command(service)), env=service_env)
         url = f"http://127.0.0.1:{gateway_port}"
-        announce = [sys.executable, "-m", "huddle_devkit", "announce", "--url", url]
-        manager.add_process("ready", shlex.join(announce), env=env)  # HTTP only
+        announce = ["announce", "--url", url]
+        if prefork:
+            manager.add_module("ready", "huddle_devkit", announce, env=env)  # HTTP only
+        else:
+            command = [sys.executable, "-m", "huddle_devkit", *announce]
+            manager.add_process("ready", shlex.join(command), env=env)
+        print(
+            f"starting every service {spawned_at - run_started_at():.2f}s after `make run` began"
+            + (" (forked from the launcher)" if prefork else ""),
+            flush=True,
+        )
         manager.loop()
         return int(manager.returncode or 0)
     except ServerFailed as exc:
