@@ -8,6 +8,7 @@ imports nothing heavy itself, so the six Python processes it spawns have the CPU
 """
 
 import compileall
+import importlib.util
 import os
 import shlex
 import sys
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from huddle_devkit import caller_keys, preforked, system
 from huddle_devkit.jwt_secret import ensure_jwt_secret
-from huddle_devkit.nats_auth import PROVISIONER
-from huddle_devkit.paths import repo_root, var_dir
+from huddle_devkit.nats_auth import PROVISIONER, package_sources
+from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import (
     ManagedServer,
     ServerFailed,
@@ -45,14 +46,18 @@ def _spawn(server: ManagedServer) -> None:
     server.start()
 
 
+def gateway_source() -> list[tuple[str, Path]]:
+    spec = importlib.util.find_spec("huddle_gateway")
+    locations = (spec.submodule_search_locations or []) if spec else []
+    return [("huddle_gateway", Path(location)) for location in locations]
+
+
 def compile_sources() -> None:
     """Byte-compile the workspace's own packages (``make setup`` compiles the installed ones).
     Python writes no cache when PYTHONDONTWRITEBYTECODE is set, and then every process
     would compile every module it imports at each start. Up-to-date files are skipped."""
-    root = repo_root()
-    for source in [root / "shared" / "src", *(root / "services").glob("*/src"), root / "deploy"]:
-        if source.is_dir():
-            compileall.compile_dir(source, quiet=2)
+    for _package, source in [*package_sources(), *gateway_source()]:
+        compileall.compile_dir(source, quiet=2)
 
 
 def run(gateway_port: int) -> int:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import secrets
@@ -45,8 +46,6 @@ from huddle_shared.contracts.streams import DEAD_LETTER_SUBJECT_PREFIX, StreamSp
 from huddle_shared.messaging.nats_options import inbox_prefix
 from huddle_shared.messaging.topology import owned_streams
 from huddle_shared.services import SERVICES, ServiceSpec, all_streams, service_names
-
-from huddle_devkit.paths import repo_root
 
 if TYPE_CHECKING:  # building the runtimes imports every service: only when the config is made
     from huddle_shared.runtime import ServiceRuntime
@@ -250,18 +249,26 @@ def authorization_config(
     return "\n".join(lines)
 
 
+def package_sources() -> list[tuple[str, Path]]:
+    """Where the packages the permissions follow from live (found, not imported)."""
+    packages = ["huddle_shared", *(spec.package for spec in SERVICES), "huddle_devkit"]
+    found: list[tuple[str, Path]] = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            found.append((package, Path(location)))
+    return found
+
+
 def code_fingerprint(credentials: Credentials) -> str:
     """A digest of everything ``auth.conf`` follows from: the source of every Huddle package
     (the services' subscriptions and routes, the service list, these rules) and the seeds'
     public keys. Hashing the files takes milliseconds; building every service's runtime to
     read its permissions takes most of a second of imports (decision 0028)."""
     digest = hashlib.sha256()
-    root = repo_root()
-    sources = [root / "shared" / "src", *sorted((root / "services").glob("*/src"))]
-    sources.append(Path(__file__).parent)
-    for source in sources:
+    for package, source in package_sources():
         for path in sorted(source.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode())
+            digest.update(f"{package}/{path.relative_to(source)}".encode())
             digest.update(b"\0")
             digest.update(path.read_bytes())
             digest.update(b"\0")
