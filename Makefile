@@ -23,8 +23,10 @@ $(TOOLS)/uv/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv
 
-.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml shared/pyproject.toml deploy/devkit/pyproject.toml) | $(UV)
-	$(UV) sync --frozen --all-packages
+# Byte-compiled once here: with PYTHONDONTWRITEBYTECODE set, Python would otherwise compile
+# every module again in each of make run's processes at every start (decision 0028).
+.venv/.synced: uv.lock pyproject.toml $(wildcard services/*/pyproject.toml shared/pyproject.toml deploy/devkit/pyproject.toml) Makefile | $(UV)
+	$(UV) sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
 # FerretDB v1.24.2, built once from the Go module proxy (see docs/decisions/0002-ferretdb-for-local-runs.md).
@@ -65,8 +67,9 @@ browser:
 setup: .venv/.synced tools assets browser
 
 # FerretDB is built only when no MONGODB_URL points at a server already.
+# HUDDLE_RUN_STARTED_AT: the launcher reports readiness counted from here.
 run: .venv/.synced assets $(if $(MONGODB_URL),,tools)
-	$(UV) run --frozen python -m huddle_devkit run
+	HUDDLE_RUN_STARTED_AT=$$(date +%s.%N) $(UV) run --frozen python -m huddle_devkit run
 
 lint: .venv/.synced
 	$(UV) run --frozen ruff check .

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import nats
 
-from huddle_shared.config import ServiceSettings
-from huddle_shared.messaging.broker import connection_options
+# nats-py only (no broker, database or settings): `make run` provisions while the services
+# start, and a light import leaves them the CPU (decision 0028).
+from huddle_shared.messaging.nats_options import connection_options
 from huddle_shared.messaging.topology import ensure_streams
-from huddle_shared.telemetry import configure_telemetry
 
 PROVISIONER = "provisioner"
 
@@ -36,6 +36,9 @@ async def provision_streams(
 
 
 def main() -> None:
+    from huddle_shared.config import ServiceSettings
+    from huddle_shared.telemetry import configure_telemetry
+
     settings = ServiceSettings()
     configure_telemetry("provision", settings.log_level)
     asyncio.run(provision_streams(settings.nats_url, settings.nats_nkey_seed_file))

@@ -7,7 +7,9 @@ Each service's ``bootstrap`` builds a ``ServiceRuntime`` (nothing connects at im
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +32,34 @@ from huddle_shared.storage.outbox import OutboxRelay
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0
+# Between attempts to reach NATS or the database at start (they may start beside us).
+RETRY_SECONDS = 0.1
+
+# Set by the launcher (``time.time()`` when it spawned the processes): the start-up log then
+# says how long the imports took, not only the steps after them.
+SPAWNED_AT_ENV = "HUDDLE_SPAWNED_AT"
+
+
+class StartupClock:
+    """Seconds spent in each start-up step, logged with "service started" (decision 0028)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        self._last = time.monotonic()
+        spawned = os.environ.get(SPAWNED_AT_ENV)
+        if spawned:
+            with contextlib.suppress(ValueError):
+                # Wall clock across processes; monotonic from here on.
+                self.steps["imports"] = round(max(0.0, time.time() - float(spawned)), 3)
+
+    def step(self, name: str) -> None:
+        now = time.monotonic()
+        self.steps[name] = round(now - self._last, 3)
+        self._last = now
+
+    def report(self) -> dict[str, float]:
+        return {**self.steps, "total": round(sum(self.steps.values()), 3)}
+
 
 StartHook = Callable[[], Awaitable[None]]
 
@@ -70,6 +100,7 @@ class ServiceRuntime:
             ).model_dump()
 
     async def start(self) -> None:
+        clock = StartupClock()
         if self.caller_verifier is None:
             raise CallerKeyError(
                 "HUDDLE_CALLER_VERIFY_KEY_FILES is not set: a service answers no RPC without "
@@ -77,21 +108,29 @@ class ServiceRuntime:
                 "'Caller signing key')"
             )
         await self._wait_for_database()
+        clock.step("database")
         connection = await self._connect_to_nats()
+        clock.step("nats")
         js = connection.jetstream()
         # A service creates no stream (a stream's config could republish into another's
         # subjects): the provisioning step does (huddle_shared.provision). It waits for the
         # streams it writes and reads, so start order does not matter.
         needed = {*owned_streams(self.name), *self.consumers.values()}
         await wait_for_streams(js, sorted(needed, key=lambda spec: spec.name))
+        clock.step("streams")
         for hook in self.start_hooks:  # may write and publish (e.g. the configured admin)
             await hook()
+        clock.step("start_hooks")
         await self.broker.start()
+        clock.step("subscriptions")
         if self.relay is not None:
             self._relay_task = asyncio.create_task(
                 self.relay.run(self.settings.outbox_relay_interval), name="outbox-relay"
             )
-        log.info("service started", extra={"database": self.database.name})
+        log.info(
+            "service started",
+            extra={"database": self.database.name, "startup_seconds": clock.report()},
+        )
 
     async def stop(self) -> None:
         if self._relay_task is not None:
@@ -109,15 +148,19 @@ class ServiceRuntime:
         log.info("service stopped")
 
     async def _connect_to_nats(self, wait_seconds: float = 60.0) -> Any:
+        """`make run` starts NATS beside the services: retried soon, logged once."""
         deadline = asyncio.get_running_loop().time() + wait_seconds
+        attempts = 0
         while True:
             try:
                 return await self.broker.connect()
             except Exception:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
-                log.warning("waiting for NATS")
-                await asyncio.sleep(0.5)
+                if attempts == 0:
+                    log.warning("waiting for NATS")
+                attempts += 1
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def _wait_for_database(self, wait_seconds: float = 60.0) -> None:
         """In a fresh deployment the database may start after the service."""
@@ -131,7 +174,7 @@ class ServiceRuntime:
                 if asyncio.get_running_loop().time() > deadline:
                     raise
                 log.warning("waiting for the database")
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(RETRY_SECONDS)
 
 
 async def run_forever(runtime: ServiceRuntime) -> None:

@@ -1,34 +1,49 @@
 """``python -m huddle_devkit run|announce|demo|secrets``."""
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-import httpx
+from huddle_devkit.startup import run_started_at
 
-from huddle_devkit import demo, instance_secrets, launcher
+# Each command imports what it needs when it runs: `announce` starts beside the services
+# and polls with the standard library only, leaving them the CPU (decision 0028).
+
+READY_POLL_SECONDS = 0.05
+
+
+def is_ready(url: str) -> bool:
+    with (
+        contextlib.suppress(OSError),
+        urllib.request.urlopen(f"{url}/health/ready", timeout=2.0) as response,  # noqa: S310
+    ):
+        return bool(response.status == 200)
+    return False  # refused, not yet listening, or 503 (HTTPError is an OSError)
 
 
 def wait_ready(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+        if is_ready(url):
+            return
+        time.sleep(READY_POLL_SECONDS)
     raise SystemExit(f"Huddle was not ready at {url} after {timeout:.0f}s")
 
 
 def announce(url: str, timeout: float) -> None:
     """Wait for readiness, load demo data once, print where Huddle is, then stay up."""
-    started = time.monotonic()
+    started = run_started_at()  # the launcher passes on when `make run` began
     wait_ready(url, timeout)
-    ready_after = time.monotonic() - started
+    ready_after = time.time() - started
+    print(f"ready {ready_after:.1f}s after `make run` began", flush=True)
+    from huddle_devkit import demo
+
     summary = demo.load(url)
     print(
         f"\n  Huddle is running at {url}  (ready in {ready_after:.1f}s; {summary.describe()})\n"
@@ -60,15 +75,21 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.command == "run":
+        from huddle_devkit import launcher
+
         sys.exit(launcher.run(args.port))
     elif args.command == "announce":
         announce(args.url, args.timeout)
     elif args.command == "secrets":
+        from huddle_devkit import instance_secrets
+
         instance_secrets.ensure_instance_secrets(args.directory)
         if args.owner is not None:
             instance_secrets.give_to(args.directory, args.owner)
         print(f"secrets in {args.directory} (see docs/operators-guide.md, 'Access and secrets')")
     else:
+        from huddle_devkit import demo
+
         print(demo.load(args.url).describe())
 
 

@@ -26,28 +26,37 @@ with JetStream); a later national export is one more account importing what ``HU
 exports (docs/decisions/0020-nats-nkeys-least-privilege.md).
 """
 
+from __future__ import annotations
+
 import argparse
 import functools
+import hashlib
+import importlib.util
 import json
 import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nkeys
 from huddle_shared.contracts.rpc import queue_group
 from huddle_shared.contracts.streams import DEAD_LETTER_SUBJECT_PREFIX, StreamSpec
-from huddle_shared.messaging.broker import inbox_prefix
+from huddle_shared.messaging.nats_options import inbox_prefix
 from huddle_shared.messaging.topology import owned_streams
-from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.services import SERVICES, ServiceSpec, all_streams, service_names
+
+if TYPE_CHECKING:  # building the runtimes imports every service: only when the config is made
+    from huddle_shared.runtime import ServiceRuntime
 
 ACCOUNT = "HUDDLE"
 GATEWAY = "gateway"
 DEVKIT = "devkit"
 PROVISIONER = "provisioner"
 AUTH_CONFIG = "auth.conf"
+# What auth.conf was made from (see ``code_fingerprint``): the same, and it is reused as is.
+AUTH_FINGERPRINT = "auth.conf.sha256"
 SEED_SUFFIX = ".nk"
 JS_API = "$JS.API"
 
@@ -240,18 +249,56 @@ def authorization_config(
     return "\n".join(lines)
 
 
+def package_sources() -> list[tuple[str, Path]]:
+    """Where the packages the permissions follow from live (found, not imported)."""
+    packages = ["huddle_shared", *(spec.package for spec in SERVICES), "huddle_devkit"]
+    found: list[tuple[str, Path]] = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            found.append((package, Path(location)))
+    return found
+
+
+def code_fingerprint(credentials: Credentials) -> str:
+    """A digest of everything ``auth.conf`` follows from: the source of every Huddle package
+    (the services' subscriptions and routes, the service list, these rules) and the seeds'
+    public keys. Hashing the files takes milliseconds; building every service's runtime to
+    read its permissions takes most of a second of imports (decision 0028)."""
+    digest = hashlib.sha256()
+    for package, source in package_sources():
+        for path in sorted(source.rglob("*.py")):
+            digest.update(f"{package}/{path.relative_to(source)}".encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    for name in principal_names():
+        digest.update(f"{name}={','.join(credentials.public_keys(name))};".encode())
+    return digest.hexdigest()
+
+
 def generate(directory: Path, *, rotate: Iterable[str] = ()) -> Credentials:
-    """Seeds (kept if present) and ``auth.conf`` (written again: permissions follow the
-    code) in ``directory``. ``rotate``: a new seed for each of those principals, accepted
-    beside the current one (see docs/operators-guide.md, "NATS credentials")."""
+    """Seeds (kept if present) and ``auth.conf`` in ``directory``: made again when the code
+    or the seeds changed since it was made (permissions follow the code), otherwise kept.
+    ``rotate``: a new seed for each of those principals, accepted beside the current one
+    (see docs/operators-guide.md, "NATS credentials")."""
     credentials = ensure_seeds(directory)
     for name in rotate:
         if name not in principal_names():
             raise SystemExit(f"unknown principal {name!r}: one of {', '.join(principal_names())}")
         if not credentials.next_seed_file(name).exists():
             _write_seed(credentials.next_seed_file(name))
+    fingerprint = code_fingerprint(credentials)
+    recorded = credentials.directory / AUTH_FINGERPRINT
+    if (
+        credentials.config_file.is_file()
+        and recorded.is_file()
+        and recorded.read_text().strip() == fingerprint
+    ):
+        return credentials
     credentials.config_file.write_text(authorization_config(credentials))
     credentials.config_file.chmod(0o644)  # public keys only
+    recorded.write_text(fingerprint + "\n")
     return credentials
 
 

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from huddle_shared.provision import provision_streams
-
 from huddle_devkit.nats_auth import PROVISIONER, Credentials, adopt_global_account, generate
 from huddle_devkit.paths import ferretdb_binary, nats_server_binary
 
@@ -105,6 +103,8 @@ class NatsServer(ManagedServer):
     def provision(self) -> None:
         """``huddle_shared.provision`` as the provisioner. In a thread of its own, since a
         caller (a test fixture) may be inside a running event loop already."""
+        from huddle_shared.provision import provision_streams  # nats-py: only when needed
+
         seed = self.credentials.seed_file(PROVISIONER) if self.credentials else None
         failure: list[BaseException] = []
 

@@ -8,36 +8,18 @@ from faststream.nats import NatsBroker, NatsNKey
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
 from huddle_shared.messaging.dead_letter import DeadLetterMiddleware, RetryPolicy
+from huddle_shared.messaging.nats_options import (  # re-exported: callers import them from here
+    connection_options as connection_options,
+)
+from huddle_shared.messaging.nats_options import (
+    deliver_prefix as deliver_prefix,
+)
+from huddle_shared.messaging.nats_options import (
+    inbox_prefix as inbox_prefix,
+)
+from huddle_shared.messaging.nats_options import seed_path as _seed
 from huddle_shared.messaging.rpc import RpcValidationMiddleware
 from huddle_shared.telemetry import tracing_enabled
-
-
-def inbox_prefix(principal: str) -> str:
-    """Where ``principal``'s replies arrive. Each principal has its own, and NATS lets it
-    subscribe to its own only (see ``huddle_devkit.nats_auth``), so no one reads another's."""
-    return f"_INBOX_{principal}"
-
-
-def deliver_prefix(principal: str) -> bytes:
-    """The prefix nats-py's ``pull_subscribe`` puts before a fetch's reply subject (its
-    default is the shared ``_INBOX.``, which no service may read)."""
-    return f"{inbox_prefix(principal)}.".encode()
-
-
-def _seed(nkey_seed_file: str | Path) -> str:
-    seed = Path(nkey_seed_file)
-    if not seed.is_file():  # nats-py would only fail at connect, and retry for ever
-        raise FileNotFoundError(f"NATS_NKEY_SEED_FILE {seed} does not exist")
-    return str(seed)
-
-
-def connection_options(principal: str, nkey_seed_file: str | Path | None) -> dict[str, Any]:
-    """nats-py ``connect`` options for ``principal``: its inbox, and its nkey when given
-    (unset: no NATS authentication, for a server that has none)."""
-    options: dict[str, Any] = {"inbox_prefix": inbox_prefix(principal)}
-    if nkey_seed_file is not None:
-        options["nkeys_seed"] = _seed(nkey_seed_file)
-    return options
 
 
 def broker_options(principal: str, nkey_seed_file: str | Path | None) -> dict[str, Any]:

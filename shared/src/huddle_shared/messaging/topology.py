@@ -121,10 +121,11 @@ WAIT_LOG_SECONDS = 10.0
 
 
 async def wait_for_streams(
-    js: JetStreamContext, specs: Iterable[StreamSpec], *, interval: float = 0.25
+    js: JetStreamContext, specs: Iterable[StreamSpec], *, interval: float = 0.05
 ) -> None:
     """Until every stream exists: a service may start before the provisioning step has
-    created them (start order does not matter), and may not create one itself."""
+    created them (start order does not matter; `make run` starts both at once), and may not
+    create one itself. A short interval: a stream info request is cheap."""
     loop = asyncio.get_running_loop()
     for spec in specs:
         logged_at: float | None = None
