@@ -73,6 +73,26 @@ def test_the_dataset_is_the_same_every_time() -> None:
     assert demo.generate_members() == demo.MEMBERS
 
 
+def test_ten_times_the_demo_is_the_size_make_bench_loads_and_stays_valid() -> None:
+    organisations, members = demo.scaled(10)
+    assert (len(organisations), len(members)) == (670, 3000)
+    names = [o.name for o in organisations]
+    assert len(set(names)) == len(names)
+    codes = [o.ods_code for o in organisations if o.ods_code]
+    assert len(set(codes)) == len(codes)  # copies carry no code: codes are unique
+    for organisation in organisations:
+        RegisterOrganisation(**organisation.payload())
+    emails = [member.email for member in members]
+    assert len({email.lower() for email in emails}) == len(emails)
+    for member in members:
+        RegisterAccount(**member.account(str(uuid.uuid4())))
+    assert {m.organisation for m in members} == set(names)
+    national = demo.network_plan(members).joins[demo.NATIONAL_SLUG]
+    assert 1400 <= len(national) <= 1600  # "networks with 1,500 members"
+    assert demo.scaled(1) == (demo.ORGANISATIONS, demo.MEMBERS)
+    assert demo.scaled(10) == (organisations, members)  # the same every time
+
+
 def test_networks_are_a_national_network_and_three_spin_offs() -> None:
     payloads = [CreateNetwork(**network.payload()) for network in demo.NETWORKS]
     national, *spin_offs = payloads

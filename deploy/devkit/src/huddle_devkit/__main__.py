@@ -54,6 +54,10 @@ def main() -> None:
     ann.add_argument("--timeout", type=float, default=60.0)
     load = commands.add_parser("demo", help="load demo data into a running system")
     load.add_argument("--url", default="http://127.0.0.1:8000")
+    load.add_argument("--scale", type=int, default=1, help="times the demo (10: 3,000 members)")
+    load.add_argument(
+        "--concurrency", type=int, default=demo.CONCURRENCY, help="requests in flight at once"
+    )
     made = commands.add_parser("secrets", help="make an instance's secrets once (kept if present)")
     made.add_argument("directory", type=Path)
     made.add_argument("--owner", type=int, help="uid to own them (the containers' user), as root")
@@ -69,7 +73,7 @@ def main() -> None:
             instance_secrets.give_to(args.directory, args.owner)
         print(f"secrets in {args.directory} (see docs/operators-guide.md, 'Access and secrets')")
     else:
-        print(demo.load(args.url).describe())
+        print(demo.load(args.url, scale=args.scale, concurrency=args.concurrency).describe())
 
 
 if __name__ == "__main__":

@@ -228,12 +228,16 @@ def _email_local_part(first: str, last: str) -> str:
     return re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
 
 
-def generate_members(count: int = MEMBER_COUNT, seed: int = 2021) -> list[DemoMember]:
+def generate_members(
+    count: int = MEMBER_COUNT,
+    seed: int = 2021,
+    organisations: list[DemoOrganisation] = ORGANISATIONS,
+) -> list[DemoMember]:
     """The same people every time: every organisation has someone, trusts have most."""
     rng = random.Random(seed)
-    weights = [MEMBERS_PER_ORGANISATION_BY_KIND[o.kind] for o in ORGANISATIONS]
-    employers = list(ORGANISATIONS) + rng.choices(
-        ORGANISATIONS, weights=weights, k=count - len(ORGANISATIONS)
+    weights = [MEMBERS_PER_ORGANISATION_BY_KIND[o.kind] for o in organisations]
+    employers = list(organisations) + rng.choices(
+        organisations, weights=weights, k=count - len(organisations)
     )
     members, taken = [], set()
     for organisation in employers[:count]:
@@ -264,6 +268,20 @@ def generate_members(count: int = MEMBER_COUNT, seed: int = 2021) -> list[DemoMe
 
 
 MEMBERS = generate_members()
+
+
+def scaled(scale: int) -> tuple[list[DemoOrganisation], list[DemoMember]]:
+    """``scale`` times the demo (``make bench`` loads 10: 670 organisations, 3,000 members,
+    a national network of about 1,500): copies of each organisation, numbered and without
+    an ODS code (codes are unique), and ``scale`` times the members, spread the same way."""
+    if scale == 1:
+        return ORGANISATIONS, MEMBERS
+    organisations = ORGANISATIONS + [
+        DemoOrganisation(f"{o.name} ({copy})", o.kind, o.region)
+        for copy in range(2, scale + 1)
+        for o in ORGANISATIONS
+    ]
+    return organisations, generate_members(MEMBER_COUNT * scale, organisations=organisations)
 
 
 # --- Networks ------------------------------------------------------------------------------
@@ -720,6 +738,18 @@ async def load_async(
     )
 
 
-def load(base_url: str, *, timeout: float = 60.0) -> DemoSummary:
-    """Load the demo into the system at ``base_url`` (see ``load_async``)."""
-    return asyncio.run(load_async(base_url, request_timeout=timeout))
+def load(
+    base_url: str, *, timeout: float = 60.0, scale: int = 1, concurrency: int = CONCURRENCY
+) -> DemoSummary:
+    """Load ``scale`` times the demo (see ``scaled``) into the system at ``base_url``
+    (see ``load_async``)."""
+    organisations, members = scaled(scale)
+    return asyncio.run(
+        load_async(
+            base_url,
+            organisations=organisations,
+            members=members,
+            request_timeout=timeout,
+            concurrency=concurrency,
+        )
+    )
