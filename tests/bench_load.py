@@ -325,7 +325,7 @@ def serve_bare(port: int) -> None:
     async def hello() -> dict[str, str]:
         return {"status": "ok"}
 
-    settings = GatewaySettings(GATEWAY_PORT=port)  # type: ignore[call-arg]
+    settings = GatewaySettings(GATEWAY_PORT=port)
     uvicorn.Server(server_config(Litestar([hello]), settings)).run()
 
 
