@@ -476,8 +476,9 @@ def _optional(response: httpx.Response, what: str, *, tolerate: Iterable[int] = 
 
 
 class Loader:
-    def __init__(self, client: httpx.AsyncClient, concurrency: int) -> None:
+    def __init__(self, client: httpx.AsyncClient, concurrency: int, retries: int = RETRIES) -> None:
         self.client = client
+        self.retries = retries
         self._limit = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
         self._member_ids: dict[str, str] = {}  # by email, of the members registered now
@@ -487,12 +488,12 @@ class Loader:
         answer in time (503, 504, or 409 "in progress"): a retry gets the first answer
         and changes nothing twice (routes without keys ignore the header)."""
         headers = {"Idempotency-Key": str(uuid.uuid4()), **kwargs.pop("headers", {})}
-        for attempt in range(RETRIES):
+        for attempt in range(self.retries):
             response = await self.client.request(method, url, headers=headers, **kwargs)
             busy = response.status_code in (503, 504) or (
                 response.status_code == 409 and "in progress" in response.text.lower()
             )
-            if not busy or attempt == RETRIES - 1:
+            if not busy or attempt == self.retries - 1:
                 return response
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
@@ -686,6 +687,7 @@ async def load_async(
     admin_password: str | None = None,
     request_timeout: float = 60.0,
     concurrency: int = CONCURRENCY,
+    retries: int = RETRIES,
 ) -> DemoSummary:
     started = time.monotonic()
     admin_email = admin_email or os.environ.get("HUDDLE_ADMIN_EMAIL") or DEMO_ADMIN_EMAIL
@@ -696,7 +698,7 @@ async def load_async(
     async with httpx.AsyncClient(
         base_url=base_url, timeout=request_timeout, limits=limits
     ) as client:
-        loader = Loader(client, concurrency)
+        loader = Loader(client, concurrency, retries)
 
         ids = await loader.existing_organisations()
         missing = [o for o in organisations if o.name not in ids]
