@@ -178,3 +178,27 @@ async def test_the_loader_retries_a_change_with_the_same_idempotency_key_while_b
         response = await loader.send("POST", "/api/v1/accounts", json={})
     assert response.status_code == 201
     assert len(keys) == 3 and len(set(keys)) == 1
+
+
+@pytest.mark.parametrize(("retries", "final"), [(demo.RETRIES, 504), (6, 201)])
+async def test_a_slow_machine_is_given_more_retries_when_asked(
+    monkeypatch: pytest.MonkeyPatch, retries: int, final: int
+) -> None:
+    """``make bench``'s 10x load retries longer: five late answers, then the change."""
+    import asyncio
+
+    answers = [504] * 5 + [201]
+    keys: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        return httpx.Response(answers.pop(0), json={"id": "m1"})
+
+    transport = httpx.MockTransport(reply)
+    async with httpx.AsyncClient(transport=transport, base_url="http://huddle") as client:
+        loader = demo.Loader(client, concurrency=1, retries=retries)
+        no_wait = asyncio.sleep
+        monkeypatch.setattr(demo.asyncio, "sleep", lambda _seconds: no_wait(0))
+        response = await loader.send("POST", "/api/v1/accounts", json={})
+    assert response.status_code == final
+    assert len(keys) == min(retries, 6) and len(set(keys)) == 1
