@@ -346,7 +346,7 @@ def bare_server() -> Iterator[Bare]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine imports slowly
         while True:
             try:
                 httpx.get(url, timeout=1).raise_for_status()
