@@ -126,7 +126,7 @@ class Row:
             return
         self.met = (
             self.status == 200
-            and self.load.errors == 0
+            and self.load.errors + self.p99.errors == 0
             and self.ratio >= self.target
             and (self.p99_ms_target is None or self.p99.p99_ms < self.p99_ms_target)
         )
@@ -436,8 +436,8 @@ def print_table(rows: list[Row], baseline: Row) -> None:
             )
             verdict = f"{wanted}: {'met' if row.met else 'MISSED'}"
         problems = f"  [status {row.status}]" if row.status != 200 else ""
-        if row.load.errors:
-            problems += f"  [{row.load.errors} errors]"
+        if row.load.errors or row.p99.errors:
+            problems += f"  [errors: {row.load.errors} at {CONNECTIONS}, {row.p99.errors} at {P99_CONNECTIONS}]"
         print(
             f"{row.label:<40} {row.load.requests_per_s:8.0f} {row.load.p50_ms:7.1f} "
             f"{row.load.p99_ms:7.1f} {row.p99.p99_ms:7.1f} {row.ratio:6.3f}  {verdict}{problems}"
@@ -612,7 +612,8 @@ def at_scale(
     for row in scaled:
         row.judge(baseline.load.requests_per_s)
         versus = row.load.requests_per_s / one_x[row.label]
-        within = versus >= 1 - SCALE_TOLERANCE and row.status == 200 and not row.load.errors
+        failed = row.status != 200 or row.load.errors or row.p99.errors
+        within = versus >= 1 - SCALE_TOLERANCE and not failed
         print(
             f"{'':<9} {row.label:<36} {row.load.requests_per_s:8.0f} {row.p99.p99_ms:7.1f} "
             f"{versus:6.2f}  >= {1 - SCALE_TOLERANCE:g} of 1x: {'met' if within else 'MISSED'}"

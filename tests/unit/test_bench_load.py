@@ -33,7 +33,7 @@ def row(requests: int, *, target: float | None = 0.25, p99_us: int = 20_000, **k
         p99_ms_target=25,
         status=kw.get("status", 200),
         load=Figures.from_wrk(wrk_report(requests, status_errors=kw.get("errors", 0))),
-        p99=Figures.from_wrk(wrk_report(p99_us=p99_us)),
+        p99=Figures.from_wrk(wrk_report(p99_us=p99_us, status_errors=kw.get("errors_at_8", 0))),
     )
 
 
@@ -44,6 +44,7 @@ def row(requests: int, *, target: float | None = 0.25, p99_us: int = 20_000, **k
         (row(2_499), False),  # just under the ratio
         (row(2_500, p99_us=25_000), False),  # the p99 at 8 connections is not under 25 ms
         (row(2_500, errors=1), False),  # fast because it failed
+        (row(2_500, errors_at_8=1), False),  # ... at 8 connections
         (row(2_500, status=401), False),
     ],
 )
