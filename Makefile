@@ -10,12 +10,12 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup tools assets browser run test lint format typecheck bench asyncapi clean
+.PHONY: help setup tools assets browser wrk run test lint format typecheck bench asyncapi clean
 
 help:
 	@echo "make run    - set up, start NATS, FerretDB, every service and the gateway, load demo data"
 	@echo "make test   - set up, lint, type-check and run every test layer against real servers"
-	@echo "make bench  - benchmarks, reported as ratios against a baseline measured in the same run"
+	@echo "make bench  - benchmarks as ratios to baselines measured in the same run (load: var/bench/)"
 	@echo "make format - apply ruff formatting and safe fixes"
 
 # uv from PyPI when the machine has none (never a Python build: UV_PYTHON_DOWNLOADS=never).
@@ -91,8 +91,19 @@ format: .venv/.synced
 asyncapi: .venv/.synced
 	$(UV) run --frozen python -m huddle_devkit.asyncapi docs/asyncapi
 
-bench: setup
+# wrk (Debian) drives the load benchmark; installed where the machine allows (root, apt-get).
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing wrk (Debian) for the load benchmark"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }; \
+	else echo "error: no wrk and no root to install it: install wrk, then run make bench" >&2; exit 1; fi
+
+# BENCH_ARGS: for example --seconds 10, or --scale 1 to skip the 10x data set.
+bench: setup wrk
 	cd tests && $(UV) run --frozen python bench.py
+	cd tests && $(UV) run --frozen python bench_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(GATEWAY_VENDOR)

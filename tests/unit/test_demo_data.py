@@ -73,6 +73,26 @@ def test_the_dataset_is_the_same_every_time() -> None:
     assert demo.generate_members() == demo.MEMBERS
 
 
+def test_ten_times_the_demo_is_the_size_make_bench_loads_and_stays_valid() -> None:
+    organisations, members = demo.scaled(10)
+    assert (len(organisations), len(members)) == (670, 3000)
+    names = [o.name for o in organisations]
+    assert len(set(names)) == len(names)
+    codes = [o.ods_code for o in organisations if o.ods_code]
+    assert len(set(codes)) == len(codes)  # copies carry no code: codes are unique
+    for organisation in organisations:
+        RegisterOrganisation(**organisation.payload())
+    emails = [member.email for member in members]
+    assert len({email.lower() for email in emails}) == len(emails)
+    for member in members:
+        RegisterAccount(**member.account(str(uuid.uuid4())))
+    assert {m.organisation for m in members} == set(names)
+    national = demo.network_plan(members).joins[demo.NATIONAL_SLUG]
+    assert 1400 <= len(national) <= 1600  # "networks with 1,500 members"
+    assert demo.scaled(1) == (demo.ORGANISATIONS, demo.MEMBERS)
+    assert demo.scaled(10) == (organisations, members)  # the same every time
+
+
 def test_networks_are_a_national_network_and_three_spin_offs() -> None:
     payloads = [CreateNetwork(**network.payload()) for network in demo.NETWORKS]
     national, *spin_offs = payloads
@@ -158,3 +178,27 @@ async def test_the_loader_retries_a_change_with_the_same_idempotency_key_while_b
         response = await loader.send("POST", "/api/v1/accounts", json={})
     assert response.status_code == 201
     assert len(keys) == 3 and len(set(keys)) == 1
+
+
+@pytest.mark.parametrize(("retries", "final"), [(demo.RETRIES, 504), (6, 201)])
+async def test_a_slow_machine_is_given_more_retries_when_asked(
+    monkeypatch: pytest.MonkeyPatch, retries: int, final: int
+) -> None:
+    """``make bench``'s 10x load retries longer: five late answers, then the change."""
+    import asyncio
+
+    answers = [504] * 5 + [201]
+    keys: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        return httpx.Response(answers.pop(0), json={"id": "m1"})
+
+    transport = httpx.MockTransport(reply)
+    async with httpx.AsyncClient(transport=transport, base_url="http://huddle") as client:
+        loader = demo.Loader(client, concurrency=1, retries=retries)
+        no_wait = asyncio.sleep
+        monkeypatch.setattr(demo.asyncio, "sleep", lambda _seconds: no_wait(0))
+        response = await loader.send("POST", "/api/v1/accounts", json={})
+    assert response.status_code == final
+    assert len(keys) == min(retries, 6) and len(set(keys)) == 1

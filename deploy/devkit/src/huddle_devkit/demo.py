@@ -228,12 +228,16 @@ def _email_local_part(first: str, last: str) -> str:
     return re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
 
 
-def generate_members(count: int = MEMBER_COUNT, seed: int = 2021) -> list[DemoMember]:
+def generate_members(
+    count: int = MEMBER_COUNT,
+    seed: int = 2021,
+    organisations: list[DemoOrganisation] = ORGANISATIONS,
+) -> list[DemoMember]:
     """The same people every time: every organisation has someone, trusts have most."""
     rng = random.Random(seed)
-    weights = [MEMBERS_PER_ORGANISATION_BY_KIND[o.kind] for o in ORGANISATIONS]
-    employers = list(ORGANISATIONS) + rng.choices(
-        ORGANISATIONS, weights=weights, k=count - len(ORGANISATIONS)
+    weights = [MEMBERS_PER_ORGANISATION_BY_KIND[o.kind] for o in organisations]
+    employers = list(organisations) + rng.choices(
+        organisations, weights=weights, k=count - len(organisations)
     )
     members, taken = [], set()
     for organisation in employers[:count]:
@@ -264,6 +268,20 @@ def generate_members(count: int = MEMBER_COUNT, seed: int = 2021) -> list[DemoMe
 
 
 MEMBERS = generate_members()
+
+
+def scaled(scale: int) -> tuple[list[DemoOrganisation], list[DemoMember]]:
+    """``scale`` times the demo (``make bench`` loads 10: 670 organisations, 3,000 members,
+    a national network of about 1,500): copies of each organisation, numbered and without
+    an ODS code (codes are unique), and ``scale`` times the members, spread the same way."""
+    if scale == 1:
+        return ORGANISATIONS, MEMBERS
+    organisations = ORGANISATIONS + [
+        DemoOrganisation(f"{o.name} ({copy})", o.kind, o.region)
+        for copy in range(2, scale + 1)
+        for o in ORGANISATIONS
+    ]
+    return organisations, generate_members(MEMBER_COUNT * scale, organisations=organisations)
 
 
 # --- Networks ------------------------------------------------------------------------------
@@ -458,8 +476,9 @@ def _optional(response: httpx.Response, what: str, *, tolerate: Iterable[int] = 
 
 
 class Loader:
-    def __init__(self, client: httpx.AsyncClient, concurrency: int) -> None:
+    def __init__(self, client: httpx.AsyncClient, concurrency: int, retries: int = RETRIES) -> None:
         self.client = client
+        self.retries = retries
         self._limit = asyncio.Semaphore(concurrency)
         self._tokens: dict[str, str] = {}
         self._member_ids: dict[str, str] = {}  # by email, of the members registered now
@@ -469,12 +488,12 @@ class Loader:
         answer in time (503, 504, or 409 "in progress"): a retry gets the first answer
         and changes nothing twice (routes without keys ignore the header)."""
         headers = {"Idempotency-Key": str(uuid.uuid4()), **kwargs.pop("headers", {})}
-        for attempt in range(RETRIES):
+        for attempt in range(self.retries):
             response = await self.client.request(method, url, headers=headers, **kwargs)
             busy = response.status_code in (503, 504) or (
                 response.status_code == 409 and "in progress" in response.text.lower()
             )
-            if not busy or attempt == RETRIES - 1:
+            if not busy or attempt == self.retries - 1:
                 return response
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
@@ -668,6 +687,7 @@ async def load_async(
     admin_password: str | None = None,
     request_timeout: float = 60.0,
     concurrency: int = CONCURRENCY,
+    retries: int = RETRIES,
 ) -> DemoSummary:
     started = time.monotonic()
     admin_email = admin_email or os.environ.get("HUDDLE_ADMIN_EMAIL") or DEMO_ADMIN_EMAIL
@@ -678,7 +698,7 @@ async def load_async(
     async with httpx.AsyncClient(
         base_url=base_url, timeout=request_timeout, limits=limits
     ) as client:
-        loader = Loader(client, concurrency)
+        loader = Loader(client, concurrency, retries)
 
         ids = await loader.existing_organisations()
         missing = [o for o in organisations if o.name not in ids]
@@ -720,6 +740,18 @@ async def load_async(
     )
 
 
-def load(base_url: str, *, timeout: float = 60.0) -> DemoSummary:
-    """Load the demo into the system at ``base_url`` (see ``load_async``)."""
-    return asyncio.run(load_async(base_url, request_timeout=timeout))
+def load(
+    base_url: str, *, timeout: float = 60.0, scale: int = 1, concurrency: int = CONCURRENCY
+) -> DemoSummary:
+    """Load ``scale`` times the demo (see ``scaled``) into the system at ``base_url``
+    (see ``load_async``)."""
+    organisations, members = scaled(scale)
+    return asyncio.run(
+        load_async(
+            base_url,
+            organisations=organisations,
+            members=members,
+            request_timeout=timeout,
+            concurrency=concurrency,
+        )
+    )
