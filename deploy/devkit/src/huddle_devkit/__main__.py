@@ -71,7 +71,7 @@ def main() -> None:
     load.add_argument("--url", default="http://127.0.0.1:8000")
     load.add_argument("--scale", type=int, default=1, help="times the demo (10: 3,000 members)")
     load.add_argument(
-        "--concurrency", type=int, default=demo.CONCURRENCY, help="requests in flight at once"
+        "--concurrency", type=int, default=None, help="requests in flight at once"
     )
     made = commands.add_parser("secrets", help="make an instance's secrets once (kept if present)")
     made.add_argument("directory", type=Path)
@@ -94,7 +94,8 @@ def main() -> None:
     else:
         from huddle_devkit import demo
 
-        print(demo.load(args.url, scale=args.scale, concurrency=args.concurrency).describe())
+        concurrency = args.concurrency or demo.CONCURRENCY
+        print(demo.load(args.url, scale=args.scale, concurrency=concurrency).describe())
 
 
 if __name__ == "__main__":
