@@ -43,14 +43,17 @@ class AdminSettings(BaseSettings):
     password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD", min_length=12)
 
 
-def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
+def bootstrap(
+    settings: ServiceSettings, *, models: read_models.MembershipReadModels | None = None
+) -> ServiceRuntime:
+    """``models``: the read models to keep (tests pass their own to look inside)."""
     service = ServiceBuilder(services.MEMBERSHIP, settings)
     database, relay = service.database, service.relay
     for collection in (ORGANISATIONS, MEMBERS, *OUTBOX_COLLECTIONS):
         relay.watch(database[collection])
     instance_id = settings.instance_id
     # Reads from memory, kept by the repositories' writes and every replica's events.
-    models = read_models.MembershipReadModels()
+    models = models or read_models.MembershipReadModels()
     figures = statistics.Statistics(database)
     models.listeners.append(figures.changed)
 

@@ -261,9 +261,12 @@ class MemberRepository:
 
     async def get(self, member_id: UUID) -> Member | None:
         key = str(member_id)
-        return self._member(
-            await self._cache.get(key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX))
+        document = await self._cache.get(
+            key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX)
         )
+        if document is not None and document["status"] == MemberStatus.ERASED:
+            self._cache.discard(key)  # what is left of an erased person stays out of memory
+        return self._member(document)
 
     async def warm(self) -> None:
         """Members into memory at start (up to the bound), in one query."""
