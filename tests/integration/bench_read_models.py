@@ -119,7 +119,7 @@ async def measure(settings: Any, runtime: Any) -> None:
         measured_routes = {route.subject: route for route in measured.routes}
 
         async def read(subject: str, body: dict[str, Any]) -> Any:
-            route = measured_routes[subject]
+            route = measured_routes[subject]  # noqa: B023 - used within its iteration
             return await route.handler(route.request_model(**body), Caller(member_id=uuid.UUID(me)))
 
         for name, (subject, body) in reads.items():
@@ -153,18 +153,18 @@ async def measure(settings: Any, runtime: Any) -> None:
     before = tracemalloc.take_snapshot()
     warm_models = read_models.MembershipReadModels()
     warmed = bootstrap(settings, models=warm_models)
-    for hook in warmed.start_hooks:
-        if getattr(hook, "__name__", "") == "warm":
-            await hook()
+    warmers = next(h for h in warmed.start_hooks if getattr(h, "func", None) is read_models.start)
+    for load in warmers.keywords["warm"]:
+        await load()
     after = tracemalloc.take_snapshot()
     held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     tracemalloc.stop()
     await warmed.client.close()
 
-    print(f"\n{'read':28} {'cold/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'hot/s':>9} {'p50':>7} {'p99':>7}")
+    print(
+        f"\n{'read':28} {'cold/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'hot/s':>9} {'p50':>7} {'p99':>7}"
+    )
     for name, row in results.items():
         c, h = row["cold"], row["hot"]
-        print(
-            f"{name:28} {c[0]:9.0f} {c[1]:8.2f} {c[2]:8.2f} {h[0]:9.0f} {h[1]:7.3f} {h[2]:7.3f}"
-        )
+        print(f"{name:28} {c[0]:9.0f} {c[1]:8.2f} {c[2]:8.2f} {h[0]:9.0f} {h[1]:7.3f} {h[2]:7.3f}")
     print(f"warmed read models: {warm_models.size()}, {held / 1e6:.1f} MB allocated")

@@ -104,11 +104,14 @@ def bootstrap(
         access_deps.api_tokens.create_indexes,
         network_repository.create_indexes,
         partial(networks.finish_interrupted_writes, network_deps),
-        # Listening first, so nothing published while loading is missed.
-        partial(read_models.start, models, service.broker),
-        member_repository.warm,
-        organisations.warm,
-        network_repository.warm,
+        # Listening first, so nothing published while loading is missed; the loading runs
+        # beside the start (a read meanwhile loads what it needs itself).
+        partial(
+            read_models.start,
+            models,
+            service.broker,
+            warm=(member_repository.warm, organisations.warm, network_repository.warm),
+        ),
     )
     admin = AdminSettings()
     if admin.email and admin.password:

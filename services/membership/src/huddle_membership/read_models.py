@@ -20,7 +20,8 @@ hold): ``MEMBERS`` members, ``ORGANISATIONS`` organisations, ``NETWORKS`` networ
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -149,11 +150,28 @@ class ReadModelsPrivacy:
 _listeners: set[asyncio.Task[None]] = set()  # held, so the watchers are not collected
 
 
-async def start(models: MembershipReadModels, broker: Any) -> None:
-    """A start hook: listen on the broker's connection (connected by then)."""
-    task = await listen(models, broker.connection)
-    _listeners.add(task)
-    task.add_done_callback(_listeners.discard)
+async def start(
+    models: MembershipReadModels,
+    broker: Any,
+    *,
+    warm: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> None:
+    """A start hook: listen on the broker's connection (connected by then), then load the
+    read models in the background (``warm``): the service does not wait for them."""
+    for task in (await listen(models, broker.connection), asyncio.create_task(_warm(warm))):
+        _listeners.add(task)
+        task.add_done_callback(_listeners.discard)
+
+
+async def _warm(loaders: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    started = time.monotonic()
+    try:
+        for load in loaders:
+            await load()
+    except Exception:  # a read loads what it needs anyway
+        log.warning("loading the read models failed", exc_info=True)
+        return
+    log.info("read models loaded", extra={"seconds": round(time.monotonic() - started, 3)})
 
 
 async def listen(models: MembershipReadModels, connection: Any) -> asyncio.Task[None]:
