@@ -53,6 +53,10 @@ def _size(value: tuple[Any, ...]) -> float:
     return max(len(value), 1)
 
 
+def _view_size(view: Any) -> float:
+    return len(view.members) + 1
+
+
 @dataclass
 class MembershipReadModels:
     members: ReadModel[str, Document] = field(
@@ -79,6 +83,12 @@ class MembershipReadModels:
             "rosters", maxsize=ROSTER_ENTRIES, ttl=TTL_SECONDS, getsizeof=_size
         )
     )
+    # Each network's listed roster as its members see it (the same for every viewer).
+    roster_views: ReadModel[str, Any] = field(
+        default_factory=lambda: ReadModel(
+            "roster_views", maxsize=ROSTER_ENTRIES, ttl=TTL_SECONDS, getsizeof=_view_size
+        )
+    )
     # Called on every membership event this process sees (the statistics' freshness).
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -90,6 +100,7 @@ class MembershipReadModels:
             self.network_list,
             self.memberships,
             self.rosters,
+            self.roster_views,
         )
 
     def clear(self) -> None:
@@ -104,10 +115,17 @@ class MembershipReadModels:
         self.members.discard(str(member_id))
         self.memberships.discard(str(member_id))
         self.rosters.clear()
+        self.roster_views.clear()
+
+    def member_changed(self, member_id: UUID | str) -> None:
+        """A member's account changed: a roster shows their profile, so built rosters go."""
+        self.members.discard(str(member_id))
+        self.roster_views.clear()
 
     def membership_changed(self, slug: str, member_id: UUID | str) -> None:
         self.memberships.discard(str(member_id))
         self.rosters.discard(slug)
+        self.roster_views.discard(slug)
 
     def network_changed(self, slug: str) -> None:
         self.networks.discard(slug)
@@ -120,7 +138,7 @@ class MembershipReadModels:
         if kind == "member.erased":
             self.forget_member(UUID(str(payload["member_id"])))
         elif kind.startswith("member."):
-            self.members.discard(str(payload["member_id"]))
+            self.member_changed(str(payload["member_id"]))
         elif kind == "organisation.registered":
             self.organisations.discard(str(payload["organisation_id"]))
         elif kind.startswith("network.member_"):

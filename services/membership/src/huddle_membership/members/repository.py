@@ -175,7 +175,8 @@ class MemberRepository:
         self._store = AggregateStore(database[MEMBERS], relay, instance_id)
         self._collection = database[MEMBERS]
         self._emails = database[MEMBER_EMAILS]
-        self._cache = (read_models or MembershipReadModels()).members
+        self._models = read_models or MembershipReadModels()
+        self._cache = self._models.members
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("email_normalised", unique=True)
@@ -233,7 +234,7 @@ class MemberRepository:
         except DuplicateKeyError:
             raise EmailAlreadyRegistered() from None
         await self._index_email(member.email_normalised, str(member.id))
-        self._cache.discard(document["_id"])  # written: the next read loads what is stored
+        self._models.member_changed(document["_id"])  # written: the next read loads it
         member.version = 1
         member.pending_events.clear()
 
@@ -251,7 +252,7 @@ class MemberRepository:
         finally:
             # Saved, not saved (someone else saved it first: the retry reads theirs) or
             # unknown: the next read loads what is stored. An erased person's goes too.
-            self._cache.discard(key)
+            self._models.member_changed(key)
         if not saved:
             raise ConcurrentChange()
         if member.status == MemberStatus.ERASED:
@@ -265,7 +266,7 @@ class MemberRepository:
             key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX)
         )
         if document is not None and document["status"] == MemberStatus.ERASED:
-            self._cache.discard(key)  # what is left of an erased person stays out of memory
+            self._models.member_changed(key)  # what is left of an erased person stays out
         return self._member(document)
 
     async def warm(self) -> None:

@@ -15,7 +15,7 @@ invitation's use).
 
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -94,6 +94,9 @@ class Networks(Protocol):
     async def find_request(self, slug: str, request_id: UUID) -> NetworkMembership | None: ...
     async def with_status(self, slug: str, status: MembershipStatus) -> list[NetworkMembership]: ...
     async def roster(self, slug: str) -> Sequence[tuple[UUID, Role]]: ...
+    async def listed_roster(
+        self, slug: str, build: Callable[[], Awaitable[contract.NetworkMembersView]]
+    ) -> contract.NetworkMembersView: ...
     async def count_chairs(self, slug: str) -> int: ...
     async def add_invitation(self, invitation: Invitation) -> None: ...
     async def get_invitation(self, token_hash: str) -> Invitation | None: ...
@@ -524,7 +527,14 @@ async def list_network_members(
     _, membership = await _visible_network(request.slug, member, deps)
     if membership is None or not membership.is_active:
         raise NetworkNotFound(request.slug)  # members see each other; others see nothing
-    active = await deps.networks.roster(request.slug)  # from memory, as are the profiles
+    return await deps.networks.listed_roster(
+        request.slug, partial(_listed_roster, request.slug, deps)
+    )
+
+
+async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.NetworkMembersView:
+    """Who is listed in the network: the same for every member who may see it."""
+    active = await deps.networks.roster(slug)  # from memory, as are the profiles
     profiles = await deps.members.profiles([member_id for member_id, _ in active])
     listed = []
     for member_id, role in active:
@@ -546,7 +556,7 @@ async def list_network_members(
             )
         )
     listed.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
-    return contract.NetworkMembersView(slug=request.slug, total=len(active), members=listed)
+    return contract.NetworkMembersView(slug=slug, total=len(active), members=listed)
 
 
 @rpc.route(

@@ -18,10 +18,10 @@ the documents' locks around read-decide-write (see ``huddle_shared.storage.locks
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from huddle_shared.contracts.membership import MemberType, Region
@@ -42,6 +42,8 @@ from huddle_membership.networks.domain import (
     membership_id,
 )
 from huddle_membership.read_models import MembershipReadModels, Roster
+
+View = TypeVar("View")
 
 NETWORKS = "networks"
 NETWORK_MEMBERSHIPS = "network_memberships"
@@ -254,6 +256,13 @@ class NetworkRepository:
             return tuple([(UUID(d["member_id"]), Role(d["role"])) async for d in cursor])
 
         return await self._read_models.rosters.get(slug, load) or ()
+
+    async def listed_roster(self, slug: str, build: Callable[[], Awaitable[View]]) -> View:
+        """The network's listed roster as built by ``build``, kept until one of its members
+        or memberships changes (the same for every member who may see it)."""
+        view = await self._read_models.roster_views.get(slug, build)
+        assert view is not None  # build always returns one
+        return view
 
     async def warm(self) -> None:
         """Networks and their rosters into memory at start: two queries."""
