@@ -130,6 +130,15 @@ async def test_another_processs_write_reaches_the_read_models_by_its_event(
     assert read_models.TTL_SECONDS >= 30
     await eventually(seen_by_one, timeout=5)
 
+    # A rename alone (no membership changes) reaches the roster built in memory too.
+    await two.call(mc.UPDATE_ME, {"display_name": "Chloe Hart"}, joiner)
+
+    async def renamed_in_ones_roster() -> bool:
+        roster = await one.call(nc.LIST_NETWORK_MEMBERS, {"slug": "psmn"}, admin)
+        return "Chloe Hart" in [m.display_name for m in roster.members]
+
+    await eventually(renamed_in_ones_roster, timeout=5)
+
 
 async def test_erasure_empties_every_read_model_of_the_person(
     pair: tuple[Process, Process],
