@@ -259,6 +259,13 @@ class FakeNetworks:
                 return copy.deepcopy(m)
         return None
 
+    async def listed_roster(self, slug: str, build: Any) -> Any:
+        return await build()
+
+    async def roster(self, slug: str) -> list[tuple[UUID, Role]]:
+        active = await self.with_status(slug, MembershipStatus.ACTIVE)
+        return [(m.member_id, m.role) for m in active]
+
     async def with_status(self, slug: str, status: MembershipStatus) -> list[NetworkMembership]:
         return [
             copy.deepcopy(m)

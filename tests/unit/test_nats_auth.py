@@ -40,6 +40,7 @@ def test_a_service_publishes_only_its_own_events_and_serves_only_its_own_rpc(spe
     assert set(granted.subscribe) == {
         f"rpc.{spec.name}.> {spec.name}-rpc",  # only in its queue group
         f"_INBOX_{spec.name}.>",
+        f"events.{spec.name}.>",  # its own events only, for its read models (decision 0025)
     }
     assert granted.allow_responses
     assert not any(s in (">", "$JS.API.>", "$JS.>", "deadletter.>") for s in granted.publish)

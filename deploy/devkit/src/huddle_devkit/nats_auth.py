@@ -6,7 +6,8 @@ every subject of the account). Each connects with
 its own nkey seed (``NATS_NKEY_SEED_FILE``) and its own inbox prefix, and may use only:
 
 - gateway: publish ``rpc.>`` (requests, health included); subscribe its own inbox.
-- a service: subscribe ``rpc.<service>.>`` in its queue group and answer (responses only);
+- a service: subscribe ``rpc.<service>.>`` in its queue group and answer (responses only),
+  and its own ``events.<service>.>`` (core NATS: keeping its read models current);
   publish its own ``events.<service>.>`` and its dead letters; the JetStream API to read
   its own stream's and the dead letters' info (never to create or change a stream), and
   for each durable consumer it declares: the stream's info, the consumer's info/create,
@@ -134,7 +135,13 @@ def service_permissions(spec: ServiceSpec, runtime: ServiceRuntime) -> Permissio
     publish.extend(runtime.jetstream_api)
     return Permissions(
         publish=tuple(publish),
-        subscribe=(f"{spec.rpc_prefix}.> {queue_group(spec.name)}", own_inbox(spec.name)),
+        subscribe=(
+            f"{spec.rpc_prefix}.> {queue_group(spec.name)}",
+            own_inbox(spec.name),
+            # Its own events, as they are published (core NATS): every replica keeps its
+            # read models current from them (decision 0025). It reads no one else's.
+            f"events.{spec.name}.>",
+        ),
         allow_responses=True,
     )
 

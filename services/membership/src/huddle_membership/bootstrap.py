@@ -17,10 +17,11 @@ from huddle_shared.storage.outbox import OutboxDeadLetters
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from huddle_membership import event_log, privacy
+from huddle_membership import event_log, privacy, read_models
 from huddle_membership.access import handlers as access
 from huddle_membership.access.repository import ApiTokens, SignInFailures
 from huddle_membership.directory import handlers as directory
+from huddle_membership.directory import statistics
 from huddle_membership.members import handlers as members
 from huddle_membership.members.passwords import PasswordHasher
 from huddle_membership.members.repository import (
@@ -42,15 +43,22 @@ class AdminSettings(BaseSettings):
     password: str | None = Field(default=None, alias="HUDDLE_ADMIN_PASSWORD", min_length=12)
 
 
-def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
+def bootstrap(
+    settings: ServiceSettings, *, models: read_models.MembershipReadModels | None = None
+) -> ServiceRuntime:
+    """``models``: the read models to keep (tests pass their own to look inside)."""
     service = ServiceBuilder(services.MEMBERSHIP, settings)
     database, relay = service.database, service.relay
     for collection in (ORGANISATIONS, MEMBERS, *OUTBOX_COLLECTIONS):
         relay.watch(database[collection])
     instance_id = settings.instance_id
+    # Reads from memory, kept by the repositories' writes and every replica's events.
+    models = models or read_models.MembershipReadModels()
+    figures = statistics.Statistics(database)
+    models.listeners.append(figures.changed)
 
-    organisations = OrganisationRepository(database, relay, instance_id)
-    member_repository = MemberRepository(database, relay, instance_id)
+    organisations = OrganisationRepository(database, relay, instance_id, models)
+    member_repository = MemberRepository(database, relay, instance_id, models)
     member_deps = members.Dependencies(
         organisations=organisations, members=member_repository, passwords=PasswordHasher()
     )
@@ -60,21 +68,24 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         failures=SignInFailures(database),
         api_tokens=ApiTokens(database),
     )
-    network_repository = NetworkRepository(database, relay, instance_id)
+    network_repository = NetworkRepository(database, relay, instance_id, read_models=models)
     network_deps = networks.NetworkDependencies(
         networks=network_repository, members=member_deps.members
     )
     directory_deps = directory.DirectoryDependencies(
-        organisations=organisations, members=member_repository, networks=network_repository
+        organisations=organisations, statistics=figures
     )
     privacy_deps = privacy.PrivacyDependencies(
         members=member_deps.members,
         parts=(
+            # First: the erasure's own reads then come from the database.
+            read_models.ReadModelsPrivacy(models),
             networks.NetworksPrivacy(network_deps),
             access.AccessPrivacy(access_deps.api_tokens, access_deps.failures),
             service.idempotency_keys,  # replies kept for retries that named the member
             OutboxDeadLetters(database),  # events that could never be published
-            members.MembersPrivacy(member_deps.members),  # last: the account
+            members.MembersPrivacy(member_deps.members),  # the account
+            read_models.ReadModelsPrivacy(models),  # last: nothing of the person in memory
         ),
     )
 
@@ -93,6 +104,14 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         access_deps.api_tokens.create_indexes,
         network_repository.create_indexes,
         partial(networks.finish_interrupted_writes, network_deps),
+        # Listening first, so nothing published while loading is missed; the loading runs
+        # beside the start (a read meanwhile loads what it needs itself).
+        partial(
+            read_models.start,
+            models,
+            service.broker,
+            warm=(member_repository.warm, organisations.warm, network_repository.warm),
+        ),
     )
     admin = AdminSettings()
     if admin.email and admin.password:
@@ -103,4 +122,5 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         )
     service.publishes((*contract.EVENTS, *network_contract.EVENTS))
     event_log.consume_erasures(service)  # erasure reaches the streams too
+    service.consume(statistics.statistics, statistics=figures)
     return service.build()

@@ -285,6 +285,8 @@ class Stats(BaseModel):
     networks: int
     members_by_organisation_kind: dict[str, int]
     members_by_region: dict[str, int]
+    # Grows with every change to the figures: the same revision, the same figures (ETag).
+    revision: int = 0
 
 
 class OrganisationView(BaseModel):

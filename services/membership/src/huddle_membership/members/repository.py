@@ -18,7 +18,7 @@ from huddle_shared.contracts.membership import (
     SearchOrganisations,
 )
 from huddle_shared.storage.aggregates import AggregateStore
-from huddle_shared.storage.outbox import OutboxRelay
+from huddle_shared.storage.outbox import OUTBOX_FIELD, OutboxRelay
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -34,6 +34,7 @@ from huddle_membership.members.domain import (
     OrganisationFacts,
     normalise_email,
 )
+from huddle_membership.read_models import MembershipReadModels
 
 ORGANISATIONS = "organisations"
 MEMBERS = "members"
@@ -43,6 +44,7 @@ MEMBER_EMAILS = "member_emails"
 
 
 _VIEW_FIELDS = dict.fromkeys(("name", "kind", "region", "ods_code", "created_at"), 1)
+_NO_OUTBOX = {OUTBOX_FIELD: 0}
 
 
 def name_prefix_filter(prefix: str) -> dict[str, Any]:
@@ -65,9 +67,16 @@ def organisation_filter(
 
 
 class OrganisationRepository:
-    def __init__(self, database: AsyncDatabase[Any], relay: OutboxRelay, instance_id: str) -> None:
+    def __init__(
+        self,
+        database: AsyncDatabase[Any],
+        relay: OutboxRelay,
+        instance_id: str,
+        read_models: MembershipReadModels | None = None,
+    ) -> None:
         self._store = AggregateStore(database[ORGANISATIONS], relay, instance_id)
         self._collection = database[ORGANISATIONS]
+        self._cache = (read_models or MembershipReadModels()).organisations
 
     async def create_indexes(self) -> None:
         # Sparse: organisations without an ODS code omit the field.
@@ -86,14 +95,27 @@ class OrganisationRepository:
         if organisation.ods_code:
             document["ods_code"] = organisation.ods_code
         try:
-            await self._store.insert(document, organisation.pending_events)
+            await self._store.insert(dict(document), organisation.pending_events)
         except DuplicateKeyError:
             raise OdsCodeTaken(organisation.ods_code or "") from None
+        self._cache.discard(document["_id"])  # written: the next read loads what is stored
         organisation.pending_events.clear()
 
     async def get(self, organisation_id: UUID) -> Organisation | None:
-        document = await self._collection.find_one({"_id": str(organisation_id)})
+        key = str(organisation_id)
+        document = await self._cache.get(
+            key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX)
+        )
         return organisation_from_document(document) if document else None
+
+    async def warm(self) -> None:
+        """Every organisation into memory (up to the bound), in one query."""
+        epoch = self._cache.epoch()
+        documents = await self._collection.find({}, _NO_OUTBOX).to_list(self._cache_bound())
+        self._cache.fill_if_current(epoch, {document["_id"]: document for document in documents})
+
+    def _cache_bound(self) -> int:
+        return int(self._cache.maxsize)
 
     async def search(self, criteria: SearchOrganisations) -> tuple[list[Organisation], int]:
         """One page of organisations ordered by name, and how many match in all."""
@@ -139,10 +161,22 @@ _NO_MEMBER = "00000000-0000-0000-0000-000000000000"  # an id no member has
 
 
 class MemberRepository:
-    def __init__(self, database: AsyncDatabase[Any], relay: OutboxRelay, instance_id: str) -> None:
+    """Reads by id come from memory (``read_models``), loaded once and kept current by
+    this repository's own writes (each drops what it wrote, so the next read loads it:
+    never older than the write) and by events (see ``read_models``)."""
+
+    def __init__(
+        self,
+        database: AsyncDatabase[Any],
+        relay: OutboxRelay,
+        instance_id: str,
+        read_models: MembershipReadModels | None = None,
+    ) -> None:
         self._store = AggregateStore(database[MEMBERS], relay, instance_id)
         self._collection = database[MEMBERS]
         self._emails = database[MEMBER_EMAILS]
+        self._models = read_models or MembershipReadModels()
+        self._cache = self._models.members
 
     async def create_indexes(self) -> None:
         await self._collection.create_index("email_normalised", unique=True)
@@ -196,10 +230,11 @@ class MemberRepository:
     async def add(self, member: Member) -> None:
         document = {"_id": str(member.id), **self._fields(member), "version": 1}
         try:
-            await self._store.insert(document, member.pending_events)
+            await self._store.insert(dict(document), member.pending_events)
         except DuplicateKeyError:
             raise EmailAlreadyRegistered() from None
         await self._index_email(member.email_normalised, str(member.id))
+        self._models.member_changed(document["_id"])  # written: the next read loads it
         member.version = 1
         member.pending_events.clear()
 
@@ -209,17 +244,38 @@ class MemberRepository:
         read-decide-save, and read again on ``ConcurrentChange``)."""
         fields = {**self._fields(member), "version": member.version + 1}
         del fields["registered_at"]
-        if not await self._store.update(
-            str(member.id), fields, member.pending_events, expect={"version": member.version}
-        ):
+        key = str(member.id)
+        try:
+            saved = await self._store.update(
+                key, fields, member.pending_events, expect={"version": member.version}
+            )
+        finally:
+            # Saved, not saved (someone else saved it first: the retry reads theirs) or
+            # unknown: the next read loads what is stored. An erased person's goes too.
+            self._models.member_changed(key)
+        if not saved:
             raise ConcurrentChange()
         if member.status == MemberStatus.ERASED:
-            await self._emails.delete_many({"member_id": str(member.id)})
+            await self._emails.delete_many({"member_id": key})
         member.version += 1
         member.pending_events.clear()
 
     async def get(self, member_id: UUID) -> Member | None:
-        return self._member(await self._collection.find_one({"_id": str(member_id)}))
+        key = str(member_id)
+        document = await self._cache.get(
+            key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX)
+        )
+        if document is not None and document["status"] == MemberStatus.ERASED:
+            self._models.member_changed(key)  # what is left of an erased person stays out
+        return self._member(document)
+
+    async def warm(self) -> None:
+        """Members into memory at start (up to the bound), in one query."""
+        epoch = self._cache.epoch()
+        documents = await self._collection.find(
+            {"status": {"$ne": MemberStatus.ERASED}}, _NO_OUTBOX
+        ).to_list(int(self._cache.maxsize))
+        self._cache.fill_if_current(epoch, {document["_id"]: document for document in documents})
 
     async def find_by_email(self, email: str) -> Member | None:
         """The same work whether or not the email has an account, so that sign-in's timing
@@ -249,7 +305,7 @@ class MemberRepository:
             password_hash=document["password_hash"],
             status=document["status"],
             registered_at=document["registered_at"],
-            topics=document.get("topics", []),
+            topics=list(document.get("topics", [])),  # a copy: the document may be cached
             listed_in_directory=document.get("listed_in_directory", False),
             contactable=document.get("contactable", False),
             is_instance_admin=document.get("is_instance_admin", False),
@@ -258,27 +314,19 @@ class MemberRepository:
         )
 
     async def profiles(self, member_ids: list[UUID]) -> dict[UUID, MemberProfile]:
-        """What other areas show of members (network pages), by id."""
+        """What other areas show of members (network pages), by id: from memory, and the
+        members not in memory in one query."""
         if not member_ids:
             return {}
-        cursor = self._collection.find(
-            {"_id": {"$in": [str(member_id) for member_id in member_ids]}},
-            dict.fromkeys(
-                (
-                    "display_name",
-                    "job_title",
-                    "email",
-                    "topics",
-                    "listed_in_directory",
-                    "contactable",
-                    "status",
-                ),
-                1,
-            ),
-        )
-        profiles = [
-            MemberProfile(
-                member_id=UUID(document["_id"]),
+
+        async def load(keys: list[str]) -> dict[str, dict[str, Any]]:
+            cursor = self._collection.find({"_id": {"$in": keys}}, _NO_OUTBOX)
+            return {document["_id"]: document async for document in cursor}
+
+        documents = await self._cache.get_many([str(member_id) for member_id in member_ids], load)
+        return {
+            UUID(key): MemberProfile(
+                member_id=UUID(key),
                 display_name=document.get("display_name", ""),
                 job_title=document.get("job_title", ""),
                 email=document.get("email", ""),
@@ -287,9 +335,8 @@ class MemberRepository:
                 contactable=bool(document.get("contactable", False)),
                 status=document.get("status", ""),
             )
-            async for document in cursor
-        ]
-        return {profile.member_id: profile for profile in profiles}
+            for key, document in documents.items()
+        }
 
     async def active_by_organisation(self) -> dict[str, int]:
         """How many active members each organisation has (by organisation id)."""

@@ -15,7 +15,7 @@ invitation's use).
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -93,6 +93,10 @@ class Networks(Protocol):
     async def export_memberships(self, member_id: UUID) -> list[dict[str, Any]]: ...
     async def find_request(self, slug: str, request_id: UUID) -> NetworkMembership | None: ...
     async def with_status(self, slug: str, status: MembershipStatus) -> list[NetworkMembership]: ...
+    async def roster(self, slug: str) -> Sequence[tuple[UUID, Role]]: ...
+    async def listed_roster(
+        self, slug: str, build: Callable[[], Awaitable[contract.NetworkMembersView]]
+    ) -> contract.NetworkMembersView: ...
     async def count_chairs(self, slug: str) -> int: ...
     async def add_invitation(self, invitation: Invitation) -> None: ...
     async def get_invitation(self, token_hash: str) -> Invitation | None: ...
@@ -523,11 +527,18 @@ async def list_network_members(
     _, membership = await _visible_network(request.slug, member, deps)
     if membership is None or not membership.is_active:
         raise NetworkNotFound(request.slug)  # members see each other; others see nothing
-    active = await deps.networks.with_status(request.slug, MembershipStatus.ACTIVE)
-    profiles = await deps.members.profiles([m.member_id for m in active])
+    return await deps.networks.listed_roster(
+        request.slug, partial(_listed_roster, request.slug, deps)
+    )
+
+
+async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.NetworkMembersView:
+    """Who is listed in the network: the same for every member who may see it."""
+    active = await deps.networks.roster(slug)  # from memory, as are the profiles
+    profiles = await deps.members.profiles([member_id for member_id, _ in active])
     listed = []
-    for each in active:
-        profile = profiles.get(each.member_id)
+    for member_id, role in active:
+        profile = profiles.get(member_id)
         if (
             profile is None
             or not profile.listed_in_directory
@@ -536,16 +547,16 @@ async def list_network_members(
             continue  # consent: only members who agreed to be listed
         listed.append(
             contract.NetworkMemberView(
-                member_id=each.member_id,
+                member_id=member_id,
                 display_name=profile.display_name,
                 job_title=profile.job_title,
-                role=each.role,
+                role=role,
                 topics=profile.topics,
                 email=profile.email if profile.contactable else None,
             )
         )
     listed.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
-    return contract.NetworkMembersView(slug=request.slug, total=len(active), members=listed)
+    return contract.NetworkMembersView(slug=slug, total=len(active), members=listed)
 
 
 @rpc.route(

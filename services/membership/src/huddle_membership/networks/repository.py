@@ -18,10 +18,10 @@ the documents' locks around read-decide-write (see ``huddle_shared.storage.locks
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from huddle_shared.contracts.membership import MemberType, Region
@@ -41,6 +41,9 @@ from huddle_membership.networks.domain import (
     SlugTaken,
     membership_id,
 )
+from huddle_membership.read_models import MembershipReadModels, Roster
+
+View = TypeVar("View")
 
 NETWORKS = "networks"
 NETWORK_MEMBERSHIPS = "network_memberships"
@@ -70,7 +73,11 @@ class NetworkRepository:
         instance_id: str,
         *,
         abandoned_after: timedelta = ABANDONED_AFTER,
+        read_models: MembershipReadModels | None = None,
     ) -> None:
+        # Reads of networks, a member's memberships and rosters come from memory; every
+        # write here drops what it changed, so the next read loads it (see ``read_models``).
+        self._read_models = read_models or MembershipReadModels()
         self._database_name = database.name
         self._networks = AggregateStore(database[NETWORKS], relay, instance_id)
         self._memberships = AggregateStore(database[NETWORK_MEMBERSHIPS], relay, instance_id)
@@ -138,30 +145,42 @@ class NetworkRepository:
     async def add_network(self, network: Network) -> None:
         document = {"_id": network.slug, **_network_fields(network), "version": 1}
         try:
-            await self._networks.insert(document, network.pending_events)
+            await self._networks.insert(dict(document), network.pending_events)
         except DuplicateKeyError:
             raise SlugTaken(network.slug) from None
+        finally:
+            self._read_models.network_changed(network.slug)
         network.version = 1
         network.pending_events.clear()
 
     async def save_network(self, network: Network) -> None:
-        network.version = await self._apply_claimed(
-            self._networks,
-            f"network:{network.slug}",
-            network.slug,
-            network.version,
-            _network_fields(network),
-            network.pending_events,
-        )
+        fields = _network_fields(network)
+        try:
+            network.version = await self._apply_claimed(
+                self._networks,
+                f"network:{network.slug}",
+                network.slug,
+                network.version,
+                fields,
+                network.pending_events,
+            )
+        finally:
+            self._read_models.network_changed(network.slug)  # the next read loads it
         network.pending_events.clear()
 
     async def get_network(self, slug: str) -> Network | None:
-        document = await self._networks.collection.find_one({"_id": slug}, {OUTBOX_FIELD: 0})
+        document = await self._read_models.networks.get(
+            slug, lambda: self._networks.collection.find_one({"_id": slug}, {OUTBOX_FIELD: 0})
+        )
         return _network(document) if document else None
 
     async def all_networks(self) -> list[Network]:
-        cursor = self._networks.collection.find({}, {OUTBOX_FIELD: 0}).sort("_id", 1)
-        return [_network(document) async for document in cursor]
+        async def load() -> tuple[dict[str, Any], ...]:
+            cursor = self._networks.collection.find({}, {OUTBOX_FIELD: 0}).sort("_id", 1)
+            return tuple([document async for document in cursor])
+
+        documents = await self._read_models.network_list.get(None, load)
+        return [_network(document) for document in documents or ()]
 
     async def networks_where(self, **flags: bool) -> list[Network]:
         """Networks by flag: ``needs_chair=True``, ``founder_seated=False``."""
@@ -176,6 +195,12 @@ class NetworkRepository:
     async def save_membership(self, membership: NetworkMembership) -> None:
         """Insert a new membership or update a stored one; ``ConcurrentChange`` if another
         writer got there first (re-read and decide again)."""
+        try:
+            await self._write_membership(membership)
+        finally:
+            self._read_models.membership_changed(membership.slug, membership.member_id)
+
+    async def _write_membership(self, membership: NetworkMembership) -> None:
         fields = _membership_fields(membership)
         if membership.version == 0:
             try:
@@ -198,18 +223,63 @@ class NetworkRepository:
 
     async def delete_membership(self, membership: NetworkMembership) -> None:
         """Erasure: the membership goes (its events were published when they happened)."""
-        await self._memberships.collection.delete_one({"_id": membership.id})
+        try:
+            await self._memberships.collection.delete_one({"_id": membership.id})
+        finally:
+            self._read_models.membership_changed(membership.slug, membership.member_id)
 
     async def get_membership(self, slug: str, member_id: UUID) -> NetworkMembership | None:
-        document = await self._memberships.collection.find_one(
-            {"_id": membership_id(slug, member_id)}, {OUTBOX_FIELD: 0}
-        )
-        return _membership(document) if document else None
+        """From the member's memberships in memory. A decision made on one that another
+        replica has just changed fails its write (``ConcurrentChange``), which drops it."""
+        return (await self.memberships_of(member_id)).get(slug)
 
     async def memberships_of(self, member_id: UUID) -> dict[str, NetworkMembership]:
         """The member's memberships (any status), by network slug."""
-        cursor = self._memberships.collection.find({"member_id": str(member_id)}, {OUTBOX_FIELD: 0})
-        return {document["slug"]: _membership(document) async for document in cursor}
+
+        async def load() -> tuple[tuple[str, dict[str, Any]], ...]:
+            cursor = self._memberships.collection.find(
+                {"member_id": str(member_id)}, {OUTBOX_FIELD: 0}
+            )
+            return tuple([(document["slug"], document) async for document in cursor])
+
+        documents = await self._read_models.memberships.get(str(member_id), load)
+        return {slug: _membership(document) for slug, document in documents or ()}
+
+    async def roster(self, slug: str) -> Roster:
+        """Who is active in the network and in what role, from memory (one query to load)."""
+
+        async def load() -> Roster:
+            cursor = self._memberships.collection.find(
+                {"slug": slug, "status": MembershipStatus.ACTIVE.value},
+                {"member_id": 1, "role": 1},
+            )
+            return tuple([(UUID(d["member_id"]), Role(d["role"])) async for d in cursor])
+
+        return await self._read_models.rosters.get(slug, load) or ()
+
+    async def listed_roster(self, slug: str, build: Callable[[], Awaitable[View]]) -> View:
+        """The network's listed roster as built by ``build``, kept until one of its members
+        or memberships changes (the same for every member who may see it)."""
+        view = await self._read_models.roster_views.get(slug, build)
+        assert view is not None  # build always returns one
+        return view
+
+    async def warm(self) -> None:
+        """Networks and their rosters into memory at start: two queries."""
+        models = self._read_models
+        epoch = models.rosters.epoch()
+        rosters: dict[str, list[tuple[UUID, Role]]] = {}
+        async for document in self._memberships.collection.find(
+            {"status": MembershipStatus.ACTIVE.value}, {"slug": 1, "member_id": 1, "role": 1}
+        ):
+            rosters.setdefault(document["slug"], []).append(
+                (UUID(document["member_id"]), Role(document["role"]))
+            )
+        models.rosters.fill_if_current(epoch, {k: tuple(v) for k, v in rosters.items()})
+        epoch = models.networks.epoch()
+        await self.all_networks()  # loads the list
+        documents = models.network_list.peek(None) or ()
+        models.networks.fill_if_current(epoch, {d["_id"]: d for d in documents})
 
     async def export_memberships(self, member_id: UUID) -> list[dict[str, Any]]:
         cursor = self._memberships.collection.find({"member_id": str(member_id)}, {OUTBOX_FIELD: 0})
