@@ -70,9 +70,7 @@ def main() -> None:
     load = commands.add_parser("demo", help="load demo data into a running system")
     load.add_argument("--url", default="http://127.0.0.1:8000")
     load.add_argument("--scale", type=int, default=1, help="times the demo (10: 3,000 members)")
-    load.add_argument(
-        "--concurrency", type=int, default=None, help="requests in flight at once"
-    )
+    load.add_argument("--concurrency", type=int, default=None, help="requests in flight at once")
     made = commands.add_parser("secrets", help="make an instance's secrets once (kept if present)")
     made.add_argument("directory", type=Path)
     made.add_argument("--owner", type=int, help="uid to own them (the containers' user), as root")
