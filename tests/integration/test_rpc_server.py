@@ -258,3 +258,21 @@ async def test_a_service_serves_its_routes_through_the_raw_server(settings_for: 
         served = runtime.rpc_server.subject
         assert served == "rpc.membership.>"
         assert not [s for s in runtime.broker.subscribers if "rpc." in str(s.subject)]
+
+
+async def test_a_request_whose_deadline_passed_while_it_waited_is_not_run(nats_url: str) -> None:
+    nc = await connect_nats(nats_url)
+    runs: list[str] = []
+    server = await slow_server(nc, max_workers=1, runs=runs)
+    now = datetime.now(UTC)
+    try:
+        first, late = await asyncio.gather(
+            ask_slow(nc, "first", deadline=(now + timedelta(seconds=5)).isoformat()),
+            ask_slow(nc, "late", deadline=(now + timedelta(seconds=0.3)).isoformat()),
+        )
+        assert first["ok"]
+        assert late["ok"] is False and late["error"]["title"] == "Deadline passed"
+        assert runs == ["first"]
+    finally:
+        await server.stop()
+        await nc.close()
