@@ -125,7 +125,7 @@ async def main() -> dict[str, float]:
 
         rpc_server = RpcServer(
             "benchserver",
-            [RawRoute(SERVER_SUBJECT, GetById, handler)],  # type: ignore[arg-type]
+            [RawRoute(SERVER_SUBJECT, GetById, handler)],
             check=CallerCheck(verifier, service="benchserver"),
         )
         await rpc_server.start(raw_service)
