@@ -6,11 +6,14 @@ hop's CPU cost on one core: signing, sending, the service's caller check and val
 handler (a dict, no database), the reply, its decoding. Four combinations of FastStream
 (``broker.request`` / ``rpc_endpoint`` with the service middlewares) and raw nats-py
 (``nc.request`` / ``subscribe`` doing the same checks by hand), plus a bare echo, and the
-caller assertion's sign + verify on its own. See docs/decisions/0027.
+caller assertion's sign + verify on its own; and ``RpcServer``, the raw service side the
+services now run (the same checks as the FastStream side, decision 0027). See
+docs/decisions/0027.
 """
 
 import asyncio
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -28,14 +31,24 @@ from huddle_shared.contracts.common import GetById
 from huddle_shared.contracts.rpc import Caller, Reply, RpcRequest
 from huddle_shared.messaging.broker import create_broker
 from huddle_shared.messaging.caller_assertions import CallerSigner, CallerVerifier
-from huddle_shared.messaging.rpc import CallerCheck, answer, call_model, rpc_endpoint
+from huddle_shared.messaging.rpc import (
+    CallerCheck,
+    RawRoute,
+    RpcServer,
+    answer,
+    call_model,
+    rpc_endpoint,
+)
 
 SUBJECT = "rpc.bench.members.get"
 RAW_SUBJECT = "rpc.benchraw.members.get"
+# Served by huddle_shared.messaging.rpc.RpcServer, as services now do without tracing.
+SERVER_SUBJECT = "rpc.benchserver.members.get"
 ECHO_SUBJECT = "bench.echo"
 INSTANCE = "bench"
 REQUESTS = 3000
 IN_FLIGHT = 32
+ROUNDS = 3
 
 
 async def handler(request: GetById, caller: Caller) -> dict[str, Any]:
@@ -110,6 +123,13 @@ async def main() -> dict[str, float]:
 
         await raw_service.subscribe(RAW_SUBJECT, queue="benchraw-rpc", cb=raw_endpoint)
 
+        rpc_server = RpcServer(
+            "benchserver",
+            [RawRoute(SERVER_SUBJECT, GetById, handler)],
+            check=CallerCheck(verifier, service="benchserver"),
+        )
+        await rpc_server.start(raw_service)
+
         async def echo(msg: Any) -> None:
             await msg.respond(msg.data)
 
@@ -141,16 +161,25 @@ async def main() -> dict[str, float]:
         async def bare_echo() -> Any:
             return await raw_gateway.request(ECHO_SUBJECT, b'{"id": "x"}', timeout=5)
 
-        figures = {
-            "raw echo (floor)": await rate(bare_echo),
-            "faststream -> faststream (today)": await rate(via_faststream(SUBJECT)),
-            "raw -> faststream": await rate(via_raw(SUBJECT)),
-            "faststream -> raw": await rate(via_faststream(RAW_SUBJECT)),
-            "raw -> raw": await rate(via_raw(RAW_SUBJECT)),
+        variants: dict[str, Callable[[], Awaitable[Any]]] = {
+            "raw echo (floor)": bare_echo,
+            "faststream -> faststream (before 0027)": via_faststream(SUBJECT),
+            "raw -> faststream (0027's gateway)": via_raw(SUBJECT),
+            "faststream -> raw": via_faststream(RAW_SUBJECT),
+            "raw -> raw (by hand)": via_raw(RAW_SUBJECT),
+            "faststream -> RpcServer (traced gateway)": via_faststream(SERVER_SUBJECT),
+            "raw -> RpcServer (now)": via_raw(SERVER_SUBJECT),
         }
+        # Interleaved rounds, the median of each: other load on the machine comes and goes.
+        rounds: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(ROUNDS):
+            for name, call in variants.items():
+                rounds[name].append(await rate(call))
+        figures = {name: statistics.median(values) for name, values in rounds.items()}
         figures["caller assertion sign+verify (us)"] = assertion_microseconds(signer, verifier)
         await gateway.stop()
         await service.stop()
+        await rpc_server.stop()
         await raw_gateway.close()
         await raw_service.close()
     return figures

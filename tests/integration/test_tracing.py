@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from huddle_shared.contracts import membership as contract
 from huddle_shared.telemetry import configure_tracing
 from opentelemetry import trace
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -90,3 +91,32 @@ async def test_handled_messages_and_request_latency_are_measured(
     }
     assert any(name.startswith("http.server") and "duration" in name for name in names), names
     assert any(name.startswith("messaging.process") for name in names), names
+
+
+async def test_with_tracing_faststream_serves_with_the_same_caller_check(
+    spans: InMemorySpanExporter, settings_for: Any, nats_url: str
+) -> None:
+    """With an exporter the FastStream subscribers serve (their middleware carries the
+    trace), not the raw server (decision 0027); the caller check still runs first."""
+    import json
+
+    from support import connect_nats, signed
+
+    async with services(settings_for, "membership") as runtimes:
+        runtime = runtimes["membership"]
+        assert runtime.rpc_server is None
+        assert runtime.rpc_router in runtime.broker.routers
+        nc = await connect_nats(nats_url)
+        try:
+            subject = contract.SEARCH_ORGANISATIONS
+            unsigned = json.dumps({"caller": {}, "body": {}}).encode()
+            refused = json.loads((await nc.request(subject, unsigned, timeout=5)).data)
+            assert refused["error"]["code"] == "unauthenticated"
+            answered = json.loads(
+                (await nc.request(subject, signed(subject, {"caller": {}}), timeout=5)).data
+            )
+            assert answered["ok"], answered
+            health = await nc.request("rpc.membership.health", b"", timeout=5)
+            assert json.loads(health.data)["status"] == "ok"
+        finally:
+            await nc.close()

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsRouter
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,7 +24,7 @@ from huddle_shared.contracts.streams import StreamSpec
 from huddle_shared.messaging.caller_assertions import CallerKeyError, CallerVerifier
 from huddle_shared.messaging.consumer import EventDispatcher
 from huddle_shared.messaging.routes import Route
-from huddle_shared.messaging.rpc import drain_post_reply_work
+from huddle_shared.messaging.rpc import RpcServer, drain_post_reply_work
 from huddle_shared.messaging.topology import owned_streams, wait_for_streams
 from huddle_shared.storage.mongo import Document, ping
 from huddle_shared.storage.outbox import OutboxRelay
@@ -73,6 +73,10 @@ class ServiceRuntime:
     database: AsyncDatabase[Document]
     relay: OutboxRelay | None = None
     caller_verifier: CallerVerifier | None = None
+    # The FastStream RPC subscribers (documented; they serve only without ``rpc_server``).
+    rpc_router: NatsRouter | None = None
+    # Serves the RPC subjects from one raw queue subscription (decision 0027).
+    rpc_server: RpcServer | None = None
     start_hooks: list[StartHook] = field(default_factory=list)
     routes: tuple[Route, ...] = ()
     # Durable consumer name -> the dispatcher it feeds (replays and tests use these).
@@ -84,20 +88,23 @@ class ServiceRuntime:
     _relay_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        @self.broker.subscriber(
+        (self.rpc_router or self.broker).subscriber(
             health_subject(self.name),
             queue=queue_group(self.name),
             title=health_subject(self.name),
             description="Readiness: answers when the service and its database are up.",
-        )
-        async def health() -> dict[str, Any]:
-            await ping(self.database)
-            return HealthReport(
-                service=self.name,
-                status="ok",
-                instance_id=self.settings.instance_id,
-                database=self.database.name,
-            ).model_dump()
+        )(self.health)
+        if self.rpc_server is not None:
+            self.rpc_server.health = self.health
+
+    async def health(self) -> dict[str, Any]:
+        await ping(self.database)
+        return HealthReport(
+            service=self.name,
+            status="ok",
+            instance_id=self.settings.instance_id,
+            database=self.database.name,
+        ).model_dump()
 
     async def start(self) -> None:
         clock = StartupClock()
@@ -121,7 +128,12 @@ class ServiceRuntime:
         for hook in self.start_hooks:  # may write and publish (e.g. the configured admin)
             await hook()
         clock.step("start_hooks")
+        if self.rpc_server is not None and self.rpc_router in self.broker.routers:
+            # Served raw instead: FastStream must not subscribe them too (one queue group).
+            self.broker.routers.remove(self.rpc_router)
         await self.broker.start()
+        if self.rpc_server is not None:
+            await self.rpc_server.start(connection)
         clock.step("subscriptions")
         if self.relay is not None:
             self._relay_task = asyncio.create_task(
@@ -137,6 +149,8 @@ class ServiceRuntime:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
+        if self.rpc_server is not None:  # no new requests; those in progress answer
+            await self.rpc_server.stop(DRAIN_SECONDS)
         # Publish what replies already promised while NATS is still there; anything that
         # misses it stays in an outbox for the relay at the next start.
         # Bounded: a hung database must not hang the shutdown.

@@ -12,6 +12,7 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
+from faststream.nats import NatsRouter
 from pymongo.asynchronous.collection import AsyncCollection
 
 from huddle_shared.config import ServiceSettings
@@ -22,14 +23,15 @@ from huddle_shared.messaging.broker import create_broker, deliver_prefix
 from huddle_shared.messaging.caller_assertions import CallerVerifier, key_files
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
-from huddle_shared.messaging.routes import Route, RouteTable, serve
-from huddle_shared.messaging.rpc import CallerCheck, after_reply
+from huddle_shared.messaging.routes import Route, RouteTable, raw_routes, serve
+from huddle_shared.messaging.rpc import CallerCheck, RpcServer, after_reply
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.runtime import ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import Entry, OutboxRelay
+from huddle_shared.telemetry import tracing_enabled
 
 
 class PostReplyRelay(OutboxRelay):
@@ -72,7 +74,11 @@ class ServiceBuilder:
             CallerVerifier.from_files(paths, settings.instance_id) if paths else None
         )
         # Innermost: it runs just before the handler and its validation.
-        self.broker.add_middleware(CallerCheck(self.caller_verifier, service=spec.name))
+        self.caller_check = CallerCheck(self.caller_verifier, service=spec.name)
+        self.broker.add_middleware(self.caller_check)
+        # The RPC subscribers (and health): documented always, started by FastStream only
+        # when tracing is on; otherwise ``RpcServer`` serves them (decision 0027).
+        self.rpc_router = NatsRouter()
         self.client = create_client(settings.mongodb_url, app_name=f"huddle-{spec.name}")
         self.database = self.client[settings.database_for(spec.name)]
         self._routes: list[Route] = []
@@ -143,12 +149,21 @@ class ServiceBuilder:
 
     def build(self) -> ServiceRuntime:
         serve(
-            self.broker,
+            self.rpc_router,
             self.spec.name,
             self._routes,
             max_workers=self.settings.rpc_workers,
             idempotency_keys=self.idempotency_keys,
         )
+        self.broker.include_router(self.rpc_router)
+        rpc_server = None
+        if not tracing_enabled():  # with tracing, FastStream's middleware carries the trace
+            rpc_server = RpcServer(
+                self.spec.name,
+                raw_routes(self._routes, idempotency_keys=self.idempotency_keys),
+                check=self.caller_check,
+                max_workers=self.settings.rpc_workers,
+            )
         for consumer in self._consumers:
             subscribe_events(
                 self.broker,
@@ -166,6 +181,8 @@ class ServiceBuilder:
             database=self.database,
             relay=self._relay,
             caller_verifier=self.caller_verifier,
+            rpc_router=self.rpc_router,
+            rpc_server=rpc_server,
             start_hooks=[self.idempotency_keys.create_indexes, *self._start_hooks],
             routes=tuple(self._routes),
             dispatchers={c.durable: c.dispatcher for c in self._consumers},

@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsRouter
 from pydantic import BaseModel
 
 from huddle_shared.injection import inject
-from huddle_shared.messaging.rpc import DEFAULT_RPC_WORKERS, Handler, rpc_endpoint
+from huddle_shared.messaging.rpc import DEFAULT_RPC_WORKERS, Handler, RawRoute, rpc_endpoint
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 
 
@@ -98,7 +98,7 @@ class RouteTable:
 
 
 def serve(
-    broker: NatsBroker,
+    broker: NatsBroker | NatsRouter,
     service: str,
     routes: Sequence[Route],
     *,
@@ -116,3 +116,18 @@ def serve(
             max_workers=max_workers,
             idempotency_keys=idempotency_keys if route.idempotency_keys else None,
         )
+
+
+def raw_routes(
+    routes: Sequence[Route], *, idempotency_keys: IdempotencyKeys | None = None
+) -> list[RawRoute]:
+    """The same routes for ``RpcServer`` (the raw nats-py path, decision 0027)."""
+    return [
+        RawRoute(
+            route.subject,
+            route.request_model,
+            route.handler,
+            idempotency_keys if route.idempotency_keys else None,
+        )
+        for route in routes
+    ]

@@ -4,13 +4,15 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import json
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from faststream import BaseMiddleware
 from faststream.message import StreamMessage
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsRouter
 from nats.aio.msg import Msg
 from pydantic import BaseModel, Field, ValidationError, create_model
 
@@ -24,6 +26,7 @@ from huddle_shared.contracts.rpc import (
     RpcRequest,
     health_subject,
     queue_group,
+    rpc_subject,
 )
 from huddle_shared.errors import HuddleError
 from huddle_shared.messaging.caller_assertions import CallerNotVerified, CallerVerifier
@@ -157,6 +160,12 @@ class CallerCheck:
             decoded = await msg.decode()  # the very object the handler's validation gets
         except Exception:
             return "the message is not JSON"
+        return self.refusal_of(subject, decoded)
+
+    def refusal_of(self, subject: str, decoded: Any) -> str | None:
+        """The same for a message already decoded from its JSON bytes (the raw server)."""
+        if self.verifier is None:
+            return "this service has no caller verify keys"
         try:
             self.verifier.verify(subject, decoded)
         except CallerNotVerified as exc:
@@ -345,8 +354,47 @@ def _timed_out() -> Reply:
     )
 
 
+async def serve_request(
+    subject: str,
+    message: RpcRequest,
+    handler: Handler[Any],
+    idempotency_keys: IdempotencyKeys | None,
+) -> Reply:
+    """One validated ``<Req>Call``: its deadline, its Idempotency-Key, the handler (bounded in
+    time), then the work it deferred until after the reply. Both servers run this."""
+    if message.expired(utc_now()):
+        # Queued past the caller's patience: it has answered its client already (504),
+        # so doing the work now would only surprise them.
+        log.warning("RPC dropped: its deadline had passed", extra={"subject": subject})
+        return _deadline_passed()
+
+    async def run() -> Reply:
+        # The message was validated as ``<Req>Call``: its body is a ``Req``.
+        try:
+            async with asyncio.timeout(HANDLER_SECONDS):
+                return await answer(handler, cast(BaseModel, message.body), message.caller)
+        except TimeoutError:
+            log.warning("RPC handler timed out", extra={"subject": subject})
+            return _timed_out()
+
+    deferred = _Deferred()
+    token = _post_reply.set(deferred)
+    try:
+        if message.idempotency_key is not None and idempotency_keys is not None:
+            try:
+                return await answer_once(idempotency_keys, subject, message, run)
+            except Exception:
+                log.exception("idempotency keys unavailable", extra={"subject": subject})
+                return _timed_out()
+        return await run()
+    finally:
+        _post_reply.reset(token)
+        deferred.closed = True
+        _start_post_reply(deferred)
+
+
 def rpc_endpoint(
-    broker: NatsBroker,
+    broker: NatsBroker | NatsRouter,
     subject: str,
     *,
     service: str,
@@ -361,36 +409,7 @@ def rpc_endpoint(
     message_model = call_model(request_model)
 
     async def endpoint(message: RpcRequest) -> dict[str, Any]:
-        if message.expired(utc_now()):
-            # Queued past the caller's patience: it has answered its client already (504),
-            # so doing the work now would only surprise them.
-            log.warning("RPC dropped: its deadline had passed", extra={"subject": subject})
-            return _deadline_passed().model_dump(mode="json")
-
-        async def run() -> Reply:
-            # FastStream validated the message as ``<Req>Call``: its body is a ``Req``.
-            try:
-                async with asyncio.timeout(HANDLER_SECONDS):
-                    return await answer(handler, cast(Req, message.body), message.caller)
-            except TimeoutError:
-                log.warning("RPC handler timed out", extra={"subject": subject})
-                return _timed_out()
-
-        deferred = _Deferred()
-        token = _post_reply.set(deferred)
-        try:
-            if message.idempotency_key is not None and idempotency_keys is not None:
-                try:
-                    reply = await answer_once(idempotency_keys, subject, message, run)
-                except Exception:
-                    log.exception("idempotency keys unavailable", extra={"subject": subject})
-                    reply = _timed_out()
-            else:
-                reply = await run()
-        finally:
-            _post_reply.reset(token)
-            deferred.closed = True
-            _start_post_reply(deferred)
+        reply = await serve_request(subject, message, handler, idempotency_keys)
         return reply.model_dump(mode="json")
 
     # FastStream validates (and documents) the message from the endpoint's signature.
@@ -402,3 +421,146 @@ def rpc_endpoint(
         title=subject,
         description=f"{description} Answers a Reply.",
     )(endpoint)
+
+
+# --- The raw server -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawRoute:
+    subject: str
+    request_model: type[BaseModel]
+    handler: Handler[Any]
+    idempotency_keys: IdempotencyKeys | None = None
+
+
+@dataclass
+class _Served:
+    route: RawRoute
+    message_model: type[RpcRequest]
+    workers: asyncio.Semaphore
+
+
+def _no_such_operation() -> Reply:
+    # What the caller heard before (no responders) maps to the same 503.
+    return Reply.failure(
+        ErrorCode.UNAVAILABLE, "No such operation", "This service has no such operation."
+    )
+
+
+class RpcServer:
+    """A service's RPC subjects served from one raw nats-py queue subscription
+    (``rpc.<service>.>`` in the service's queue group), without FastStream's per-message
+    layers (decision 0027): the same caller check (health exempt), ``<Req>Call``
+    validation with ``invalid`` replies, deadlines, Idempotency-Keys and error replies
+    (``serve_request``). RPC has no dead letters on either path: every failure is a reply.
+
+    Up to ``max_workers`` requests of one subject run at once (as FastStream's
+    ``max_workers`` per subscriber), and no more than that times the number of subjects are
+    taken in at once: beyond that, messages wait in nats-py's pending queue.
+
+    The FastStream subscribers stay registered for the AsyncAPI documents and serve when
+    tracing is on (their middleware carries the trace context); then this is not started.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        routes: Sequence[RawRoute],
+        *,
+        check: CallerCheck,
+        health: Callable[[], Awaitable[Any]] | None = None,
+        max_workers: int = DEFAULT_RPC_WORKERS,
+    ) -> None:
+        self.service = service
+        self.subject = rpc_subject(service, ">")
+        self.check = check
+        self.health = health
+        self.health_subject = health_subject(service)
+        self.max_workers = max_workers
+        self._routes = {
+            route.subject: _Served(
+                route, call_model(route.request_model), asyncio.Semaphore(max_workers)
+            )
+            for route in routes
+        }
+        self._intake = asyncio.Semaphore(max_workers * max(1, len(self._routes)))
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._connection: Any = None
+        self._subscription: Any = None
+
+    async def start(self, connection: Any) -> None:
+        self._connection = connection
+        self._subscription = await connection.subscribe(
+            self.subject, queue=queue_group(self.service), cb=self._received
+        )
+
+    async def stop(self, wait_seconds: float = 10.0) -> None:
+        """Takes no more requests; lets those in progress answer (bounded)."""
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):  # NATS may be gone already
+                await self._subscription.drain()
+            self._subscription = None
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=wait_seconds)
+
+    async def _received(self, msg: Msg) -> None:
+        # nats-py awaits this callback per message, in order: it only takes the message in.
+        await self._intake.acquire()
+        task = asyncio.create_task(self._handle(msg), name=f"rpc {msg.subject}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._intake.release()
+
+    async def _handle(self, msg: Msg) -> None:
+        try:
+            data = await self._reply_for(msg)
+        except Exception:
+            log.exception("RPC failed", extra={"subject": msg.subject})
+            data = _service_error().model_dump_json().encode()
+        if data is not None and msg.reply:
+            with contextlib.suppress(Exception):  # the caller or NATS is gone
+                await self._connection.publish(msg.reply, data)
+
+    async def _reply_for(self, msg: Msg) -> bytes | None:
+        subject = msg.subject
+        if subject == self.health_subject and self.health is not None:
+            try:
+                return json.dumps(await self.health()).encode()
+            except Exception:
+                # As before: no answer, so the probe sees the service as not ready.
+                log.exception("health check failed")
+                return None
+        try:
+            decoded: Any = json.loads(msg.data)
+        except ValueError:
+            reason: str | None = "the message is not JSON"
+        else:
+            reason = self.check.refusal_of(subject, decoded)
+        if reason is not None:
+            # Never the body: it may hold a password or personal data.
+            log.warning(
+                "RPC refused: caller not verified",
+                extra={"subject": subject, "reason": reason, "replied": bool(msg.reply)},
+            )
+            return unauthenticated_reply(reason).model_dump_json().encode()
+        served = self._routes.get(subject)
+        if served is None:
+            return _no_such_operation().model_dump_json().encode()
+        try:
+            message = served.message_model.model_validate(decoded)
+        except ValidationError as exc:
+            return invalid_reply(exc).model_dump_json().encode()
+        async with served.workers:
+            route = served.route
+            reply = await serve_request(subject, message, route.handler, route.idempotency_keys)
+        return reply.model_dump_json().encode()
+
+
+def _service_error() -> Reply:
+    return Reply.failure(
+        ErrorCode.UNAVAILABLE, "Service error", "The service could not complete the request."
+    )
