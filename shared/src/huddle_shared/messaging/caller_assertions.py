@@ -240,7 +240,7 @@ class CallerVerifier:
         token = message.get("caller_assertion")
         if not isinstance(token, str) or not token:
             raise CallerNotVerified("no caller assertion")
-        if len(token) > MAX_ASSERTION_CHARS:
+        if len(token) > MAX_ASSERTION_CHARS or not token.isascii():  # base64url and dots only
             raise CallerNotVerified("malformed assertion")
         signing_input, _, signature_segment = token.rpartition(".")
         header, _, payload = signing_input.partition(".")
