@@ -307,3 +307,193 @@ async def test_the_check_refuses_everything_without_keys_and_a_body_that_is_not_
     assert await check.refusal(broken, SUBJECT) == "the message is not JSON"  # type: ignore[arg-type]
     text = Decoded("just text")
     assert await check.refusal(text, SUBJECT) == "the message is not a JSON object"  # type: ignore[arg-type]
+
+
+# --- The token itself: a standard EdDSA JWT, read strictly ------------------------------------
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def pyjwt_token(key: Ed25519PrivateKey, claims: dict[str, Any], **header: Any) -> str:
+    """A token as PyJWT signs it (as the gateway did before decision 0021's update)."""
+    return jwt.encode(
+        claims, key, algorithm="EdDSA", headers={"kid": key_id(key.public_key()), **header}
+    )
+
+
+def test_the_token_is_the_jwt_pyjwt_makes_and_pyjwt_verifies_it(
+    signer: CallerSigner, verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    sent = signed(signer)
+    token = sent["caller_assertion"]
+    claims = jwt.decode(
+        token,
+        gateway_key.public_key(),
+        algorithms=["EdDSA"],
+        audience=INSTANCE,
+        issuer="huddle-gateway",
+        options={"require": ["iss", "aud", "iat", "exp", "rpc", "body_sha256"]},
+    )
+    assert claims["rpc"] == SUBJECT and claims["caller"] == sent["caller"]
+    assert pyjwt_token(gateway_key, claims) == token  # byte for byte (Ed25519 is deterministic)
+
+
+def test_a_token_signed_by_pyjwt_verifies(
+    signer: CallerSigner, verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    sent = signed(signer)
+    claims = claims_of(sent["caller_assertion"])
+    # Another header layout than this module writes (no typ; then typ first): the slow path.
+    for header in ({"typ": None}, {"typ": "JWT", "kid": key_id(gateway_key.public_key())}):
+        token = pyjwt_token(gateway_key, claims, **header)
+        assert verifier.verify(SUBJECT, {**sent, "caller_assertion": token}).member_id == ADMIN
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_hmac_keyed_with_the_public_key_and_alg_none_are_refused(
+    signer: CallerSigner, verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    """Algorithm confusion: a verifier that let the token pick the algorithm would accept an
+    HS256 token whose secret is the (public) verify key, or one with no signature at all."""
+    import hashlib
+    import hmac
+
+    sent = signed(signer)
+    payload = sent["caller_assertion"].split(".")[1]
+    kid = key_id(gateway_key.public_key())
+    public = gateway_key.public_key()
+    secrets = [
+        public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+        public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    ]
+    for alg in ("HS256", "none", "ES256", "EdDSA "):
+        header = _b64(f'{{"alg":"{alg}","kid":"{kid}","typ":"JWT"}}'.encode())
+        signing_input = f"{header}.{payload}"
+        signatures = [
+            _b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
+            for secret in secrets
+        ] + [""]
+        for signature in signatures:
+            token = f"{signing_input}.{signature}"
+            reason = refusal(verifier, SUBJECT, {**sent, "caller_assertion": token})
+            assert reason == "assertion not valid (The specified alg value is not allowed)"
+
+
+def test_header_parameters_that_change_how_a_jws_reads_are_refused(
+    signer: CallerSigner, verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    sent = signed(signer)
+    claims = claims_of(sent["caller_assertion"])
+    for header in ({"crit": ["exp"]}, {"b64": True, "crit": ["b64"]}, {"typ": "at+jwt"}):
+        token = pyjwt_token(gateway_key, claims, **header)
+        reason = refusal(verifier, SUBJECT, {**sent, "caller_assertion": token})
+        assert reason == "assertion not valid (header parameters this service does not accept)"
+
+
+def test_a_tampered_token_is_refused_however_it_is_changed(
+    signer: CallerSigner, verifier: CallerVerifier
+) -> None:
+    sent = signed(signer)
+    header, payload, signature = sent["caller_assertion"].split(".")
+    flipped = payload[:-3] + ("A" if payload[-3] != "A" else "B") + payload[-2:]
+    cases = {
+        f"{header}.{flipped}.{signature}": "assertion not valid (Signature verification failed)",
+        f"{header}.{payload}.{signature[:-4]}": "assertion not valid (Signature verification failed)",
+        f"{header}.{payload}": "malformed assertion",
+        f"{header}.{payload}.{signature}.{signature}": "malformed assertion",
+        # Lenient base64 would skip these characters and read the very same signature.
+        f"{header}.{payload}.{signature[:40]}!{signature[40:]}": "malformed assertion",
+        f"{header}.{payload}.{signature[:40]}!!!!{signature[40:]}": "malformed assertion",
+        f"{header}.{payload}.{signature[:40]}\n\n{signature[40:]}==": "malformed assertion",
+        f"{header}.{payload}.{signature}==": "malformed assertion",
+        f"{header}.{payload}.{signature[:40]}+{signature[41:]}": "malformed assertion",
+        f"{header}.{payload}.{signature[:40]}/{signature[41:]}": "malformed assertion",
+        # Not ASCII at all (a lone surrogate cannot even be encoded to UTF-8).
+        f"{header}.{payload}\ud800.{signature}": "malformed assertion",
+        f"{header}.{payload}é.{signature}": "malformed assertion",
+    }
+    for token, reason in cases.items():
+        assert refusal(verifier, SUBJECT, {**sent, "caller_assertion": token}) == reason, token
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"iat": "0"}, "Issued At claim (iat) must be an integer."),
+        ({"iat": True}, "Issued At claim (iat) must be an integer."),
+        ({"iat": 1.5}, "Issued At claim (iat) must be an integer."),
+        ({"exp": "9999999999"}, "Expiration Time claim (exp) must be an integer."),
+        ({"nbf": "soon"}, "Not Before claim (nbf) must be an integer."),
+        ({"iss": "someone-else"}, "Invalid issuer"),
+        ({"aud": [INSTANCE, "south-east"]}, "Audience doesn't match"),
+        ({"aud": None}, 'Token is missing the "aud" claim'),
+        ({"rpc": None}, 'Token is missing the "rpc" claim'),
+        ({"body_sha256": None}, 'Token is missing the "body_sha256" claim'),
+    ],
+)
+def test_claims_are_checked_as_pyjwt_checked_them(
+    signer: CallerSigner,
+    verifier: CallerVerifier,
+    gateway_key: Ed25519PrivateKey,
+    change: dict[str, Any],
+    reason: str,
+) -> None:
+    sent = signed(signer)
+    claims = {**claims_of(sent["caller_assertion"]), **change}
+    token = pyjwt_token(gateway_key, {k: v for k, v in claims.items() if v is not None})
+    assert refusal(verifier, SUBJECT, {**sent, "caller_assertion": token}) == (
+        f"assertion not valid ({reason})"
+    )
+
+
+def test_a_payload_that_is_not_a_json_object_is_refused_once_signed(
+    verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    header = _b64(
+        f'{{"alg":"EdDSA","kid":"{key_id(gateway_key.public_key())}","typ":"JWT"}}'.encode()
+    )
+    for payload, reason in ((b"[1, 2]", "must be a json object"), (b"{nope", "Invalid payload")):
+        signing_input = f"{header}.{_b64(payload)}"
+        token = f"{signing_input}.{_b64(gateway_key.sign(signing_input.encode()))}"
+        assert reason in refusal(verifier, SUBJECT, {**message(), "caller_assertion": token})
+
+
+def test_a_message_with_nan_or_infinity_is_refused_not_crashed(
+    signer: CallerSigner, verifier: CallerVerifier
+) -> None:
+    sent = signed(signer)
+    for value in (float("nan"), float("inf")):
+        tampered = {**sent, "body": {**sent["body"], "limit": value}}
+        assert refusal(verifier, SUBJECT, tampered) == "the message is not plain JSON"
+
+
+def test_a_bound_value_that_differs_only_in_its_json_type_is_refused(
+    signer: CallerSigner, verifier: CallerVerifier
+) -> None:
+    """``1``, ``1.0`` and ``true`` are equal in Python, not in JSON (nor to a handler)."""
+    sent = signer.signed(SUBJECT, {**message(), "idempotency_key": 1}, lifetime_seconds=5)
+    for other in (1.0, True):
+        reason = refusal(verifier, SUBJECT, {**sent, "idempotency_key": other})
+        assert reason == "assertion is for another idempotency key"
+
+
+def test_an_assertion_issued_in_the_future_is_refused(
+    signer: CallerSigner, verifier: CallerVerifier, gateway_key: Ed25519PrivateKey
+) -> None:
+    sent = signed(signer)
+    now = int(time.time())
+    for change, reason in (
+        ({"iat": now + 60, "exp": now + 65}, "The token is not yet valid (iat)"),
+        ({"nbf": now + 60}, "The token is not yet valid (nbf)"),
+    ):
+        token = pyjwt_token(gateway_key, {**claims_of(sent["caller_assertion"]), **change})
+        assert refusal(verifier, SUBJECT, {**sent, "caller_assertion": token}) == (
+            f"assertion not valid ({reason})"
+        )
