@@ -16,6 +16,7 @@ import pytest
 from huddle_membership import read_models
 from huddle_membership.bootstrap import bootstrap
 from huddle_membership.directory.statistics import DURABLE as STATISTICS
+from huddle_membership.members.domain import MemberNotFound
 from huddle_shared.contracts import membership as mc
 from huddle_shared.contracts import networks as nc
 from huddle_shared.contracts.common import ERASE_ME
@@ -140,6 +141,40 @@ async def test_another_processs_write_reaches_the_read_models_by_its_event(
     await eventually(renamed_in_ones_roster, timeout=5)
 
 
+async def test_a_consent_withdrawn_on_another_process_is_honoured_by_its_event(
+    pair: tuple[Process, Process],
+) -> None:
+    """No name changes: the withdrawal itself must reach the other process's models."""
+    one, two = pair
+    admin = await person(one, "Dev Sharma", admin=True)
+    member = await person(one, "Erin Walsh")
+    await one.call(nc.CREATE_NETWORK, {"slug": "consent", "name": "Consent"}, admin)
+    await one.call(mc.UPDATE_ME, {"contactable": True}, member)
+    await one.call(nc.JOIN_NETWORK, {"slug": "consent"}, member)
+
+    async def listed_by_one() -> bool:
+        roster = await one.call(nc.LIST_NETWORK_MEMBERS, {"slug": "consent"}, admin)
+        seen = await one.call(mc.GET_MEMBER, {"id": member}, admin)
+        return [m.email for m in roster.members if m.display_name == "Erin Walsh"] == [
+            seen.email
+        ] and seen.email is not None
+
+    await eventually(listed_by_one, timeout=5)  # both now held in one's memory
+
+    await two.call(mc.UPDATE_ME, {"contactable": False, "listed_in_directory": False}, member)
+
+    async def withdrawn_for_one() -> bool:
+        roster = await one.call(nc.LIST_NETWORK_MEMBERS, {"slug": "consent"}, admin)
+        try:
+            await one.call(mc.GET_MEMBER, {"id": member}, admin)
+        except MemberNotFound:  # unlisted members look like no member at all
+            return "Erin Walsh" not in [m.display_name for m in roster.members]
+        return False
+
+    assert read_models.TTL_SECONDS >= 30  # far inside it: the event did this
+    await eventually(withdrawn_for_one, timeout=5)
+
+
 async def test_erasure_empties_every_read_model_of_the_person(
     pair: tuple[Process, Process],
 ) -> None:
@@ -177,6 +212,14 @@ async def test_erasure_empties_every_read_model_of_the_person(
         roster = await process.call(nc.LIST_NETWORK_MEMBERS, {"slug": "psp"}, admin)
         assert "Erin Walsh" not in [m.display_name for m in roster.members]
         assert holds_nothing_of(process)
+    # Asking for the erased person again keeps nothing of them, and costs no one else's
+    # built roster (it is no change: a loop of such reads must not empty the models).
+    built = one.models.roster_views.peek("psp")
+    assert built is not None
+    with pytest.raises(HuddleError):
+        await one.call(mc.GET_MEMBER, {"id": leaving}, admin)
+    assert one.models.members.peek(leaving) is None
+    assert one.models.roster_views.peek("psp") is built
 
 
 async def _async(value: bool) -> bool:

@@ -249,8 +249,9 @@ async def test_a_service_serves_its_routes_through_the_raw_server(settings_for: 
     from huddle_shared.telemetry import tracing_enabled
     from support import services
 
-    if tracing_enabled():  # configured by an earlier test in this process: FastStream serves
-        pytest.skip("tracing is on: the FastStream subscribers serve")
+    # test_tracing switches tracing off again when it is done: were it left on, every
+    # later test would build the FastStream path and this one would test nothing.
+    assert not tracing_enabled(), "an earlier test left tracing on"
     async with services(settings_for, "membership") as runtimes:
         runtime = runtimes["membership"]
         assert runtime.rpc_server is not None

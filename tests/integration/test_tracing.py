@@ -1,9 +1,11 @@
 """Telemetry: one trace from the gateway's HTTP request through NATS to the service and its
 MongoDB calls; metrics for handled messages and request latency."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import huddle_shared.telemetry as huddle_telemetry
 import pytest
 from huddle_shared.contracts import membership as contract
 from huddle_shared.telemetry import configure_tracing
@@ -16,11 +18,14 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def telemetry() -> tuple[InMemorySpanExporter, InMemoryMetricReader]:
+def telemetry() -> Iterator[tuple[InMemorySpanExporter, InMemoryMetricReader]]:
     exporter, reader = InMemorySpanExporter(), InMemoryMetricReader()
     if not configure_tracing("tests", exporter=exporter, metric_reader=reader):
         pytest.fail("tracing was not configured")
-    return exporter, reader
+    yield exporter, reader
+    # Tests after these build what a process without an exporter builds (the raw RPC
+    # paths); OpenTelemetry's global providers cannot be unset, only left unused.
+    huddle_telemetry._tracing = False
 
 
 @pytest.fixture

@@ -116,6 +116,11 @@ class ReadModel(Generic[Key, Value]):
         except ValueError:  # bigger than the whole bound: not kept
             self._entries.pop(key, None)
 
+    def evict(self, key: Key) -> None:
+        """Drop a value just loaded that is not to be served from memory (no write: unlike
+        ``discard``, loads in flight may keep what they read)."""
+        self._entries.pop(key, None)
+
     def discard(self, *keys: Key) -> None:
         """Changed elsewhere (an event), or a write whose result is not known here."""
         self._epoch += 1

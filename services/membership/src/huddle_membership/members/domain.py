@@ -167,8 +167,11 @@ class Member:
         listed_in_directory: bool | None = None,
         contactable: bool | None = None,
     ) -> None:
-        """The member edits their own profile; others learn of a new name (for redaction)."""
-        renamed = display_name is not None and display_name != self.display_name
+        """The member edits their own profile. Any change is announced: other services
+        learn of a new name (for redaction), and membership's other replicas drop what they
+        kept of the member, so a consent withdrawn (``listed_in_directory``,
+        ``contactable``) is honoured everywhere within the event's delay."""
+        before = self._profile()
         if display_name is not None:
             self.display_name = display_name
         if job_title is not None:
@@ -179,12 +182,21 @@ class Member:
             self.listed_in_directory = listed_in_directory
         if contactable is not None:
             self.contactable = contactable
-        if renamed:
+        if self._profile() != before:
             self.pending_events.append(
                 MemberProfileUpdatedV1(
                     member_id=self.id, display_name=self.display_name, member_type=self.member_type
                 )
             )
+
+    def _profile(self) -> tuple[object, ...]:
+        return (
+            self.display_name,
+            self.job_title,
+            tuple(self.topics),
+            self.listed_in_directory,
+            self.contactable,
+        )
 
     def set_type(self, member_type: MemberType) -> None:
         """An instance admin changes what kind of member this is; others learn of it."""

@@ -266,7 +266,9 @@ class MemberRepository:
             key, lambda: self._collection.find_one({"_id": key}, _NO_OUTBOX)
         )
         if document is not None and document["status"] == MemberStatus.ERASED:
-            self._models.member_changed(key)  # what is left of an erased person stays out
+            # What is left of an erased person is not kept; nothing else changed, so every
+            # other model (the built rosters) stays: reading an erased id costs one query.
+            self._cache.evict(key)
         return self._member(document)
 
     async def warm(self) -> None:
