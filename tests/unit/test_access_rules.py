@@ -94,16 +94,21 @@ def a_member() -> Member:
     return member
 
 
-def test_a_rename_is_announced_and_other_edits_are_not() -> None:
+def test_every_profile_change_is_announced_and_an_edit_that_changes_nothing_is_not() -> None:
+    # Consents too: membership's other replicas drop what they kept of the member on it.
     member = a_member()
+    announced = MemberProfileUpdatedV1(
+        member_id=member.id, display_name=member.display_name, member_type=MemberType.STAFF
+    )
     member.update_profile(topics=[" Family liaison", "PSIRF", "PSIRF"], contactable=True)
     assert member.topics == ["Family liaison", "PSIRF"]
+    assert member.pending_events == [announced]
+    member.pending_events.clear()
+    member.update_profile(topics=["PSIRF", "Family liaison"], contactable=True)  # the same
     assert member.pending_events == []
     member.update_profile(display_name="Kai Nowak-Hughes")
     assert member.pending_events == [
-        MemberProfileUpdatedV1(
-            member_id=member.id, display_name="Kai Nowak-Hughes", member_type=MemberType.STAFF
-        )
+        announced.model_copy(update={"display_name": "Kai Nowak-Hughes"})
     ]
 
 
