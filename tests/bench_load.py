@@ -39,8 +39,9 @@ from typing import Any
 import httpx
 import psutil
 from huddle_devkit import caller_keys, demo, system
-from huddle_devkit.paths import ferretdb_binary, var_dir
+from huddle_devkit.paths import var_dir
 from huddle_devkit.servers import ferretdb_server, free_port, nats_server
+from support import start_make_run
 
 THREADS = 2
 CONNECTIONS = 32  # requests/s, p50, p99
@@ -329,26 +330,13 @@ def make_run_second_start(huddle: System, timeout: float = 120.0) -> float:
     root = huddle.state.parent / "make-run-root"
     root.mkdir(exist_ok=True)
     (root / "var").symlink_to(huddle.state)  # the launcher's var/ is the data already loaded
-    env = {
-        **os.environ,
-        "HUDDLE_ROOT": str(root),
-        "FERRETDB_BIN": str(ferretdb_binary()),
+    ports = {
         "HUDDLE_NATS_PORT": str(huddle.nats_port),
         "HUDDLE_NATS_MONITOR_PORT": str(huddle.monitor_port),
         "HUDDLE_FERRETDB_PORT": str(huddle.ferretdb_port),
         "GATEWAY_PORT": str(huddle.gateway_port),
-        "HUDDLE_RUN_STARTED_AT": repr(time.time()),
     }
-    for given in ("NATS_URL", "MONGODB_URL", "HUDDLE_NATS_CREDENTIALS"):
-        env.pop(given, None)
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "huddle_devkit", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    launcher = start_make_run(root, ports)
     assert launcher.stdout is not None
     lines: list[str] = []
     try:

@@ -8,6 +8,8 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,6 +18,7 @@ from typing import Any
 
 import nats
 from huddle_devkit.caller_keys import CallerKeys, ensure_caller_keys
+from huddle_devkit.paths import ferretdb_binary
 from huddle_shared.config import ServiceSettings
 from huddle_shared.messaging.broker import connection_options
 from huddle_shared.messaging.caller_assertions import CallerSigner
@@ -159,3 +162,27 @@ async def gateway_server(**settings: Any) -> AsyncIterator[str]:
 
 async def _started(server: Any) -> bool:
     return bool(server.started)
+
+
+def start_make_run(root: Path, ports: dict[str, str]) -> "subprocess.Popen[str]":
+    """``make run``'s launcher (``python -m huddle_devkit run``) with ``root/var`` as its
+    state and ``ports`` (``HUDDLE_NATS_PORT``, ``HUDDLE_NATS_MONITOR_PORT``,
+    ``HUDDLE_FERRETDB_PORT``, ``GATEWAY_PORT``), starting its own servers; in its own
+    process group, so a Ctrl-C (``os.killpg(pid, SIGINT)``) reaches it as in a terminal."""
+    env = {
+        **os.environ,
+        **ports,
+        "HUDDLE_ROOT": str(root),
+        "FERRETDB_BIN": str(ferretdb_binary()),
+        "HUDDLE_RUN_STARTED_AT": repr(time.time()),
+    }
+    for given in ("NATS_URL", "MONGODB_URL", "HUDDLE_NATS_CREDENTIALS"):
+        env.pop(given, None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "huddle_devkit", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )

@@ -5,15 +5,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from huddle_devkit.paths import ferretdb_binary
 from huddle_devkit.servers import free_port
 from huddle_shared.services import service_names
+from support import start_make_run
 
 pytestmark = pytest.mark.e2e
 
@@ -36,23 +35,7 @@ class Launcher:
 
     def start(self) -> subprocess.Popen[str]:
         self.lines.clear()
-        env = {
-            **os.environ,
-            **self.ports,
-            "HUDDLE_ROOT": str(self.root),  # its own var/
-            "FERRETDB_BIN": str(ferretdb_binary()),
-            "HUDDLE_RUN_STARTED_AT": repr(time.time()),
-        }
-        for given in ("NATS_URL", "MONGODB_URL", "HUDDLE_NATS_CREDENTIALS"):
-            env.pop(given, None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "huddle_devkit", "run"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+        process = start_make_run(self.root, self.ports)  # its own var/
         assert process.stdout is not None
         stdout = process.stdout
 
