@@ -29,10 +29,11 @@ $(TOOLS)/uv/bin/uv:
 	$(UV) sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
-# FerretDB v1.24.2, built once from the Go module proxy (see docs/decisions/0002-ferretdb-for-local-runs.md).
-$(FERRETDB): $(FERRETDB_SRC)/go.mod $(FERRETDB_SRC)/go.sum $(FERRETDB_SRC)/main.go
+# FerretDB v1.24.2, built once from the Go module proxy (see docs/decisions/0002-ferretdb-for-local-runs.md),
+# with its lookups by _id using the _id index (decision 0029).
+$(FERRETDB): $(FERRETDB_SRC)/go.mod $(FERRETDB_SRC)/go.sum $(FERRETDB_SRC)/main.go $(FERRETDB_SRC)/build.sh $(wildcard $(FERRETDB_SRC)/patches/*.patch)
 	@mkdir -p $(TOOLS)/bin
-	cd $(FERRETDB_SRC) && GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -trimpath -o $(FERRETDB) .
+	$(FERRETDB_SRC)/build.sh $(abspath $(FERRETDB))
 
 tools: $(FERRETDB)
 

@@ -186,8 +186,11 @@ class FerretDBServer(ManagedServer):
         return f"mongodb://127.0.0.1:{self.port}/"
 
 
-def ferretdb_server(state_dir: Path, *, port: int | None = None) -> FerretDBServer:
-    """FerretDB v1 on SQLite: telemetry and its debug listener are off (see deploy/local)."""
+def ferretdb_server(
+    state_dir: Path, *, port: int | None = None, log_level: str = "warn"
+) -> FerretDBServer:
+    """FerretDB v1 on SQLite: telemetry and its debug listener are off (see deploy/local).
+    At ``log_level="debug"`` its log holds every SQL statement it runs."""
     binary = ferretdb_binary()
     if not binary.exists():
         raise ServerFailed(f"{binary} is missing: run `make tools` (it builds FerretDB once)")
@@ -196,7 +199,10 @@ def ferretdb_server(state_dir: Path, *, port: int | None = None) -> FerretDBServ
     data.mkdir(parents=True, exist_ok=True)
     return FerretDBServer(
         name="ferretdb",
-        command=[str(binary), "-listen-addr", f"127.0.0.1:{port}", "-sqlite-url", f"file:{data}/"],
+        command=[
+            *(str(binary), "-listen-addr", f"127.0.0.1:{port}", "-sqlite-url", f"file:{data}/"),
+            *("-log-level", log_level),
+        ],
         port=port,
         log_path=state_dir / "ferretdb.log",
     )
