@@ -11,11 +11,11 @@ path (each brings its own ``OPTIONS`` handler). Register these after that contro
 
 import base64
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.rpc import Caller
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -67,14 +67,21 @@ class PublicStats:
 
     def __init__(self, services: ServiceClient, max_age: float) -> None:
         self._services = services
-        self._recent: Recent[tuple[contract.Stats, str]] = Recent(self._fetch, max_age)
+        self._recent: Recent[EncodedStats] = Recent(self._fetch, max_age)
 
-    async def _fetch(self) -> tuple[contract.Stats, str]:
+    async def _fetch(self) -> "EncodedStats":
         stats = contract.Stats.model_validate(await self._services.call(contract.STATS, {}))
-        return stats, entity_tag(stats)
+        return EncodedStats(stats.model_dump_json().encode(), entity_tag(stats))
 
-    async def get(self) -> tuple[contract.Stats, str]:
+    async def get(self) -> "EncodedStats":
         return await self._recent.get()
+
+
+class EncodedStats(NamedTuple):
+    """The figures as the answer's body, encoded once for everyone who asks, and their tag."""
+
+    body: bytes
+    tag: str
 
 
 def entity_tag(stats: contract.Stats) -> str:
@@ -110,12 +117,14 @@ async def stats(
     caller: NamedDependency[Caller],  # a token sent is still checked (401 when invalid)
     public_stats: NamedDependency[PublicStats],
 ) -> Response[contract.Stats]:
-    figures, tag = await public_stats.get()
-    headers = {"ETag": tag}
-    if not none_match(request.headers.get("if-none-match"), tag):
+    figures = await public_stats.get()
+    headers = {"ETag": figures.tag}
+    if not none_match(request.headers.get("if-none-match"), figures.tag):
         not_modified: Any = None  # a 304 has no body
         return Response(not_modified, status_code=304, headers=headers)
-    return Response(figures, headers=headers)
+    # Already JSON: the bytes go out as they are (the annotation documents their shape).
+    body: Any = figures.body
+    return Response(body, headers=headers, media_type=MediaType.JSON)
 
 
 DIRECTORY_HANDLERS = [search_organisations, stats]
