@@ -201,8 +201,9 @@ async def axe(page: Page, known: frozenset[str] = frozenset()) -> list[dict[str,
 
 # --- Acronyms ------------------------------------------------------------------------------
 
-# Two or more capitals (digits may follow), as a word of its own: "NHS", "ICB", "PSIRF".
-ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?\b")
+# Two or more capitals as a word of its own: "NHS", "ICB", "PSIRF", "PSPs". A code with
+# digits in it ("RQ3", an organisation's code as an example) is not an acronym.
+ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")
 # Text the page shows from the people who use it (organisation names, a network's glossary,
 # email addresses), not the interface's own words: marked up as <abbr title="…"> with its
 # meaning, or quoted in an element with data-user-content. Everything else is checked.
@@ -342,3 +343,22 @@ async def new_page(browser: Browser, viewport: dict[str, int] | None = None) -> 
 
 def unique_email(prefix: str) -> str:
     return f"{prefix}-{time.time_ns()}@journeys.example.org"
+
+
+async def check_page(page: Page) -> None:
+    """What every page a journey visits must pass: a title that says where you are, no
+    serious or critical axe-core violation, and no acronym outside the allow-list."""
+    title = await page.title()
+    assert title.endswith(" - Huddle") and len(title) > len(" - Huddle"), title
+    await axe(page)
+    found = await acronyms_on(page)
+    assert not found, f"acronyms on {page.url} ({title}): {sorted(found)}"
+
+
+async def sign_in(page: Page, email: str, password: str, next_path: str = "") -> None:
+    """Through the sign-in page, as a person does it."""
+    await page.goto("/sign-in" + (f"?next={next_path}" if next_path else ""))
+    await page.get_by_label("Email address").fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
