@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,10 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 # What ``make run``'s announcer prints once the demo data is in.
 RUNNING = re.compile(r"Huddle is running at (http://\S+)")
+
+
+# The ``open_page`` fixture: ``await open_page()`` is a page for one more person.
+OpenPage = Callable[..., Awaitable[Page]]
 
 
 class KitError(Exception):

@@ -3,7 +3,7 @@ ports, with the demo data), one Chromium, and a fresh page (a person of its own)
 
 Without Chromium these tests fail, saying how to install it: they are never skipped."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from browser_kit import (
     DESKTOP,
     Huddle,
     KitError,
+    OpenPage,
     Watched,
     chromium,
     launch,
@@ -61,9 +62,6 @@ async def browser(chromium_binary: str, playwright: Playwright) -> AsyncIterator
     launched = await launch(playwright)
     yield launched
     await launched.close()
-
-
-OpenPage = Callable[..., Awaitable[Page]]
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ axe-core finds nothing serious or critical, and no acronym outside the allow-lis
 
 import re
 
-from browser_kit import Huddle, Keyboard, check_page, sign_in, unique_email
-from conftest import OpenPage
+from browser_kit import Huddle, Keyboard, OpenPage, check_page, sign_in, unique_email
 from playwright.async_api import Page, expect
 
 PASSWORD = "a long journey password"
