@@ -366,3 +366,21 @@ async def sign_in(page: Page, email: str, password: str, next_path: str = "") ->
     await page.get_by_label("Password", exact=True).fill(password)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await page.wait_for_load_state()
+
+
+async def register_by_api(url: str, email: str, password: str, name: str, member_type: str) -> None:
+    """Set-up for a journey that is not about signing up: an account made over the API."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        found = await client.get("/api/v1/organisations", params={"name_prefix": "Leeds"})
+        found.raise_for_status()
+        organisation_id = found.json()["items"][0]["id"]
+        account = {
+            "email": email,
+            "password": password,
+            "display_name": name,
+            "organisation_id": organisation_id,
+            "member_type": member_type,
+        }
+        (await client.post("/api/v1/accounts", json=account)).raise_for_status()
