@@ -502,3 +502,31 @@ async def test_an_invitation_for_someone_else_or_expired_is_explained(
         refused, 409
     )
     assert await world.memberships(slug, invitee) == []
+
+
+# --- Leaving ----------------------------------------------------------------------------------
+
+
+async def test_a_member_leaves_after_confirming_but_the_last_chair_cannot(
+    world: World, cast: Cast
+) -> None:
+    leaver = await world.member()
+    slug = await world.network(cast.chair, "invite_only")
+    await world.add(slug, cast.chair, leaver)
+    assert f'href="/networks/{slug}/leave"' in (await leaver.get(f"/networks/{slug}")).text
+    confirm = assert_page(await leaver.get(f"/networks/{slug}/leave"), 200)
+    assert "you would need a new invitation" in confirm
+    assert [m["status"] for m in await world.memberships(slug, leaver)] == ["active"]
+    left = await leaver.submit(f"/networks/{slug}/leave", f"/networks/{slug}/leave", {})
+    assert f"You have left Network {slug}" in assert_page(left, 200)
+    (membership,) = await world.memberships(slug, leaver)
+    assert membership["status"] == "left"
+    assert_page(await leaver.get(f"/networks/{slug}"), 404)  # invite-only: gone for them now
+
+    refused = await cast.chair.submit(f"/networks/{slug}/leave", f"/networks/{slug}/leave", {})
+    page = assert_page(refused, 409)
+    assert "A network needs a chair: appoint another chair first." in page
+    (chair,) = await world.memberships(slug, cast.chair)
+    assert chair["status"] == "active"
+    outsider = await cast.newcomer.get(f"/networks/{slug}/leave")
+    assert outsider.status_code == 404

@@ -249,6 +249,45 @@ async def joined_page(
     return render_page(PAGES + "joined.jinja", {"network": network, **WORDS})
 
 
+# --- Leaving ----------------------------------------------------------------------------------
+
+
+def _leave_form(
+    network: contract.NetworkView, exc: ProblemDetailsException | None = None, status: int = 200
+) -> Template:
+    summary, errors = problem_to_errors(exc) if exc is not None else ([], {})
+    context = {"network": network, "error_summary": summary, "errors": errors, **WORDS}
+    return render_page(PAGES + "leave.jinja", context, status=status)
+
+
+@get("/networks/{slug:str}/leave", name="networks:leave")
+async def leave_page(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    require_member(request)
+    network = await _network(rpc, slug)
+    if network.my_role is None:
+        return Redirect(f"/networks/{slug}", status_code=303)  # not in it: nothing to leave
+    return _leave_form(network)
+
+
+@post("/networks/{slug:str}/leave", name="networks:leave-send")
+async def leave(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template:
+    """Answered here, not by a redirect: after leaving, an invite-only network's own page is
+    no longer there for them."""
+    require_member(request)
+    network = await _network(rpc, slug)
+    try:
+        await rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
+    except ProblemDetailsException as exc:
+        if not _refusal(exc):
+            raise
+        return _leave_form(network, exc, status=exc.status_code)
+    return render_page(PAGES + "left.jinja", {"network": network, **WORDS})
+
+
 # --- Invitations ------------------------------------------------------------------------------
 
 
@@ -340,6 +379,8 @@ HANDLERS: list[Any] = [
     join_page,
     join,
     joined_page,
+    leave_page,
+    leave,
     invitation_page,
     accept_invitation,
 ]
