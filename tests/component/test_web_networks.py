@@ -21,21 +21,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from huddle_gateway.auth import AccessTokens
-from huddle_shared.config import ServiceSettings
-from pymongo import AsyncMongoClient
-from support import (
-    JWT_SECRET,
-    TEST_INSTANCE,
-    caller_keys,
-    gateway_server,
-    seed_file,
-    services,
-    set_fields,
-)
+from support import set_fields
+from web_support import PASSWORD, web_site
 
 pytestmark = pytest.mark.component
 
-PASSWORD = "a long enough password"
 HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
 ANY_FORM = "/sign-out"  # a page with a form for a signed-in member: its CSRF field serves any
@@ -149,45 +139,18 @@ class World:
 async def world(
     tmp_path_factory: pytest.TempPathFactory, mongodb_url: str, nats_credentials: Any
 ) -> AsyncIterator[World]:
-    from test_networks import nats_for_module
-
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    async with nats_for_module(tmp_path_factory.mktemp("nats"), nats_credentials) as nats_url:
-
-        def settings_for(service: str) -> ServiceSettings:
-            return ServiceSettings(
-                NATS_URL=nats_url,
-                MONGODB_URL=mongodb_url,
-                MONGODB_DATABASE=f"{prefix}_{service}",
-                HUDDLE_INSTANCE_ID=TEST_INSTANCE,
-                HUDDLE_OUTBOX_RELAY_INTERVAL=0.2,
-                HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
-                NATS_NKEY_SEED_FILE=seed_file(service),
-            )
-
-        async with (
-            services(settings_for, "membership") as runtimes,
-            gateway_server(NATS_URL=nats_url, HUDDLE_JWT_SECRET=JWT_SECRET) as url,
-            httpx.AsyncClient(base_url=url, timeout=20) as api,
-        ):
-            mongo: AsyncMongoClient[Any] = AsyncMongoClient(mongodb_url, tz_aware=True)
-            organisation = await api.post(
-                "/api/v1/organisations",
-                json={"name": "Leeds Teaching Hospitals", "kind": "nhs_trust"},
-            )
-            assert organisation.status_code == 201, organisation.text
-            world = World(
-                url=url,
-                api=api,
-                db=mongo[runtimes["membership"].database.name],
-                tokens=AccessTokens(JWT_SECRET, 900, TEST_INSTANCE),
-                organisation_id=organisation.json()["id"],
-            )
-            try:
-                yield world
-            finally:
-                await asyncio.gather(*(client.aclose() for client in world.clients))
-                await mongo.close()
+    async with web_site(tmp_path_factory, mongodb_url, nats_credentials) as site:
+        world = World(
+            url=site.url,
+            api=site.client,
+            db=site.db,
+            tokens=site.tokens,
+            organisation_id=site.organisation_id,
+        )
+        try:
+            yield world
+        finally:
+            await asyncio.gather(*(client.aclose() for client in world.clients))
 
 
 @dataclass(frozen=True)
