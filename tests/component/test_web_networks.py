@@ -372,7 +372,7 @@ async def test_a_refusal_from_the_service_is_shown_on_the_form(world: World, cas
         f"/networks/{approval}/join", f"/networks/{approval}/join", {"message": typed}
     )
     page = assert_page(too_long, 422)
-    assert "at most 2000 characters" in page and 'href="#message"' in too_long.text
+    assert "Enter 2000 characters or fewer" in page and 'href="#message"' in too_long.text
     assert typed in too_long.text  # the form keeps what was typed
     assert await world.memberships(approval, cast.newcomer) == []
 
