@@ -361,6 +361,26 @@ async def test_asking_to_join_an_approval_network_sends_a_request_that_waits(
     assert "You are a member of this network" in text_of(await asker.get(f"/networks/{slug}"))
 
 
+async def test_a_declined_request_is_said_and_may_be_sent_again(world: World, cast: Cast) -> None:
+    asker = await world.member()
+    slug = await world.network(cast.chair, "approval")
+    sent = await asker.submit(f"/networks/{slug}/join", f"/networks/{slug}/join", {})
+    assert sent.status_code == 303, sent.text
+    pending = await world.api.get(f"/api/v1/networks/{slug}/join-requests", headers=cast.chair.api)
+    request_id = pending.json()[0]["id"]
+    declined = await world.api.post(
+        f"/api/v1/networks/{slug}/join-requests/{request_id}/decline", headers=cast.chair.api
+    )
+    assert declined.status_code == 200, declined.text
+    page = assert_page(await asker.get(f"/networks/{slug}"), 200)
+    assert "Your last request to join was declined. You can ask again." in page
+    assert "Your request was declined" in assert_page(await asker.get("/networks"), 200)
+    again = await asker.submit(f"/networks/{slug}/join", f"/networks/{slug}/join", {})
+    assert again.status_code == 303
+    (request,) = await world.memberships(slug, asker)
+    assert request["status"] == "pending"
+
+
 async def test_a_refusal_from_the_service_is_shown_on_the_form(world: World, cast: Cast) -> None:
     suspended = await world.member()
     slug, approval = await asyncio.gather(
