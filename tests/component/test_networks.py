@@ -617,6 +617,55 @@ async def test_an_invitation_is_for_its_invitee_and_used_once(huddle: Huddle, ca
     assert read.status_code == 200 and read.json()["my_role"] == "observer"
 
 
+async def test_the_invitee_reads_an_invitation_before_accepting(huddle: Huddle, cast: Cast) -> None:
+    invitee = await huddle.person()
+    await huddle.patch(f"/api/v1/networks/{cast.slug}", cast.chair, {"ground_rules": ["Be kind."]})
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations",
+        cast.chair,
+        {"email": invitee.email, "role": "facilitator"},
+    )
+    token = created.json()["token"]
+    path = f"/api/v1/invitations/{token}"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)  # not their address
+    problem(await huddle.get("/api/v1/invitations/" + "x" * 43, invitee), 404)
+    problem(await huddle.get("/api/v1/invitations/short", invitee), 422)
+
+    read = await huddle.get(path, invitee)
+    assert read.status_code == 200, read.text
+    preview = read.json()
+    assert (preview["slug"], preview["role"], preview["status"]) == (
+        cast.slug,
+        "facilitator",
+        "waiting",
+    )
+    assert preview["ground_rules"] == ["Be kind."] and preview["name"] == f"Network {cast.slug}"
+    assert await huddle.memberships(cast.slug, member_id=invitee.id) == []  # reading joins no one
+
+    assert (await huddle.accept(token, invitee)).status_code == 200
+    assert (await huddle.get(path, invitee)).json()["status"] == "accepted"
+    problem(await huddle.get(path, cast.member), 404)  # used: to anyone else it is gone
+
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(token.encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    assert (await huddle.get(path, invitee)).json()["status"] == "accepted"  # used still wins
+    late = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": cast.member.email}
+    )
+    late_token = late.json()["token"]
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(late_token.encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    expired = await huddle.get(f"/api/v1/invitations/{late_token}", cast.member)
+    assert expired.json()["status"] == "expired"
+
+
 async def test_expired_invitations_and_member_types_not_allowed_are_refused(
     huddle: Huddle, cast: Cast
 ) -> None:

@@ -1,12 +1,14 @@
 """The web app's foundation and its account pages, against the gateway and membership on
 real NATS and FerretDB: pages, the session cookie, CSRF, errors as pages, assets."""
 
+import html
 import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from huddle_gateway.web.words import ALLOWED_ACRONYMS
 from web_support import Site, web_site
 
 pytestmark = pytest.mark.component
@@ -278,3 +280,32 @@ async def test_a_search_the_service_refuses_is_shown_beside_the_field(site: Site
         page = await visitor.get("/create-account", params={"organisation_name": "x" * 101})
     assert page.status_code == 422
     assert 'id="organisation_name-error"' in page.text
+
+
+def visible_words(page: str) -> list[str]:
+    """The page's visible text, roughly: without its head, scripts, SVG drawings' markup and
+    tags (the browser tests check the rendered text itself)."""
+    body = page.split("<body", 1)[1]
+    body = re.sub(r"<script.*?</script>|<title>.*?</title>", " ", body, flags=re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return re.findall(r"\b[A-Z][A-Z0-9]+\b", text)
+
+
+async def test_the_account_pages_use_no_acronyms(site: Site) -> None:
+    person = await site.person()
+    pages = [
+        "/",
+        "/sign-in",
+        "/forgotten-password",
+        "/create-account?organisation_name=Organisation",
+        "/create-account?new_organisation=true",
+        f"/create-account?organisation={site.organisation_id}",
+        "/no-such-page",
+    ]
+    async with site.visitor() as visitor:
+        found = {path: visible_words((await visitor.get(path)).text) for path in pages}
+        await visitor.sign_in(person)
+        found["/ (signed in)"] = visible_words((await visitor.get("/")).text)
+        found["/sign-out"] = visible_words((await visitor.get("/sign-out")).text)
+    unexpected = {path: sorted(set(words) - ALLOWED_ACRONYMS) for path, words in found.items()}
+    assert unexpected == {path: [] for path in found}

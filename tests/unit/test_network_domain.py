@@ -34,6 +34,7 @@ from huddle_membership.networks.domain import (
 )
 from huddle_shared.contracts.membership import MemberType
 from huddle_shared.contracts.networks import (
+    InvitationStatus,
     NetworkCreatedV1,
     NetworkMemberJoinedV1,
     NetworkMemberLeftV1,
@@ -346,6 +347,18 @@ def test_an_invitation_is_for_its_address_only_and_used_once() -> None:
     same_address = a_member()  # another account cannot use it (even with the same address)
     with pytest.raises(InvitationNotFound):
         invitation.accept(same_address, network, LATER)
+
+
+def test_an_invitation_shows_its_invitee_whether_it_waits_was_accepted_or_expired() -> None:
+    invitation, invitee = an_invitation(), a_member()
+    with pytest.raises(InvitationNotFound):
+        invitation.status_for(a_member("someone.else@example.org"), LATER)
+    assert invitation.status_for(invitee, LATER) == InvitationStatus.WAITING
+    assert invitation.status_for(invitee, NOW + timedelta(days=28)) == InvitationStatus.EXPIRED
+    invitation.accept(invitee, a_network(), LATER)
+    assert invitation.status_for(invitee, NOW + timedelta(days=28)) == InvitationStatus.ACCEPTED
+    with pytest.raises(InvitationNotFound):  # used: another account with the address sees none
+        invitation.status_for(a_member(), LATER)
 
 
 def test_an_expired_invitation_cannot_be_used() -> None:

@@ -57,6 +57,12 @@ class JoinStatus(StrEnum):
     DECLINED = "declined"  # a network admin declined the request
 
 
+class InvitationStatus(StrEnum):
+    WAITING = "waiting"  # may be accepted
+    ACCEPTED = "accepted"  # by the invitee looking at it
+    EXPIRED = "expired"
+
+
 # --- Events -------------------------------------------------------------------------------
 
 
@@ -128,6 +134,7 @@ LIST_JOIN_REQUESTS = rpc_subject(SERVICE, "networks.join_requests.list")
 DECIDE_JOIN_REQUEST = rpc_subject(SERVICE, "networks.join_requests.decide")
 INVITE = rpc_subject(SERVICE, "networks.invitations.create")
 ACCEPT_INVITATION = rpc_subject(SERVICE, "networks.invitations.accept")
+READ_INVITATION = rpc_subject(SERVICE, "networks.invitations.read")
 LIST_NETWORK_MEMBERS = rpc_subject(SERVICE, "networks.members.list")
 CHANGE_ROLE = rpc_subject(SERVICE, "networks.members.change_role")
 LEAVE_NETWORK = rpc_subject(SERVICE, "networks.members.leave")
@@ -200,6 +207,12 @@ class AcceptInvitation(BaseModel):
     token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
 
 
+class ReadInvitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+
+
 class ChangeRole(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -246,6 +259,20 @@ class InvitationView(BaseModel):
     role: Role
     token: str = Field(description="Single use; send it to the invitee. Shown only once.")
     expires_at: datetime
+
+
+class InvitationPreview(BaseModel):
+    """What an invitee reads before accepting: the network (even an invite-only one) and
+    the role the invitation gives."""
+
+    slug: str
+    name: str
+    purpose: str
+    ground_rules: list[str]
+    glossary: dict[str, str]
+    role: Role
+    expires_at: datetime
+    status: InvitationStatus
 
 
 class NetworkMemberView(BaseModel):

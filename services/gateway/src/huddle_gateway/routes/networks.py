@@ -210,6 +210,18 @@ class InvitationController(Controller):
     path = "/api/v1/invitations"
     tags = ["networks"]
 
+    @get(
+        "/{token:str}",
+        summary="Read an invitation before accepting it",
+        description="For the account whose email the invitation was sent to (404 otherwise): "
+        "the network, the role it gives and whether it is waiting, accepted or expired.",
+    )
+    async def read(
+        self, token: FromPath[str], rpc: NamedDependency[Rpc]
+    ) -> contract.InvitationPreview:
+        body = {"token": token}
+        return await rpc.call(contract.InvitationPreview, contract.READ_INVITATION, body)
+
     @post(
         "/{token:str}/accept",
         summary="Accept an invitation",

@@ -457,6 +457,34 @@ async def invite(
 
 
 @rpc.route(
+    contract.READ_INVITATION,
+    "The invitee reads their invitation before accepting it: the network and the role.",
+)
+async def read_invitation(
+    request: contract.ReadInvitation, caller: Caller, deps: NetworkDependencies
+) -> contract.InvitationPreview:
+    member = await _caller_member(caller, deps)
+    token_hash = invitation_token_hash(request.token)
+    invitation = await deps.networks.get_invitation(token_hash)
+    network = await deps.networks.get_network(invitation.slug) if invitation else None
+    if invitation is None or network is None:
+        raise InvitationNotFound()
+    use = await deps.networks.use_of(token_hash)
+    if use is not None:  # the claim is what counts, even if the invitation lags
+        invitation.used_by, invitation.used_at = use.member_id, use.used_at
+    return contract.InvitationPreview(
+        slug=network.slug,
+        name=network.name,
+        purpose=network.purpose,
+        ground_rules=network.ground_rules,
+        glossary=network.glossary,
+        role=invitation.role,
+        expires_at=invitation.expires_at,
+        status=invitation.status_for(member, deps.clock()),
+    )
+
+
+@rpc.route(
     contract.ACCEPT_INVITATION,
     "The invitee joins with their invitation; emits network.member_joined.",
 )
