@@ -8,6 +8,7 @@ the pages only ask it (``is_instance_admin`` on the account) to answer a visitor
 one with the "no permission" page rather than with forms that would all be refused.
 """
 
+import contextlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from huddle_shared.contracts.common import Empty
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
@@ -66,9 +67,7 @@ def _page(template: str, context: dict[str, Any], status: int = 200) -> Template
     )
 
 
-def _refusal(
-    exc: ProblemDetailsException, fields: dict[str, str] | None = None
-) -> dict[str, Any]:
+def _refusal(exc: ProblemDetailsException, fields: dict[str, str] | None = None) -> dict[str, Any]:
     if exc.status_code == 401:
         raise exc  # signed out meanwhile: to sign-in and back
     summary, field_errors = problem_to_errors(exc, fields)
@@ -98,7 +97,7 @@ async def _organisations_context(rpc: Rpc, name: str) -> dict[str, Any]:
 
 @get("/admin/organisations", name="admin-organisations")
 async def organisations(
-    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], name: str = ""
+    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], name: FromQuery[str] = ""
 ) -> Template:
     await _administrator(request, rpc)
     context = await _organisations_context(rpc, name[:100])
@@ -210,12 +209,20 @@ async def set_status(
     await _administrator(request, rpc)
     form = await form_of(request)
     email = form.get("email", "")
-    body = {"member_id": member_id, "status": form.get("status", ""), "reason": form.get("reason", "")}
+    body = {
+        "member_id": member_id,
+        "status": form.get("status", ""),
+        "reason": form.get("reason", ""),
+    }
     try:
         await rpc.call(contract.MemberView, contract.SET_MEMBER_STATUS, body)
     except ProblemDetailsException as exc:
         context = _refusal(exc, {"reason": "reason", "status": "reason"})
         context["values"] = {"email": email, "reason": body["reason"]}
+        with contextlib.suppress(ProblemDetailsException):  # the form again, if they exist
+            context["member"] = await rpc.call(
+                contract.AdminMemberView, contract.FIND_MEMBER, {"email": email}
+            )
         return _page("members", context, status=int(exc.status_code))
     member = await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, {"email": email})
     done = "suspended" if member.status == "suspended" else "reinstated"

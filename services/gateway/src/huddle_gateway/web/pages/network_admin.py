@@ -58,7 +58,9 @@ async def _page_context(slug: str, rpc: Rpc) -> dict[str, Any]:
     invitations = await rpc.call_list(
         contract.InvitationSummary, contract.LIST_INVITATIONS, {"slug": slug}
     )
-    roster = await rpc.call(contract.NetworkRosterView, contract.LIST_NETWORK_ROSTER, {"slug": slug})
+    roster = await rpc.call(
+        contract.NetworkRosterView, contract.LIST_NETWORK_ROSTER, {"slug": slug}
+    )
     return {
         "network": network,
         "join_requests": requests,
