@@ -860,3 +860,93 @@ async def test_erasing_a_last_chair_hands_over_or_flags_the_network(
     assert read.json()["needs_chair"] is False and read.json()["my_role"] == "chair"
     listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
     assert flagged not in {n["slug"] for n in listed.json()}
+
+
+# --- What the admin pages read ------------------------------------------------------------------
+
+
+async def test_admins_see_invitations_with_their_status_and_never_a_token(
+    huddle: Huddle, cast: Cast
+) -> None:
+    path = f"/api/v1/networks/{cast.slug}/invitations"
+    invitee, expiring = await huddle.people(2)
+    accepted = await huddle.post(path, cast.chair, {"email": invitee.email, "role": "observer"})
+    await huddle.accept(accepted.json()["token"], invitee)
+    stale = await huddle.post(path, cast.chair, {"email": expiring.email})
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(stale.json()["token"].encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    fresh = await huddle.post(path, cast.chair, {"email": "Someone.New@Example.org"})
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)
+    problem(await huddle.get(path, cast.member), 403)
+    problem(await huddle.get("/api/v1/networks/Not_A_Slug/invitations", cast.chair), 422)
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    by_email = {item["email"]: item for item in listed}
+    assert by_email["someone.new@example.org"]["status"] == "pending"
+    assert by_email[expiring.email.lower()]["status"] == "expired"
+    assert by_email[invitee.email.lower()]["status"] == "accepted"
+    assert by_email[invitee.email.lower()]["used_at"] is not None
+    assert by_email[invitee.email.lower()]["role"] == "observer"
+    assert listed[0]["email"] == "someone.new@example.org"  # newest first
+    assert len(listed) == 4  # and the cast's own member's, accepted
+    for secret in (accepted, stale, fresh):
+        assert secret.json()["token"] not in response.text
+
+
+async def test_admins_see_every_member_and_role_listed_or_not(huddle: Huddle, cast: Cast) -> None:
+    hidden = await huddle.person(name="Unlisted Person")
+    await huddle.add(cast.slug, cast.chair, hidden, role="note_taker")
+    path = f"/api/v1/networks/{cast.slug}/roster"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)
+    problem(await huddle.get(path, cast.member), 403)
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    roster = {m["member_id"]: m for m in response.json()["members"]}
+    assert set(roster) == {cast.chair.id, cast.member.id, hidden.id}
+    assert roster[hidden.id]["role"] == "note_taker"
+    assert roster[hidden.id]["display_name"] == "Unlisted Person"
+    assert roster[cast.chair.id]["role"] == "chair"
+    assert "email" not in response.text and hidden.email.lower() not in response.text.lower()
+
+
+async def test_instance_admins_find_members_by_email(huddle: Huddle, cast: Cast) -> None:
+    path = "/api/v1/members/find"
+    problem(await huddle.post(path, None, {"email": cast.member.email}), 401)
+    problem(await huddle.post(path, cast.member, {"email": cast.member.email}), 403)
+    problem(await huddle.post(path, cast.chair, {"email": ""}), 422)
+    missing = problem(await huddle.post(path, cast.chair, {"email": "nobody@example.org"}), 404)
+    assert missing["errors"] == [{"field": "email", "message": "No member has this email address."}]
+
+    found = await huddle.post(path, cast.chair, {"email": cast.member.email.upper()})
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == cast.member.id
+    assert found.json()["email"].lower() == cast.member.email.lower()
+    assert found.json()["status"] == "active"
+
+
+async def test_instance_admins_list_api_tokens_without_the_tokens(
+    huddle: Huddle, cast: Cast
+) -> None:
+    path = "/api/v1/api-tokens"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.member), 403)
+    name = f"Reporting {uuid.uuid4().hex[:6]}"
+    created = await huddle.post(path, cast.chair, {"name": name, "scopes": ["stats:read"]})
+    assert created.status_code == 201, created.text
+    revoked = await huddle.delete(f"{path}/{created.json()['id']}", cast.chair)
+    assert revoked.status_code == 204
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    (mine,) = [token for token in response.json() if token["name"] == name]
+    assert mine["id"] == created.json()["id"] and mine["scopes"] == ["stats:read"]
+    assert mine["revoked_at"] is not None
+    assert created.json()["token"] not in response.text and "token_hash" not in response.text

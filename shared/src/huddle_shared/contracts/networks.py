@@ -58,9 +58,10 @@ class JoinStatus(StrEnum):
 
 
 class InvitationStatus(StrEnum):
-    WAITING = "waiting"  # may be accepted
-    ACCEPTED = "accepted"  # by the invitee looking at it
-    EXPIRED = "expired"
+    PENDING = "pending"  # sent, not used yet, still valid: the invitee may accept it
+    WAITING = PENDING  # the same, as the invitee's own preview names it
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"  # never used, and now past its date
 
 
 # --- Events -------------------------------------------------------------------------------
@@ -138,6 +139,8 @@ READ_INVITATION = rpc_subject(SERVICE, "networks.invitations.read")
 LIST_NETWORK_MEMBERS = rpc_subject(SERVICE, "networks.members.list")
 CHANGE_ROLE = rpc_subject(SERVICE, "networks.members.change_role")
 LEAVE_NETWORK = rpc_subject(SERVICE, "networks.members.leave")
+LIST_INVITATIONS = rpc_subject(SERVICE, "networks.invitations.list")
+LIST_NETWORK_ROSTER = rpc_subject(SERVICE, "networks.members.roster")
 
 
 class CreateNetwork(BaseModel):
@@ -288,3 +291,30 @@ class NetworkMembersView(BaseModel):
     slug: str
     total: int = Field(description="Everyone in the network, listed or not")
     members: list[NetworkMemberView] = Field(description="Members who agreed to be listed")
+
+
+class InvitationSummary(BaseModel):
+    """An invitation as its network's admins see it: never its token (kept only as a hash)."""
+
+    email: str = Field(description="The address it was sent to, in lower case")
+    role: Role
+    status: InvitationStatus
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class RosterMemberView(BaseModel):
+    """An active member as the network's admins see them to manage roles: listed or not,
+    and never their email (which only contactable members share)."""
+
+    member_id: UUID
+    display_name: str
+    job_title: str
+    role: Role
+    joined_at: datetime | None
+
+
+class NetworkRosterView(BaseModel):
+    slug: str
+    members: list[RosterMemberView]

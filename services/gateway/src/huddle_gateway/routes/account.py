@@ -74,6 +74,10 @@ class ApiTokenController(Controller):
     path = "/api/v1/api-tokens"
     tags = ["machine clients"]
 
+    @get("/", summary="Instance admins: every token, newest first (never the tokens themselves)")
+    async def list_tokens(self, rpc: NamedDependency[Rpc]) -> list[contract.ApiTokenSummary]:
+        return await rpc.call_list(contract.ApiTokenSummary, contract.LIST_API_TOKENS, {})
+
     @post("/", summary="Instance admins: create a token for a machine client", status_code=201)
     async def create(
         self, data: JSONBody[contract.CreateApiToken], rpc: NamedDependency[Rpc]

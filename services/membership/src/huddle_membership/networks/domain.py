@@ -538,6 +538,11 @@ class Invitation:
             return InvitationStatus.EXPIRED
         return InvitationStatus.WAITING
 
+    def status_at(self, now: datetime) -> InvitationStatus:
+        if self.used_by is not None:
+            return InvitationStatus.ACCEPTED
+        return InvitationStatus.EXPIRED if now >= self.expires_at else InvitationStatus.PENDING
+
     def accept(self, member: Member, network: Network, now: datetime) -> bool:
         """Use the invitation for ``member``. False if they had used it already (a repeat).
 
