@@ -21,7 +21,7 @@ from typing import Any
 
 from huddle_devkit import demo
 from huddle_devkit.servers import free_port
-from playwright.async_api import Browser, ConsoleMessage, Page, Playwright
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Playwright
 from support import start_make_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -314,9 +314,10 @@ class Keyboard:
         )
 
     async def activate(self, wanted: str) -> None:
-        """Tab to a link or button and press Enter."""
+        """Tab to a link or button and press Enter; wait for the page it leads to."""
         await self.tab_to(wanted)
-        await self.page.keyboard.press("Enter")
+        async with self.page.expect_navigation():
+            await self.page.keyboard.press("Enter")
 
     async def fill(self, label: str, text: str) -> None:
         """Tab to the field labelled ``label`` and type ``text``."""
@@ -349,11 +350,18 @@ def unique_email(prefix: str) -> str:
     return f"{prefix}-{time.time_ns()}@journeys.example.org"
 
 
+async def follow(page: Page, target: Locator) -> None:
+    """Click a link or a form's button and wait for the page it leads to."""
+    async with page.expect_navigation():
+        await target.click()
+
+
 async def check_page(page: Page) -> None:
     """What every page a journey visits must pass: a title that says where you are, no
     serious or critical axe-core violation, and no acronym outside the allow-list."""
+    await page.wait_for_load_state()
     title = await page.title()
-    assert title.endswith(" - Huddle") and len(title) > len(" - Huddle"), title
+    assert re.fullmatch(r".+ - Huddle", title), f"{page.url}: title {title!r}"
     await axe(page)
     found = await acronyms_on(page)
     assert not found, f"acronyms on {page.url} ({title}): {sorted(found)}"
@@ -364,8 +372,7 @@ async def sign_in(page: Page, email: str, password: str, next_path: str = "") ->
     await page.goto("/sign-in" + (f"?next={next_path}" if next_path else ""))
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password", exact=True).fill(password)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await page.wait_for_load_state()
+    await follow(page, page.get_by_role("button", name="Sign in", exact=True))
 
 
 async def register_by_api(url: str, email: str, password: str, name: str, member_type: str) -> None:

@@ -13,6 +13,7 @@ from browser_kit import (
     Keyboard,
     OpenPage,
     check_page,
+    follow,
     register_by_api,
     sign_in,
     start_at_top,
@@ -60,24 +61,24 @@ async def create_account(
         await page.goto(start)
     await check_page(page)
     await page.get_by_label("Organisation name").fill("Leeds")
-    await page.get_by_role("button", name="Search").click()
+    await follow(page, page.get_by_role("button", name="Search"))
     await check_page(page)
     await page.get_by_label("Leeds Teaching Hospitals NHS Trust").check()
-    await page.get_by_role("button", name="Continue").click()
+    await follow(page, page.get_by_role("button", name="Continue"))
     await check_page(page)
     await expect(page.get_by_text("Leeds Teaching Hospitals NHS Trust")).to_be_visible()
     await page.get_by_label("Your name").fill(name)
     await page.get_by_label(member_type, exact=True).check()
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password", exact=True).fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
+    await follow(page, page.get_by_role("button", name="Create account"))
     await page.wait_for_load_state()
 
 
 async def sign_out(page: Page) -> None:
     await page.goto("/sign-out")
     await check_page(page)
-    await page.get_by_role("button", name="Sign out").click()
+    await follow(page, page.get_by_role("button", name="Sign out"))
     await page.wait_for_load_state()
 
 
@@ -87,7 +88,7 @@ async def test_a_refused_sign_up_shows_the_services_message_beside_the_field(
     """The service's refusal (a password too short) is the page's error message."""
     await page.goto("/create-account?new_organisation=true")
     await page.get_by_label("Password", exact=True).fill("short")
-    await page.get_by_role("button", name="Create account").click()
+    await follow(page, page.get_by_role("button", name="Create account"))
     await check_page(page)
     assert (await page.title()).startswith("Error: ")
     summary = page.locator(".nhsuk-error-summary")
@@ -108,26 +109,26 @@ async def test_a_new_patient_safety_partner_creates_an_account_reads_the_ground_
     await check_page(page)
     await expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
-    await page.get_by_role("link", name="Networks", exact=True).click()
+    await follow(page, page.get_by_role("link", name="Networks", exact=True))
     await check_page(page)
-    await page.get_by_role("link", name=OPEN_NETWORK).first.click()
+    await follow(page, page.get_by_role("link", name=OPEN_NETWORK).first)
     await check_page(page)
     await expect(page.get_by_role("heading", name="Ground rules")).to_be_visible()
-    await page.get_by_role("link", name="Join this network").click()
+    await follow(page, page.get_by_role("button", name="Join this network"))
     await check_page(page)
     # The ground rules come first, and joining asks the person to accept them.
     await expect(page.get_by_role("heading", name="Read the ground rules first")).to_be_visible()
     await expect(page.locator("#ground-rules-list li").first).to_be_visible()
-    await page.get_by_role("button", name="Join this network").click()
+    await follow(page, page.get_by_role("button", name="Join this network"))
     await check_page(page)
     await expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     await page.get_by_label("I have read the ground rules and I will keep them").check()
-    await page.get_by_role("button", name="Join this network").click()
+    await follow(page, page.get_by_role("button", name="Join this network"))
     await check_page(page)
     await expect(
         page.get_by_role("heading", name=f"You have joined {OPEN_NETWORK}")
     ).to_be_visible()
-    await page.get_by_role("link", name=f"Go to {OPEN_NETWORK}").click()
+    await follow(page, page.get_by_role("link", name=f"Go to {OPEN_NETWORK}"))
     await expect(page.get_by_text("You are a member of this network")).to_be_visible()
 
 
@@ -135,12 +136,14 @@ async def join(page: Page, slug: str, message: str = "") -> None:
     """From the network's page: read the ground rules, accept them, send."""
     await page.goto(f"/networks/{slug}")
     await check_page(page)
-    await page.get_by_role("link", name=re.compile(r"join this network")).click()
+    await follow(page, page.get_by_role("button", name=re.compile(r"join this network", re.I)))
     await check_page(page)
     await page.get_by_label("I have read the ground rules and I will keep them").check()
     if message:
         await page.get_by_label(re.compile("Why would you like to join")).fill(message)
-    await page.get_by_role("button", name=re.compile("Send my request|Join this network")).click()
+    await follow(
+        page, page.get_by_role("button", name=re.compile("Send my request|Join this network"))
+    )
     await check_page(page)
 
 
@@ -158,14 +161,14 @@ async def test_asking_to_join_an_approval_network_and_a_chair_approves_from_the_
     # The demo's instance administrator created the networks, so chairs them.
     await sign_in(chair, huddle.admin_email, huddle.admin_password)
     await chair.goto(f"/networks/{APPROVAL_NETWORK}")
-    await chair.get_by_role("link", name="Manage this network").click()
+    await follow(chair, chair.get_by_role("link", name="Manage this network"))
     await check_page(chair)
     request = chair.locator(".nhsuk-card").filter(
         has=chair.get_by_role("heading", name=name, exact=True)
     )
     await expect(request.get_by_text("I am a Patient Safety Partner in Leeds.")).to_be_visible()
     await request.get_by_label(re.compile("Message to")).fill("Welcome to the network.")
-    await request.get_by_role("button", name="Approve").click()
+    await follow(chair, request.get_by_role("button", name="Approve"))
     await check_page(chair)
     await expect(chair.get_by_role("heading", name=name, exact=True)).to_have_count(0)
 
@@ -183,7 +186,7 @@ async def test_a_chair_invites_by_email_and_the_invitee_accepts_from_the_link(
     await chair.goto(f"/networks/{INVITE_ONLY_NETWORK}/admin")
     await check_page(chair)
     await chair.get_by_label("Email address of the person to invite").fill(email)
-    await chair.get_by_role("button", name="Make an invitation").click()
+    await follow(chair, chair.get_by_role("button", name="Make an invitation"))
     await check_page(chair)
     link = await chair.locator(".huddle-invitation-link a").get_attribute("href")
     assert link and "/invitations/" in link, link
@@ -191,7 +194,7 @@ async def test_a_chair_invites_by_email_and_the_invitee_accepts_from_the_link(
     # The invitee has no account yet: from the link, create one, and come back to it.
     await invitee.goto(link)
     await check_page(invitee)
-    await invitee.get_by_role("link", name="Create an account").last.click()
+    await follow(invitee, invitee.get_by_role("link", name="Create an account").last)
     await create_account(invitee, email, "Ali Invited", "Member of staff", start=None)
     await invitee.wait_for_url(re.compile(r"/invitations/"))
     await check_page(invitee)
@@ -199,7 +202,7 @@ async def test_a_chair_invites_by_email_and_the_invitee_accepts_from_the_link(
         invitee.get_by_role("heading", name=re.compile("Invitation to join"))
     ).to_be_visible()
     await invitee.get_by_label("I have read the ground rules and I will keep them").check()
-    await invitee.get_by_role("button", name="Accept the invitation").click()
+    await follow(invitee, invitee.get_by_role("button", name="Accept the invitation"))
     await check_page(invitee)
     await invitee.goto(f"/networks/{INVITE_ONLY_NETWORK}")
     await check_page(invitee)
@@ -223,10 +226,10 @@ async def test_a_member_downloads_their_data_and_deletes_their_account(page: Pag
     exported = json.loads(await asyncio.to_thread(saved.read_text, "utf-8"))
     assert email in json.dumps(exported)
 
-    await page.get_by_role("link", name="Delete my account").click()
+    await follow(page, page.get_by_role("link", name="Delete my account"))
     await check_page(page)
     await expect(page.get_by_text("your email address, name, job title and topics")).to_be_visible()
-    await page.get_by_role("button", name="Delete my account").click()
+    await follow(page, page.get_by_role("button", name="Delete my account"))
     await check_page(page)
     await expect(page.get_by_role("heading", name="Your account has been deleted")).to_be_visible()
     await expect(page.get_by_role("link", name="Sign in")).to_be_visible()  # signed out
