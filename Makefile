@@ -52,7 +52,32 @@ $(GATEWAY_VENDOR)/swagger-ui/%: node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	cp $(SWAGGER_UI)/$* $@
 
-assets: $(VENDOR_FILES)
+# The NHS.UK design system for the web app (served at /assets/): its compiled CSS without the
+# @font-face rules (they fetch the NHS typeface from assets.nhs.uk: no web font, the system
+# stack stands in), its JavaScript, images and manifest.
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+NHSUK_VENDOR := $(GATEWAY_VENDOR)/nhsuk
+NHSUK_FILES := $(NHSUK_VENDOR)/nhsuk-frontend.min.css $(NHSUK_VENDOR)/nhsuk-frontend.min.js $(NHSUK_VENDOR)/manifest.json $(NHSUK_VENDOR)/images/.copied
+
+$(NHSUK_VENDOR)/nhsuk-frontend.min.css: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	sed -E 's/@font-face\{[^}]*\}//g' $(NHSUK)/nhsuk-frontend.min.css > $@
+	@! grep -q 'assets.nhs.uk' $@ || { echo "error: $@ still fetches from assets.nhs.uk" >&2; rm -f $@; exit 1; }
+
+$(NHSUK_VENDOR)/nhsuk-frontend.min.js: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	sed '/^\/\/# sourceMappingURL=/d; s|//# sourceMappingURL=[^ ]*$$||' $(NHSUK)/nhsuk-frontend.min.js > $@
+
+$(NHSUK_VENDOR)/manifest.json: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp $(NHSUK)/assets/manifest.json $@
+
+$(NHSUK_VENDOR)/images/.copied: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp $(NHSUK)/assets/images/* $(@D)/
+	@touch $@
+
+assets: $(VENDOR_FILES) $(NHSUK_FILES)
 
 # Debian's headless Chromium for the browser tests, installed where the machine allows it
 # (root and apt-get); elsewhere the browser tests say they were skipped, and why.
