@@ -13,7 +13,6 @@ import pydantic_core
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts.common import ERASE_ME, GetById
 from litestar import Request, Response, get, post
-from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
@@ -21,7 +20,7 @@ from litestar.response import Redirect, Template
 from huddle_gateway.routes.account import everything_about_me
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web import labels
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
 from huddle_gateway.web.session import require_member, sign_out
 
 # The service's refusals a form shows on the page; 401 still sends the person to sign in,
@@ -38,14 +37,14 @@ def _topics_text(topics: list[str]) -> str:
     return "\n".join(topics)
 
 
-def _typed(form: FormMultiDict) -> dict[str, Any]:
+def _typed(form: dict[str, str]) -> dict[str, Any]:
     """What the person sent, as the service's ``UpdateProfile`` names it. Each field goes as
     typed (the service trims and checks it); an unticked box is not sent by a browser, and
     the form always has both, so an absent one means "no"."""
     return {
-        "display_name": str(form.get("display_name", "")),
-        "job_title": str(form.get("job_title", "")),
-        "topics": [line for line in str(form.get("topics", "")).splitlines() if line.strip()],
+        "display_name": form.get("display_name", ""),
+        "job_title": form.get("job_title", ""),
+        "topics": [line for line in form.get("topics", "").splitlines() if line.strip()],
         **{consent: form.get(consent) == CHECKED for consent in CONSENTS},
     }
 
@@ -125,7 +124,7 @@ async def save_profile(
     request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]
 ) -> Template | Redirect:
     require_member(request)
-    typed = _typed(await request.form())
+    typed = _typed(await form_of(request))
     try:
         await rpc.send(contract.UPDATE_ME, typed)
     except ProblemDetailsException as refused:
