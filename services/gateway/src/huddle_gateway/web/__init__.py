@@ -4,6 +4,18 @@ Pages call the services through the same ``Rpc`` as the API, as the member the s
 cookie names (``session``); every rule is the service's, and its refusal becomes an error
 message on the page (``forms``). Each page group is one module in ``pages`` exporting
 ``HANDLERS``; ``GROUPS`` lists them.
+
+A page, in short (``pages/account.py`` has examples of each):
+- ``caller = require_member(request)`` where only members may look (a visitor is sent to
+  sign in and back); ``rpc`` (the usual dependency) already calls as the cookie's member;
+- ``render_page("pages/<group>/x.jinja", context)``; a template extends ``layout.jinja``
+  (blocks ``title``, ``back``, ``content``), includes ``partials/error_summary.jinja``, and
+  writes ``{{ csrf_input | safe }}`` in every form that posts;
+- a POST reads ``await form_of(request)``, calls the service, and on its refusal
+  (``ProblemDetailsException``) renders the form again with
+  ``error_summary, field_errors = problem_to_errors(exc)``, the values typed (never a
+  password) and ``status=exc.status_code``; on success it redirects (303).
+Any other refusal raised from a handler becomes the error page (401: sign in).
 """
 
 import hashlib
@@ -22,7 +34,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from huddle_gateway.settings import GatewaySettings
-from huddle_gateway.web.pages import account, instance_admin, network_admin, networks
+from huddle_gateway.web.pages import account, instance_admin, network_admin, networks, profile
 from huddle_gateway.web.session import caller_of, provide_web_caller
 
 HERE = Path(__file__).parent
@@ -31,7 +43,7 @@ STATIC = HERE / "static"
 NHSUK_VENDOR = HERE.parent / "static" / "vendor" / "nhsuk"  # `make assets` copies it there
 
 # The page groups; each module exports HANDLERS.
-GROUPS = [account, networks, network_admin, instance_admin]
+GROUPS = [account, profile, networks, network_admin, instance_admin]
 
 CSRF_COOKIE = "huddle_csrf"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name, which ``csrf_input`` writes

@@ -16,14 +16,8 @@ from huddle_gateway.routes.directory import PublicStats
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web import labels
 from huddle_gateway.web.charts import bar_chart
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
 from huddle_gateway.web.session import caller_of, safe_next, sign_in, sign_out
-
-
-async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The posted form's text fields (a field sent twice: its first value)."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def _figures(stats: contract.Stats) -> dict[str, Any]:
