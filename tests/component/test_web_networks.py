@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from huddle_gateway.auth import AccessTokens
+from huddle_gateway.web.words import ALLOWED_ACRONYMS
 from support import set_fields
 from web_support import PASSWORD, web_site
 
@@ -513,3 +514,48 @@ async def test_a_member_leaves_after_confirming_but_the_last_chair_cannot(
     assert chair["status"] == "active"
     outsider = await cast.newcomer.get(f"/networks/{slug}/leave")
     assert outsider.status_code == 404
+
+
+# --- Plain words ------------------------------------------------------------------------------
+
+
+def acronyms_in(page: str) -> set[str]:
+    """Words in capitals in the page's visible text, roughly (the browser tests read the
+    rendered text). A glossary's short forms (``<abbr>``) are the network's own words,
+    each explained where it stands."""
+    body = page.split("<body", 1)[1]
+    body = re.sub(r"<script.*?</script>|<abbr[^>]*>.*?</abbr>", " ", body, flags=re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return set(re.findall(r"\b[A-Z][A-Z0-9]+\b", text))
+
+
+async def test_the_networks_pages_use_no_acronyms(world: World, cast: Cast) -> None:
+    joiner = await world.member()
+    glossary = {"PSIRF": "Patient Safety Incident Response Framework"}
+    slug, approval = await asyncio.gather(
+        world.network(cast.chair, "open", ground_rules=RULES, glossary=glossary),
+        world.network(cast.chair, "approval", ground_rules=RULES),
+    )
+    token = await world.invite(approval, cast.chair, joiner.email)
+    pages = {
+        "/networks": await joiner.get("/networks"),
+        "network, outsider": await joiner.get(f"/networks/{slug}"),
+        "join": await joiner.get(f"/networks/{slug}/join"),
+        "ask to join": await joiner.get(f"/networks/{approval}/join"),
+        "join, not accepted": await joiner.submit(
+            f"/networks/{slug}/join", f"/networks/{slug}/join", {}
+        ),
+        "invitation": await joiner.get(f"/invitations/{token}"),
+        "invitation, anonymous": await world.browser().get(f"/invitations/{token}"),
+        "invitation, none": await joiner.get("/invitations/" + "x" * 43),
+    }
+    await joiner.submit(
+        f"/networks/{slug}/join", f"/networks/{slug}/join", {"accept_ground_rules": "yes"}
+    )
+    pages["joined"] = await joiner.get(f"/networks/{slug}/joined")
+    pages["network, member"] = await joiner.get(f"/networks/{slug}")
+    pages["leave"] = await joiner.get(f"/networks/{slug}/leave")
+    pages["left"] = await joiner.submit(f"/networks/{slug}/leave", f"/networks/{slug}/leave", {})
+    assert "PSIRF" in pages["network, member"].text  # the glossary is there, and explained
+    unexpected = {name: acronyms_in(page.text) - ALLOWED_ACRONYMS for name, page in pages.items()}
+    assert unexpected == {name: set() for name in pages}
