@@ -329,3 +329,10 @@ async def test_the_account_pages_use_no_acronyms(site: Site) -> None:
         found["/sign-out"] = visible_words((await visitor.get("/sign-out")).text)
     unexpected = {path: sorted(set(words) - ALLOWED_ACRONYMS) for path, words in found.items()}
     assert unexpected == {path: [] for path in found}
+
+
+async def test_pages_read_the_session_cookie_never_an_authorization_header(site: Site) -> None:
+    person = await site.person()
+    async with site.visitor() as visitor:
+        page = await visitor.get("/", headers=person.headers)  # a bearer token, no cookie
+    assert page.status_code == 200 and 'href="/sign-in"' in page.text
