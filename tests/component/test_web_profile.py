@@ -144,6 +144,7 @@ async def test_a_member_reads_their_profile(member: tuple[Person, Visitor]) -> N
         "Show my email address to other members",
     ):
         assert shown in text, shown
+    assert re.search(r"Member since \d{1,2} [A-Z][a-z]+ \d{4}", text)
     assert 'value="Priya Shah"' in page.text
     assert 'value="Patient safety specialist"' in page.text
     # Both consents start off, as membership keeps them.
