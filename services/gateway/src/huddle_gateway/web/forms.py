@@ -4,6 +4,7 @@ A refusal arrives as the same RFC 9457 problem the API would answer; here it bec
 NHS error summary (at the top) and a message beside each field the problem names.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,9 +38,34 @@ def problem_status(exc: ProblemDetailsException) -> int:
     return int(exc.status_code)
 
 
+# The service checks the input with pydantic, whose messages are written for programmers:
+# the commonest read here as the NHS service manual words them. Only the wording changes;
+# what is refused, and why, is still the service's answer.
+_PLAIN_WORDING: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Field required$"), "Enter this information"),
+    (re.compile(r"^String should have at least 1 character$"), "Enter this information"),
+    (
+        re.compile(r"^String should have at least (\d+) characters$"),
+        r"Enter at least \1 characters",
+    ),
+    (re.compile(r"^String should have at most (\d+) characters$"), r"Enter \1 characters or fewer"),
+    (
+        re.compile(r"^value is not a valid email address.*$", re.DOTALL),
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (re.compile(r"^Input should be '.*$", re.DOTALL), "Choose one of the options"),
+    (re.compile(r"^Input should be a valid UUID.*$", re.DOTALL), "Choose one of the options"),
+    (re.compile(r"^String should match pattern .*$", re.DOTALL), "Enter it in the format shown"),
+]
+
+
 def _plain(message: str) -> str:
     # pydantic's validator messages start "Value error, ": the person needs only the rest.
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    for pattern, wording in _PLAIN_WORDING:
+        if pattern.match(message):
+            return pattern.sub(wording, message)
+    return message
 
 
 def problem_to_errors(

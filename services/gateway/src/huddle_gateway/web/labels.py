@@ -32,6 +32,22 @@ MEMBER_TYPES: dict[str, str] = {
 
 NO_REGION = "No region"
 
+# The statistics count members without a region under this code (membership's own).
+REGIONS_IN_FIGURES: dict[str, str] = {**REGIONS, "unspecified": NO_REGION}
+
+# Who may choose which type at sign-up is membership's rule; these are the types offered.
+MEMBER_TYPES_AT_SIGN_UP = (
+    MemberType.STAFF,
+    MemberType.PATIENT_SAFETY_PARTNER,
+    MemberType.RESEARCHER,
+)
+
+MEMBER_TYPE_HINTS: dict[str, str] = {
+    MemberType.STAFF: "You work for a health or care organisation.",
+    MemberType.PATIENT_SAFETY_PARTNER: "You bring the view of patients, families and carers.",
+    MemberType.RESEARCHER: "You study patient safety at a university or research body.",
+}
+
 
 def label(labels: dict[str, str], code: str | None, missing: str = NO_REGION) -> str:
     if code is None or code == "":

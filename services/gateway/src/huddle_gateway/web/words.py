@@ -3,4 +3,4 @@
 The networks' own ground rule asks for no acronyms; these are the few everyone knows.
 """
 
-ALLOWED_ACRONYMS: frozenset[str] = frozenset({"NHS", "UK"})
+ALLOWED_ACRONYMS: frozenset[str] = frozenset({"NHS"})

@@ -40,13 +40,13 @@ def _figures(stats: contract.Stats) -> dict[str, Any]:
         if code not in labels.ORGANISATION_KINDS
     ]
     regions = [
-        (labels.label(labels.REGIONS, code), stats.members_by_region.get(code, 0))
-        for code in labels.REGIONS
+        (labels.label(labels.REGIONS_IN_FIGURES, code), stats.members_by_region.get(code, 0))
+        for code in labels.REGIONS_IN_FIGURES
     ]
     regions += [
-        (labels.label(labels.REGIONS, code or None), count)
+        (labels.label(labels.REGIONS_IN_FIGURES, code or None), count)
         for code, count in stats.members_by_region.items()
-        if code not in labels.REGIONS
+        if code not in labels.REGIONS_IN_FIGURES
     ]
     return {
         "stats": stats,
@@ -139,8 +139,185 @@ async def forgotten_password() -> Template:
     return render_page("pages/account/forgotten_password.jinja")
 
 
+# --- Create an account ---------------------------------------------------------------------
+
+# The organisation's fields on the page, and the names membership's problems give them.
+ORGANISATION_FIELDS = {
+    "name": "organisation_name",
+    "kind": "organisation_kind",
+    "region": "organisation_region",
+    "ods_code": "organisation_code",
+}
+ACCOUNT_FIELDS = {"organisation_id": "organisation-search"}
+SEARCH_FIELDS = {"name_prefix": "organisation_name"}
+MATCHES_SHOWN = 20
+
+
+def _choices(values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "member_types": [
+            {
+                "value": code,
+                "text": labels.MEMBER_TYPES[code],
+                "hint": {"text": labels.MEMBER_TYPE_HINTS[code]},
+                "checked": values.get("member_type") == code,
+            }
+            for code in labels.MEMBER_TYPES_AT_SIGN_UP
+        ],
+        "kinds": [
+            {"value": "", "text": "Choose a kind of organisation"},
+            *(
+                {"value": code, "text": text, "selected": values.get("organisation_kind") == code}
+                for code, text in labels.ORGANISATION_KINDS.items()
+            ),
+        ],
+        "regions": [
+            {"value": "", "text": labels.NO_REGION},
+            *(
+                {"value": code, "text": text, "selected": values.get("organisation_region") == code}
+                for code, text in labels.REGIONS.items()
+            ),
+        ],
+    }
+
+
+async def _organisation(rpc: Rpc, organisation_id: str) -> contract.OrganisationView | None:
+    try:
+        return await rpc.call(
+            contract.OrganisationView, contract.GET_ORGANISATION, {"id": organisation_id}
+        )
+    except ProblemDetailsException as exc:
+        if exc.status_code in (404, 422):  # gone, or not an identifier at all
+            return None
+        raise
+
+
+@get("/create-account", name="create-account")
+async def create_account_page(
+    rpc: NamedDependency[Rpc],
+    next: FromQuery[str | None] = None,
+    organisation_name: FromQuery[str | None] = None,
+    organisation: FromQuery[str | None] = None,
+    new_organisation: FromQuery[bool] = False,
+    choosing: FromQuery[bool] = False,
+) -> Template:
+    """Step one finds the organisation (a search that needs no JavaScript); step two, with
+    one chosen or a new one to add, asks for the account's details."""
+    context: dict[str, Any] = {"next": safe_next(next), "values": {}}
+    if organisation:
+        chosen = await _organisation(rpc, organisation)
+        if chosen is not None:
+            return render_page(
+                "pages/account/create_account.jinja",
+                {**context, "organisation": chosen, **_choices({})},
+            )
+        context["error_summary"] = [
+            {
+                "text": "That organisation could not be found. Search again.",
+                "href": "#organisation_name",
+            }
+        ]
+    elif choosing:  # the list's form was sent with no organisation chosen
+        context["error_summary"] = [
+            {"text": "Choose your organisation, or search again", "href": "#organisation"}
+        ]
+    if new_organisation:
+        return render_page(
+            "pages/account/create_account.jinja",
+            {**context, "new_organisation": True, **_choices({})},
+        )
+    context["query"] = organisation_name
+    if organisation_name is not None:
+        try:
+            page = await rpc.call(
+                contract.OrganisationPage,
+                contract.SEARCH_ORGANISATIONS,
+                {"name_prefix": organisation_name, "limit": MATCHES_SHOWN},
+            )
+            context["matches"] = page
+        except ProblemDetailsException as exc:
+            if exc.status_code not in (400, 422):
+                raise
+            context["error_summary"], context["field_errors"] = problem_to_errors(
+                exc, SEARCH_FIELDS
+            )
+    status = 422 if context.get("error_summary") else 200
+    return render_page(
+        "pages/account/find_organisation.jinja",
+        {**context, "kind_labels": labels.ORGANISATION_KINDS, "region_labels": labels.REGIONS},
+        status=status,
+    )
+
+
+@post("/create-account", status_code=303)
+async def create_account_submit(
+    request: Request[Any, Any, Any],
+    rpc: NamedDependency[Rpc],
+    tokens: NamedDependency[AccessTokens],
+) -> Response[Any]:
+    form = await form_of(request)
+    next_path = safe_next(form.get("next"))
+    values = {key: value for key, value in form.items() if key != "password"}
+    organisation: contract.OrganisationView | None = None
+    try:
+        if form.get("organisation_id"):
+            organisation = await _organisation(rpc, form["organisation_id"])
+            if organisation is None:
+                return Redirect("/create-account?organisation=unknown", status_code=303)
+        else:  # a new organisation first: the account belongs to it
+            wanted = {
+                "name": form.get("organisation_name", ""),
+                "kind": form.get("organisation_kind", ""),
+                "region": form.get("organisation_region") or None,
+                "ods_code": form.get("organisation_code", "").strip() or None,
+            }
+            organisation = await rpc.call(
+                contract.OrganisationView, contract.REGISTER_ORGANISATION, wanted
+            )
+        account = {
+            "email": form.get("email", "").strip(),
+            "password": form.get("password", ""),
+            "display_name": form.get("display_name", ""),
+            "job_title": form.get("job_title", ""),
+            "organisation_id": str(organisation.id),
+        }
+        if form.get("member_type"):
+            account["member_type"] = form["member_type"]
+        await rpc.send(contract.REGISTER_ACCOUNT, account)
+    except ProblemDetailsException as exc:
+        if exc.status_code not in (400, 409, 422):
+            raise
+        fields = ACCOUNT_FIELDS if organisation is not None else ORGANISATION_FIELDS
+        summary, field_errors = problem_to_errors(exc, fields)
+        context: dict[str, Any] = {
+            "next": next_path,
+            "values": values,  # never the password
+            "error_summary": summary,
+            "field_errors": field_errors,
+            **_choices(values),
+        }
+        # An organisation added just now stays chosen: trying again does not add it twice.
+        if organisation is not None:
+            context["organisation"] = organisation
+        else:
+            context["new_organisation"] = True
+        return render_page(
+            "pages/account/create_account.jinja", context, status=int(exc.status_code)
+        )
+    signed_in = await rpc.call(
+        contract.SignedIn,
+        contract.SIGN_IN,
+        {"email": account["email"], "password": account["password"]},
+    )
+    response: Response[Any] = Redirect(next_path, status_code=303)
+    sign_in(request, response, tokens.issue(signed_in.member_id))
+    return response
+
+
 HANDLERS: list[Any] = [
     home,
+    create_account_page,
+    create_account_submit,
     sign_in_page,
     sign_in_submit,
     sign_out_page,
