@@ -52,29 +52,14 @@ $(GATEWAY_VENDOR)/swagger-ui/%: node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	cp $(SWAGGER_UI)/$* $@
 
-# The NHS.UK design system for the web app (served at /assets/): its compiled CSS without the
-# @font-face rules (they fetch the NHS typeface from assets.nhs.uk: no web font, the system
-# stack stands in), its JavaScript, images and manifest.
+# The NHS.UK design system for the web app (served at /assets/), prepared by
+# deploy/nhsuk-assets.sh (its CSS without the web font; see there).
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 NHSUK_VENDOR := $(GATEWAY_VENDOR)/nhsuk
-NHSUK_FILES := $(NHSUK_VENDOR)/nhsuk-frontend.min.css $(NHSUK_VENDOR)/nhsuk-frontend.min.js $(NHSUK_VENDOR)/manifest.json $(NHSUK_VENDOR)/images/.copied
+NHSUK_FILES := $(NHSUK_VENDOR)/.copied
 
-$(NHSUK_VENDOR)/nhsuk-frontend.min.css: node_modules/.package-lock.json
-	@mkdir -p $(@D)
-	sed -E 's/@font-face\{[^}]*\}//g' $(NHSUK)/nhsuk-frontend.min.css > $@
-	@! grep -q 'assets.nhs.uk' $@ || { echo "error: $@ still fetches from assets.nhs.uk" >&2; rm -f $@; exit 1; }
-
-$(NHSUK_VENDOR)/nhsuk-frontend.min.js: node_modules/.package-lock.json
-	@mkdir -p $(@D)
-	sed '/^\/\/# sourceMappingURL=/d; s|//# sourceMappingURL=[^ ]*$$||' $(NHSUK)/nhsuk-frontend.min.js > $@
-
-$(NHSUK_VENDOR)/manifest.json: node_modules/.package-lock.json
-	@mkdir -p $(@D)
-	cp $(NHSUK)/assets/manifest.json $@
-
-$(NHSUK_VENDOR)/images/.copied: node_modules/.package-lock.json
-	@mkdir -p $(@D)
-	cp $(NHSUK)/assets/images/* $(@D)/
+$(NHSUK_VENDOR)/.copied: node_modules/.package-lock.json deploy/nhsuk-assets.sh
+	deploy/nhsuk-assets.sh $(NHSUK) $(NHSUK_VENDOR)
 	@touch $@
 
 assets: $(VENDOR_FILES) $(NHSUK_FILES)

@@ -104,6 +104,13 @@ async def forbidden() -> None:
     raise problem(403, "Forbidden", "Only the chair may do this.", type_="forbidden")
 
 
+@get("/unavailable")
+async def unavailable() -> None:
+    raise problem(
+        503, "Service unavailable", "The membership service is not running.", type_="unavailable"
+    )
+
+
 @get("/broken")
 async def broken() -> None:
     raise RuntimeError("a bug")
@@ -126,7 +133,7 @@ def client(**options: Any) -> Any:
     web = web_routes(settings)
     tokens = AccessTokens(SECRET, 900, "test")
     return create_test_client(
-        route_handlers=[private, forbidden, broken, api_broken, issue, web.assets],
+        route_handlers=[private, forbidden, unavailable, broken, api_broken, issue, web.assets],
         template_config=web.templates,
         csrf_config=web.csrf,
         exception_handlers=with_error_pages(EXCEPTION_HANDLERS),
@@ -165,6 +172,7 @@ def test_refusals_and_failures_on_pages_are_pages() -> None:
         forbidden_page = test_client.get("/forbidden")
         missing = test_client.get("/nothing-here")
         failed = test_client.get("/broken")
+        down = test_client.get("/unavailable")
         api = test_client.get("/api/v1/broken")
     assert forbidden_page.status_code == 403
     assert forbidden_page.headers["content-type"].startswith("text/html")
@@ -173,6 +181,7 @@ def test_refusals_and_failures_on_pages_are_pages() -> None:
     assert failed.status_code == 500 and "a bug" not in failed.text
     assert "Traceback" not in failed.text
     assert api.status_code == 500
+    assert down.status_code == 503 and "the service is unavailable" in down.text
     assert api.headers["content-type"].startswith("application/problem+json")
 
 

@@ -4,6 +4,18 @@ Pages call the services through the same ``Rpc`` as the API, as the member the s
 cookie names (``session``); every rule is the service's, and its refusal becomes an error
 message on the page (``forms``). Each page group is one module in ``pages`` exporting
 ``HANDLERS``; ``GROUPS`` lists them.
+
+A page, in short (``pages/account.py`` has examples of each):
+- ``caller = require_member(request)`` where only members may look (a visitor is sent to
+  sign in and back); ``rpc`` (the usual dependency) already calls as the cookie's member;
+- ``render_page("pages/<group>/x.jinja", context)``; a template extends ``layout.jinja``
+  (blocks ``title``, ``back``, ``content``), includes ``partials/error_summary.jinja``, and
+  writes ``{{ csrf_input | safe }}`` in every form that posts;
+- a POST reads ``await form_of(request)``, calls the service, and on its refusal
+  (``ProblemDetailsException``) renders the form again with
+  ``error_summary, field_errors = problem_to_errors(exc)``, the values typed (never a
+  password) and ``status=exc.status_code``; on success it redirects (303).
+Any other refusal raised from a handler becomes the error page (401: sign in).
 """
 
 import hashlib

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from litestar import Request
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Template
 
@@ -34,8 +35,11 @@ def render_page(
     )
 
 
-def problem_status(exc: ProblemDetailsException) -> int:
-    return int(exc.status_code)
+async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The posted form's text fields (a field sent twice: its first value). The CSRF
+    middleware has checked the form's token before the handler runs."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 # The service checks the input with pydantic, whose messages are written for programmers:
