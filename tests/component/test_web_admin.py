@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from huddle_gateway.web.words import ALLOWED_ACRONYMS
+from support import set_fields
 from web_support import Person, Site, Visitor, web_site
 
 pytestmark = pytest.mark.component
@@ -436,3 +437,16 @@ async def test_the_admin_pages_use_no_acronyms(site: Site, admin: Person) -> Non
         )
     unexpected = {path: sorted(set(words) - ALLOWED_ACRONYMS) for path, words in found.items()}
     assert unexpected == {path: [] for path in found}
+
+
+async def test_the_overview_names_the_networks_left_without_a_chair(
+    site: Site, admin: Person
+) -> None:
+    slug = await site.network(admin, "open")
+    async with signed_in(site, admin) as visitor:
+        before = await visitor.get("/admin")
+        assert "Networks without a chair" not in before.text
+        await set_fields(site.db["networks"], slug, {"needs_chair": True})  # as an erasure would
+        after = await visitor.get("/admin")
+    assert "Networks without a chair" in after.text
+    assert f'href="/networks/{slug}/admin"' in after.text
