@@ -20,7 +20,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
 from huddle_gateway.web.session import require_member
 
 TEMPLATE = "pages/network_admin/admin.jinja"
@@ -42,11 +42,6 @@ DONE = {
     "declined": "You declined the request.",
     "role": "The role was changed.",
 }
-
-
-async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 async def _page_context(slug: str, rpc: Rpc) -> dict[str, Any]:
