@@ -397,3 +397,11 @@ def test_accepting_leaves_an_active_member_as_they_are() -> None:
     invitation = replace(an_invitation(role=Role.OBSERVER), used_by=chair.member_id, used_at=NOW)
     assert not chair.accept_invitation(invitation, NOW)
     assert chair.role == Role.CHAIR
+
+
+def test_an_invitation_is_pending_until_used_or_past_its_date() -> None:
+    invitation, expiry = an_invitation(), NOW + timedelta(days=28)
+    assert invitation.status_at(expiry - timedelta(seconds=1)) == InvitationStatus.PENDING
+    assert invitation.status_at(expiry) == InvitationStatus.EXPIRED
+    invitation.accept(a_member(), a_network(Visibility.INVITE_ONLY), LATER)
+    assert invitation.status_at(expiry + timedelta(days=1)) == InvitationStatus.ACCEPTED

@@ -24,7 +24,7 @@ from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web import labels
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
 from huddle_gateway.web.session import require_member
 
 NOT_AN_ADMINISTRATOR = "Only an instance administrator can use these pages."
@@ -44,11 +44,6 @@ MEMBER_STATUSES = {
     "suspended": "Suspended",
     "left": "Left",
 }
-
-
-async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 async def _administrator(request: Request[Any, Any, Any], rpc: Rpc) -> contract.AccountView:

@@ -8,6 +8,7 @@ in which role, who may change which role. A refusal of a form re-renders the pag
 service's message at the top and beside the field.
 """
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
 from huddle_gateway.web.session import require_member
 
 TEMPLATE = "pages/network_admin/admin.jinja"
@@ -43,23 +44,15 @@ DONE = {
 }
 
 
-async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
 async def _page_context(slug: str, rpc: Rpc) -> dict[str, Any]:
     """Everything the page shows. The network is read first: for someone who may not see
     it that is a 404; the admins' reads then refuse anyone else (403)."""
     network = await rpc.call(contract.NetworkView, contract.GET_NETWORK, {"slug": slug})
-    requests = await rpc.call_list(
-        contract.JoinRequestView, contract.LIST_JOIN_REQUESTS, {"slug": slug}
-    )
-    invitations = await rpc.call_list(
-        contract.InvitationSummary, contract.LIST_INVITATIONS, {"slug": slug}
-    )
-    roster = await rpc.call(
-        contract.NetworkRosterView, contract.LIST_NETWORK_ROSTER, {"slug": slug}
+    by_slug = {"slug": slug}
+    requests, invitations, roster = await asyncio.gather(  # independent reads, at once
+        rpc.call_list(contract.JoinRequestView, contract.LIST_JOIN_REQUESTS, by_slug),
+        rpc.call_list(contract.InvitationSummary, contract.LIST_INVITATIONS, by_slug),
+        rpc.call(contract.NetworkRosterView, contract.LIST_NETWORK_ROSTER, by_slug),
     )
     return {
         "network": network,
