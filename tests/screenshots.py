@@ -9,8 +9,9 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from browser_kit import DESKTOP, PHONE, Huddle, launch, running_huddle
+from browser_kit import DESKTOP, PHONE, Huddle, launch, running_huddle, sign_in
 from huddle_devkit import demo
 from playwright.async_api import Browser, async_playwright
 
@@ -26,6 +27,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("admin", "/admin", "admin"),
 ]
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
+TALLEST = 2600
 
 
 def member_email() -> str:
@@ -45,19 +47,19 @@ async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
             context = await browser.new_context(base_url=huddle.url, viewport=viewport)  # type: ignore[arg-type]
             page = await context.new_page()
             if who is not None:
-                email, password = people[who]
-                await page.goto("/sign-in")
-                await page.fill("input[name=email]", email)
-                await page.fill("input[name=password]", password)
-                await page.locator("form:has(input[name=password]) button").first.click()
-                await page.wait_for_load_state()
+                await sign_in(page, *people[who])
             for name, path, viewer in PAGES:
                 if viewer != who:
                     continue
                 response = await page.goto(path)
                 status = response.status if response else 0
+                if urlsplit(page.url).path != urlsplit(path).path or status >= 400:
+                    raise SystemExit(f"{path} answered {status} at {page.url}: no screenshot")
                 target = folder / f"{name}-{width}.png"
-                await page.screenshot(path=str(target), full_page=True)
+                # The whole page, down to at most TALLEST pixels (a long roster is cut).
+                height = min(await page.evaluate("document.body.scrollHeight"), TALLEST)
+                clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+                await page.screenshot(path=str(target), full_page=True, clip=clip)  # type: ignore[arg-type]
                 written.append(target)
                 print(f"{target} ({path}, {status})", flush=True)
             await context.close()
