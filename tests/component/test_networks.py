@@ -638,7 +638,7 @@ async def test_the_invitee_reads_an_invitation_before_accepting(huddle: Huddle, 
     assert (preview["slug"], preview["role"], preview["status"]) == (
         cast.slug,
         "facilitator",
-        "waiting",
+        "pending",
     )
     assert preview["ground_rules"] == ["Be kind."] and preview["name"] == f"Network {cast.slug}"
     assert await huddle.memberships(cast.slug, member_id=invitee.id) == []  # reading joins no one
