@@ -10,12 +10,13 @@ PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup tools assets browser wrk run test lint format typecheck bench asyncapi clean
+.PHONY: help setup tools assets browser wrk run test lint format typecheck bench asyncapi screenshots clean
 
 help:
 	@echo "make run    - set up, start NATS, FerretDB, every service and the gateway, load demo data"
 	@echo "make test   - set up, lint, type-check and run every test layer against real servers"
 	@echo "make bench  - benchmarks as ratios to baselines measured in the same run (load: var/bench/)"
+	@echo "make screenshots - PNGs of the web app's main pages (desktop and phone) in docs/screenshots/"
 	@echo "make format - apply ruff formatting and safe fixes"
 
 # uv from PyPI when the machine has none (never a Python build: UV_PYTHON_DOWNLOADS=never).
@@ -52,18 +53,29 @@ $(GATEWAY_VENDOR)/swagger-ui/%: node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	cp $(SWAGGER_UI)/$* $@
 
-assets: $(VENDOR_FILES)
+# The NHS.UK design system for the web app (served at /assets/), prepared by
+# deploy/nhsuk-assets.sh (its CSS without the web font; see there).
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+NHSUK_VENDOR := $(GATEWAY_VENDOR)/nhsuk
+NHSUK_FILES := $(NHSUK_VENDOR)/.copied
 
-# Debian's headless Chromium for the browser tests, installed where the machine allows it
-# (root and apt-get); elsewhere the browser tests say they were skipped, and why.
-BROWSER_PACKAGE := chromium-headless-shell
+$(NHSUK_VENDOR)/.copied: node_modules/.package-lock.json deploy/nhsuk-assets.sh
+	deploy/nhsuk-assets.sh $(NHSUK) $(NHSUK_VENDOR)
+	@touch $@
+
+assets: $(VENDOR_FILES) $(NHSUK_FILES)
+
+# Debian's Chromium for the browser tests (tests/browser, Playwright drives it; Playwright's
+# own browser download is never used), installed where the machine allows it (root and
+# apt-get). Elsewhere this says how to install it, and the browser tests fail saying so too.
+BROWSER_PACKAGE := chromium
 browser:
-	@if command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null; then :; \
+	@if command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing $(BROWSER_PACKAGE) (Debian) for the browser tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE) \
 		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE); }; \
-	else echo "note: no Chromium and no root to install $(BROWSER_PACKAGE): browser tests will be skipped"; fi
+	else echo "warning: no Chromium, and no root to install it: run 'sudo apt-get install $(BROWSER_PACKAGE)'; the browser tests fail without it" >&2; fi
 
 setup: .venv/.synced tools assets browser
 
@@ -105,6 +117,10 @@ wrk:
 bench: setup wrk
 	cd tests && $(UV) run --frozen python bench.py
 	cd tests && $(UV) run --frozen python bench_load.py $(BENCH_ARGS)
+
+# PNGs of the main pages at desktop and phone widths, from a system of its own on free ports.
+screenshots: setup
+	$(UV) run --frozen python tests/screenshots.py docs/screenshots
 
 clean:
 	rm -rf .venv var .pytest_cache .mypy_cache .ruff_cache node_modules $(GATEWAY_VENDOR)

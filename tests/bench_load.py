@@ -66,6 +66,16 @@ class LoadPath:
     signed_in: bool = False
     p99_ms_target: float | None = None  # at P99_CONNECTIONS
     at_scale: bool = False  # driven again on the 10x data
+    cookie: bool = False  # signed in as a browser is: the web app's session cookie
+
+    def credentials(self, headers: dict[str, str]) -> dict[str, str]:
+        """What this path sends: nothing, the bearer token, or that token as the cookie."""
+        if not self.signed_in:
+            return {}
+        if self.cookie:
+            token = headers["Authorization"].removeprefix("Bearer ")
+            return {"Cookie": f"huddle_session={token}"}
+        return headers
 
 
 # Later issues add their paths here, one line each.
@@ -78,6 +88,10 @@ PATHS = [
     LoadPath("GET /api/v1/networks/{slug}", "/api/v1/networks/{slug}", 0.25, True, 25, True),
     LoadPath("GET /api/v1/networks/{slug}/members", "/api/v1/networks/{slug}/members", None, True),
     LoadPath("GET /api/v1/stats (public)", "/api/v1/stats", 0.5),
+    # The web app's pages, whole HTML pages rendered by the gateway (decision 0030): a
+    # target of our own, a tenth of the bare JSON read (the issue names none).
+    LoadPath("GET / (home page)", "/", 0.1),
+    LoadPath("GET /networks/{slug} (page, signed in)", "/networks/{slug}", 0.1, True, cookie=True),
 ]
 BASELINE = LoadPath("bare Litestar JSON (baseline)", "/")
 
@@ -195,7 +209,7 @@ def drive(
     base_url: str, path: LoadPath, ids: dict[str, str], headers: dict[str, str], seconds: float
 ) -> Row:
     url = base_url + path.path.format(**ids)
-    sent = headers if path.signed_in else {}
+    sent = path.credentials(headers)
     status = httpx.get(url, headers=sent, timeout=10).status_code
     row = Row(
         label=path.label,

@@ -283,6 +283,10 @@ class FakeNetworks:
     async def get_invitation(self, token_hash: str) -> Invitation | None:
         return copy.deepcopy(self.invitations.get(token_hash))
 
+    async def invitations_for(self, slug: str) -> list[Invitation]:
+        found = [copy.deepcopy(i) for i in self.invitations.values() if i.slug == slug]
+        return sorted(found, key=lambda invitation: invitation.created_at, reverse=True)
+
     async def claim_use(self, use: InvitationUse) -> InvitationUse:
         if use.token_hash in self.uses:
             return self.uses[use.token_hash][0]

@@ -116,7 +116,7 @@ async def test_errors_are_problem_details(nats_url, settings_for) -> None:  # ty
         missing = "/api/v1/members/0190c3a0-0000-7000-8000-000000000000"
         assert_problem(await client.get(missing, headers=me), 404)
         assert_problem(await client.get("/api/v1/members/not-a-uuid"), 404)
-        assert_problem(await client.get("/no/such/path"), 404)
+        assert_problem(await client.get("/api/v1/no/such/path"), 404)
         assert_problem(await client.delete("/api/v1/accounts"), 405)
 
 

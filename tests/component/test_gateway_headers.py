@@ -77,7 +77,7 @@ async def test_every_answer_is_nosniff_and_personal_ones_are_never_stored(
     assert [r.status_code for r in personal[:3]] == [200, 200, 200]
     errors = [
         await client.get("/api/v1/me"),  # 401
-        await client.get("/no/such/path"),  # 404, never routed
+        await client.get("/api/v1/no/such/path"),  # 404, never routed (a page elsewhere)
         await client.delete("/api/v1/accounts"),  # 405
         await client.post("/api/v1/accounts", content=b"x", headers={"content-type": "text/plain"}),
         await client.get("/health/ready"),

@@ -617,6 +617,55 @@ async def test_an_invitation_is_for_its_invitee_and_used_once(huddle: Huddle, ca
     assert read.status_code == 200 and read.json()["my_role"] == "observer"
 
 
+async def test_the_invitee_reads_an_invitation_before_accepting(huddle: Huddle, cast: Cast) -> None:
+    invitee = await huddle.person()
+    await huddle.patch(f"/api/v1/networks/{cast.slug}", cast.chair, {"ground_rules": ["Be kind."]})
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations",
+        cast.chair,
+        {"email": invitee.email, "role": "facilitator"},
+    )
+    token = created.json()["token"]
+    path = f"/api/v1/invitations/{token}"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)  # not their address
+    problem(await huddle.get("/api/v1/invitations/" + "x" * 43, invitee), 404)
+    problem(await huddle.get("/api/v1/invitations/short", invitee), 422)
+
+    read = await huddle.get(path, invitee)
+    assert read.status_code == 200, read.text
+    preview = read.json()
+    assert (preview["slug"], preview["role"], preview["status"]) == (
+        cast.slug,
+        "facilitator",
+        "pending",
+    )
+    assert preview["ground_rules"] == ["Be kind."] and preview["name"] == f"Network {cast.slug}"
+    assert await huddle.memberships(cast.slug, member_id=invitee.id) == []  # reading joins no one
+
+    assert (await huddle.accept(token, invitee)).status_code == 200
+    assert (await huddle.get(path, invitee)).json()["status"] == "accepted"
+    problem(await huddle.get(path, cast.member), 404)  # used: to anyone else it is gone
+
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(token.encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    assert (await huddle.get(path, invitee)).json()["status"] == "accepted"  # used still wins
+    late = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": cast.member.email}
+    )
+    late_token = late.json()["token"]
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(late_token.encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    expired = await huddle.get(f"/api/v1/invitations/{late_token}", cast.member)
+    assert expired.json()["status"] == "expired"
+
+
 async def test_expired_invitations_and_member_types_not_allowed_are_refused(
     huddle: Huddle, cast: Cast
 ) -> None:
@@ -811,3 +860,93 @@ async def test_erasing_a_last_chair_hands_over_or_flags_the_network(
     assert read.json()["needs_chair"] is False and read.json()["my_role"] == "chair"
     listed = await huddle.get("/api/v1/networks?needs_chair=true", cast.chair)
     assert flagged not in {n["slug"] for n in listed.json()}
+
+
+# --- What the admin pages read ------------------------------------------------------------------
+
+
+async def test_admins_see_invitations_with_their_status_and_never_a_token(
+    huddle: Huddle, cast: Cast
+) -> None:
+    path = f"/api/v1/networks/{cast.slug}/invitations"
+    invitee, expiring = await huddle.people(2)
+    accepted = await huddle.post(path, cast.chair, {"email": invitee.email, "role": "observer"})
+    await huddle.accept(accepted.json()["token"], invitee)
+    stale = await huddle.post(path, cast.chair, {"email": expiring.email})
+    await set_fields(
+        huddle.db["invitations"],
+        hashlib.sha256(stale.json()["token"].encode()).hexdigest(),
+        {"expires_at": datetime.now(UTC) - timedelta(seconds=1)},
+    )
+    fresh = await huddle.post(path, cast.chair, {"email": "Someone.New@Example.org"})
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)
+    problem(await huddle.get(path, cast.member), 403)
+    problem(await huddle.get("/api/v1/networks/Not_A_Slug/invitations", cast.chair), 422)
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    by_email = {item["email"]: item for item in listed}
+    assert by_email["someone.new@example.org"]["status"] == "pending"
+    assert by_email[expiring.email.lower()]["status"] == "expired"
+    assert by_email[invitee.email.lower()]["status"] == "accepted"
+    assert by_email[invitee.email.lower()]["used_at"] is not None
+    assert by_email[invitee.email.lower()]["role"] == "observer"
+    assert listed[0]["email"] == "someone.new@example.org"  # newest first
+    assert len(listed) == 4  # and the cast's own member's, accepted
+    for secret in (accepted, stale, fresh):
+        assert secret.json()["token"] not in response.text
+
+
+async def test_admins_see_every_member_and_role_listed_or_not(huddle: Huddle, cast: Cast) -> None:
+    hidden = await huddle.person(name="Unlisted Person")
+    await huddle.add(cast.slug, cast.chair, hidden, role="note_taker")
+    path = f"/api/v1/networks/{cast.slug}/roster"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.outsider), 404)
+    problem(await huddle.get(path, cast.member), 403)
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    roster = {m["member_id"]: m for m in response.json()["members"]}
+    assert set(roster) == {cast.chair.id, cast.member.id, hidden.id}
+    assert roster[hidden.id]["role"] == "note_taker"
+    assert roster[hidden.id]["display_name"] == "Unlisted Person"
+    assert roster[cast.chair.id]["role"] == "chair"
+    assert "email" not in response.text and hidden.email.lower() not in response.text.lower()
+
+
+async def test_instance_admins_find_members_by_email(huddle: Huddle, cast: Cast) -> None:
+    path = "/api/v1/members/find"
+    problem(await huddle.post(path, None, {"email": cast.member.email}), 401)
+    problem(await huddle.post(path, cast.member, {"email": cast.member.email}), 403)
+    problem(await huddle.post(path, cast.chair, {"email": ""}), 422)
+    missing = problem(await huddle.post(path, cast.chair, {"email": "nobody@example.org"}), 404)
+    assert missing["errors"] == [{"field": "email", "message": "No member has this email address."}]
+
+    found = await huddle.post(path, cast.chair, {"email": cast.member.email.upper()})
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == cast.member.id
+    assert found.json()["email"].lower() == cast.member.email.lower()
+    assert found.json()["status"] == "active"
+
+
+async def test_instance_admins_list_api_tokens_without_the_tokens(
+    huddle: Huddle, cast: Cast
+) -> None:
+    path = "/api/v1/api-tokens"
+    problem(await huddle.get(path, None), 401)
+    problem(await huddle.get(path, cast.member), 403)
+    name = f"Reporting {uuid.uuid4().hex[:6]}"
+    created = await huddle.post(path, cast.chair, {"name": name, "scopes": ["stats:read"]})
+    assert created.status_code == 201, created.text
+    revoked = await huddle.delete(f"{path}/{created.json()['id']}", cast.chair)
+    assert revoked.status_code == 204
+
+    response = await huddle.get(path, cast.chair)
+    assert response.status_code == 200, response.text
+    (mine,) = [token for token in response.json() if token["name"] == name]
+    assert mine["id"] == created.json()["id"] and mine["scopes"] == ["stats:read"]
+    assert mine["revoked_at"] is not None
+    assert created.json()["token"] not in response.text and "token_hash" not in response.text

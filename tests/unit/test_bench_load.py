@@ -71,3 +71,13 @@ def test_the_table_names_only_the_ids_the_bench_fills_in() -> None:
         assert re.fullmatch(r"/[\w/{}.-]*", path.path)
         assert path.at_scale <= path.signed_in  # the 10x part repeats signed-in reads
     assert demo.NATIONAL_SLUG  # the slug the paths are filled with
+
+
+def test_a_page_is_signed_in_by_the_session_cookie_as_a_browser_is() -> None:
+    bearer = {"Authorization": "Bearer abc.def.ghi"}
+    pages = {path.label: path for path in PATHS}
+    assert pages["GET /networks/{slug} (page, signed in)"].credentials(bearer) == {
+        "Cookie": "huddle_session=abc.def.ghi"
+    }
+    assert pages["GET / (home page)"].credentials(bearer) == {}
+    assert pages["GET /api/v1/me"].credentials(bearer) == bearer

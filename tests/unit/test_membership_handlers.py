@@ -387,6 +387,31 @@ async def test_an_acceptance_stopped_after_its_claim_is_finished(world: World) -
     assert repeat.status == nc.JoinStatus.ACTIVE
 
 
+async def test_reading_an_invitation_counts_a_claimed_use_before_it_is_finished(
+    world: World,
+) -> None:
+    """Stopped between the use's claim and the membership: the invitation is not marked used
+    yet, but its invitee reads it as accepted (and anyone else, not at all)."""
+    admin, ann, bob = await world.person(admin=True), await world.person(), await world.person()
+    slug = await world.network(admin)
+    token = await world.invite(slug, admin, ann, role="facilitator")
+    read = nc.ReadInvitation(token=token)
+    preview = await networks.read_invitation(read, ann, world.network_deps)
+    assert (preview.slug, preview.role, preview.status) == (
+        slug,
+        nc.Role.FACILITATOR,
+        nc.InvitationStatus.WAITING,
+    )
+    world.outbox.crash_before("save_membership")
+    with pytest.raises(Crash):
+        await networks.accept_invitation(nc.AcceptInvitation(token=token), ann, world.network_deps)
+    preview = await networks.read_invitation(read, ann, world.network_deps)
+    assert preview.status == nc.InvitationStatus.ACCEPTED
+    with pytest.raises(InvitationNotFound):
+        await networks.read_invitation(read, bob, world.network_deps)
+    assert world.membership(slug, ann) is None  # reading finishes nothing
+
+
 async def test_a_used_invitation_does_not_bring_a_leaver_back(world: World) -> None:
     admin, ann = await world.person(admin=True), await world.person()
     slug = await world.network(admin)

@@ -34,6 +34,7 @@ from huddle_membership.networks.domain import (
 )
 from huddle_shared.contracts.membership import MemberType
 from huddle_shared.contracts.networks import (
+    InvitationStatus,
     NetworkCreatedV1,
     NetworkMemberJoinedV1,
     NetworkMemberLeftV1,
@@ -348,6 +349,18 @@ def test_an_invitation_is_for_its_address_only_and_used_once() -> None:
         invitation.accept(same_address, network, LATER)
 
 
+def test_an_invitation_shows_its_invitee_whether_it_waits_was_accepted_or_expired() -> None:
+    invitation, invitee = an_invitation(), a_member()
+    with pytest.raises(InvitationNotFound):
+        invitation.status_for(a_member("someone.else@example.org"), LATER)
+    assert invitation.status_for(invitee, LATER) == InvitationStatus.WAITING
+    assert invitation.status_for(invitee, NOW + timedelta(days=28)) == InvitationStatus.EXPIRED
+    invitation.accept(invitee, a_network(), LATER)
+    assert invitation.status_for(invitee, NOW + timedelta(days=28)) == InvitationStatus.ACCEPTED
+    with pytest.raises(InvitationNotFound):  # used: another account with the address sees none
+        invitation.status_for(a_member(), LATER)
+
+
 def test_an_expired_invitation_cannot_be_used() -> None:
     invitation = an_invitation()
     with pytest.raises(InvitationExpired):
@@ -384,3 +397,11 @@ def test_accepting_leaves_an_active_member_as_they_are() -> None:
     invitation = replace(an_invitation(role=Role.OBSERVER), used_by=chair.member_id, used_at=NOW)
     assert not chair.accept_invitation(invitation, NOW)
     assert chair.role == Role.CHAIR
+
+
+def test_an_invitation_is_pending_until_used_or_past_its_date() -> None:
+    invitation, expiry = an_invitation(), NOW + timedelta(days=28)
+    assert invitation.status_at(expiry - timedelta(seconds=1)) == InvitationStatus.PENDING
+    assert invitation.status_at(expiry) == InvitationStatus.EXPIRED
+    invitation.accept(a_member(), a_network(Visibility.INVITE_ONLY), LATER)
+    assert invitation.status_at(expiry + timedelta(days=1)) == InvitationStatus.ACCEPTED

@@ -47,6 +47,7 @@ def announce(url: str, timeout: float) -> None:
     summary = demo.load(url)
     print(
         f"\n  Huddle is running at {url}  (ready in {ready_after:.1f}s; {summary.describe()})\n"
+        f"  Home page (sign in there): {url}/\n"
         f"  API documentation: {url}/schema\n"
         f"  Instance admin: {os.environ.get('HUDDLE_ADMIN_EMAIL', '')} / "
         f"{os.environ.get('HUDDLE_ADMIN_PASSWORD', '')}\n"

@@ -27,6 +27,8 @@ from huddle_gateway.routes.membership import AccountController, OrganisationCont
 from huddle_gateway.routes.networks import InvitationController, NetworkController
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
+from huddle_gateway.web import web_routes
+from huddle_gateway.web.errors import with_error_pages
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -51,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         local_development=settings.local_development,
     )
     proxies = TrustedProxies(trusted_proxy_networks(settings.trusted_proxies))
+    web = web_routes(settings)
 
     @asynccontextmanager
     async def nats_connection(app: Litestar) -> AsyncIterator[None]:
@@ -71,6 +74,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             ApiTokenController,
             NetworkController,
             InvitationController,
+            web.assets,
+            web.router,  # the members' web app (huddle_gateway.web)
         ],
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False),
@@ -81,8 +86,10 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             "idempotent_rpc": Provide(provide_idempotent_rpc, sync_to_thread=False),
         },
         lifespan=[nats_connection],
-        state=State({"trusted_proxies": proxies}),
-        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"trusted_proxies": proxies, "tokens": tokens}),
+        exception_handlers=with_error_pages(EXCEPTION_HANDLERS),
+        template_config=web.templates,
+        csrf_config=web.csrf,
         request_class=LimitedRequest,
         request_max_body_size=settings.max_body_bytes,
         middleware=[HeaderLimits(settings.max_header_bytes, settings.max_query_bytes)],

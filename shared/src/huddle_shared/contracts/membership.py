@@ -144,6 +144,8 @@ CREATE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.create")
 REVOKE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.revoke")
 VERIFY_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.verify")
 STATS = rpc_subject(SERVICE, "stats")
+FIND_MEMBER = rpc_subject(SERVICE, "members.find")
+LIST_API_TOKENS = rpc_subject(SERVICE, "auth.api_tokens.list")
 API_TOKEN_PREFIX = "hud_"  # noqa: S105 - a marker, not a secret
 # What membership issues: the prefix and 32 random bytes, URL-safe base64 without padding.
 API_TOKEN_FORMAT = re.compile(re.escape(API_TOKEN_PREFIX) + r"[A-Za-z0-9_-]{43}")
@@ -323,3 +325,30 @@ class AccountView(MemberView):
     listed_in_directory: bool = False
     contactable: bool = False
     is_instance_admin: bool = False
+
+
+class FindMember(BaseModel):
+    """Instance admins look a member up by their email address (to suspend or reinstate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+
+
+class AdminMemberView(MemberView):
+    """A member as an instance administrator sees them: with their email and why they were
+    suspended, whatever they consented to share with other members."""
+
+    email: str
+    status_reason: str = ""
+    is_instance_admin: bool = False
+
+
+class ApiTokenSummary(BaseModel):
+    """An API token as instance admins see it afterwards: never the token itself."""
+
+    id: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None = None

@@ -57,6 +57,13 @@ class JoinStatus(StrEnum):
     DECLINED = "declined"  # a network admin declined the request
 
 
+class InvitationStatus(StrEnum):
+    PENDING = "pending"  # sent, not used yet, still valid: the invitee may accept it
+    WAITING = PENDING  # the same, as the invitee's own preview names it
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"  # never used, and now past its date
+
+
 # --- Events -------------------------------------------------------------------------------
 
 
@@ -128,9 +135,12 @@ LIST_JOIN_REQUESTS = rpc_subject(SERVICE, "networks.join_requests.list")
 DECIDE_JOIN_REQUEST = rpc_subject(SERVICE, "networks.join_requests.decide")
 INVITE = rpc_subject(SERVICE, "networks.invitations.create")
 ACCEPT_INVITATION = rpc_subject(SERVICE, "networks.invitations.accept")
+READ_INVITATION = rpc_subject(SERVICE, "networks.invitations.read")
 LIST_NETWORK_MEMBERS = rpc_subject(SERVICE, "networks.members.list")
 CHANGE_ROLE = rpc_subject(SERVICE, "networks.members.change_role")
 LEAVE_NETWORK = rpc_subject(SERVICE, "networks.members.leave")
+LIST_INVITATIONS = rpc_subject(SERVICE, "networks.invitations.list")
+LIST_NETWORK_ROSTER = rpc_subject(SERVICE, "networks.members.roster")
 
 
 class CreateNetwork(BaseModel):
@@ -200,6 +210,12 @@ class AcceptInvitation(BaseModel):
     token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
 
 
+class ReadInvitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+
+
 class ChangeRole(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -248,6 +264,20 @@ class InvitationView(BaseModel):
     expires_at: datetime
 
 
+class InvitationPreview(BaseModel):
+    """What an invitee reads before accepting: the network (even an invite-only one) and
+    the role the invitation gives."""
+
+    slug: str
+    name: str
+    purpose: str
+    ground_rules: list[str]
+    glossary: dict[str, str]
+    role: Role
+    expires_at: datetime
+    status: InvitationStatus
+
+
 class NetworkMemberView(BaseModel):
     member_id: UUID
     display_name: str
@@ -261,3 +291,30 @@ class NetworkMembersView(BaseModel):
     slug: str
     total: int = Field(description="Everyone in the network, listed or not")
     members: list[NetworkMemberView] = Field(description="Members who agreed to be listed")
+
+
+class InvitationSummary(BaseModel):
+    """An invitation as its network's admins see it: never its token (kept only as a hash)."""
+
+    email: str = Field(description="The address it was sent to, in lower case")
+    role: Role
+    status: InvitationStatus
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class RosterMemberView(BaseModel):
+    """An active member as the network's admins see them to manage roles: listed or not,
+    and never their email (which only contactable members share)."""
+
+    member_id: UUID
+    display_name: str
+    job_title: str
+    role: Role
+    joined_at: datetime | None
+
+
+class NetworkRosterView(BaseModel):
+    slug: str
+    members: list[RosterMemberView]

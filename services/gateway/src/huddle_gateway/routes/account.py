@@ -21,6 +21,13 @@ class AccessToken(BaseModel):
     expires_in: int
 
 
+async def everything_about_me(rpc: Rpc) -> dict[str, Any]:
+    """The caller's export: each service's part, asked all at once (the API and the web app's
+    download give the same document)."""
+    parts = await asyncio.gather(*(rpc.send(export_subject(name), {}) for name in service_names()))
+    return dict(zip(service_names(), parts, strict=True))
+
+
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["sign-in"]
@@ -60,10 +67,7 @@ class MeController(Controller):
 
     @get("/export", summary="Everything every service holds about me, as one document")
     async def export(self, rpc: NamedDependency[Rpc]) -> dict[str, Any]:
-        parts = await asyncio.gather(
-            *(rpc.send(export_subject(name), {}) for name in service_names())
-        )
-        return dict(zip(service_names(), parts, strict=True))
+        return await everything_about_me(rpc)
 
     @delete("/", summary="Erase me: every service removes what it holds about me", status_code=204)
     async def erase(self, rpc: NamedDependency[Rpc]) -> None:
@@ -73,6 +77,10 @@ class MeController(Controller):
 class ApiTokenController(Controller):
     path = "/api/v1/api-tokens"
     tags = ["machine clients"]
+
+    @get("/", summary="Instance admins: every token, newest first (never the tokens themselves)")
+    async def list_tokens(self, rpc: NamedDependency[Rpc]) -> list[contract.ApiTokenSummary]:
+        return await rpc.call_list(contract.ApiTokenSummary, contract.LIST_API_TOKENS, {})
 
     @post("/", summary="Instance admins: create a token for a machine client", status_code=201)
     async def create(

@@ -64,6 +64,18 @@ class AccountController(Controller):
     ) -> contract.AccountView:
         return await idempotent_rpc.call(contract.AccountView, contract.REGISTER_ACCOUNT, data)
 
+    @post(
+        "/members/find",
+        summary="Instance admins: find a member by email address",
+        description="A POST so that the address stays out of addresses and logs. 404 when no "
+        "member has it.",
+        status_code=200,
+    )
+    async def find(
+        self, data: JSONBody[contract.FindMember], rpc: NamedDependency[Rpc]
+    ) -> contract.AdminMemberView:
+        return await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, data)
+
     @get(
         "/members/{member_id:uuid}",
         summary="Read a member",

@@ -169,6 +169,29 @@ class NetworkController(Controller):
         return await rpc.call(contract.InvitationView, contract.INVITE, _body(data, slug=slug))
 
     @get(
+        "/{slug:str}/invitations",
+        summary="Network admins: the network's invitations and their status",
+        description="Newest first: pending, accepted or expired. Never the tokens, which are "
+        "shown only when an invitation is made.",
+    )
+    async def invitations(
+        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
+    ) -> list[contract.InvitationSummary]:
+        subject = contract.LIST_INVITATIONS
+        return await rpc.call_list(contract.InvitationSummary, subject, {"slug": slug})
+
+    @get(
+        "/{slug:str}/roster",
+        summary="Network admins: every active member and their role",
+        description="Listed or not, so that admins can manage roles; no email addresses.",
+    )
+    async def roster(
+        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
+    ) -> contract.NetworkRosterView:
+        subject = contract.LIST_NETWORK_ROSTER
+        return await rpc.call(contract.NetworkRosterView, subject, {"slug": slug})
+
+    @get(
         "/{slug:str}/members",
         summary="The network's members",
         description="Active members only. Lists those who agreed to be listed, with their "
@@ -209,6 +232,18 @@ class NetworkController(Controller):
 class InvitationController(Controller):
     path = "/api/v1/invitations"
     tags = ["networks"]
+
+    @get(
+        "/{token:str}",
+        summary="Read an invitation before accepting it",
+        description="For the account whose email the invitation was sent to (404 otherwise): "
+        "the network, the role it gives and whether it is waiting, accepted or expired.",
+    )
+    async def read(
+        self, token: FromPath[str], rpc: NamedDependency[Rpc]
+    ) -> contract.InvitationPreview:
+        body = {"token": token}
+        return await rpc.call(contract.InvitationPreview, contract.READ_INVITATION, body)
 
     @post(
         "/{token:str}/accept",

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as contract
+from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import NotFound, Unauthenticated
 from huddle_shared.ids import new_id_str
@@ -143,6 +144,18 @@ async def revoke_api_token(request: TokenId, caller: Caller, deps: AccessDepende
     if not await deps.api_tokens.exists(request.id):
         raise NotFound(f"There is no API token with id {request.id}.")
     await deps.api_tokens.revoke(request.id, deps.clock())  # revoking twice changes nothing
+
+
+@rpc.route(contract.LIST_API_TOKENS, "Instance admins: every API token, newest first.")
+async def list_api_tokens(
+    request: Empty, caller: Caller, deps: AccessDependencies
+) -> list[contract.ApiTokenSummary]:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+    return [
+        contract.ApiTokenSummary.model_validate({**document, "id": document["_id"]})
+        for document in await deps.api_tokens.every()
+    ]
 
 
 @rpc.route(contract.VERIFY_API_TOKEN, "The gateway checks a machine client's token.")

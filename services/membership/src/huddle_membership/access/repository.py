@@ -69,6 +69,11 @@ class ApiTokens:
     async def exists(self, token_id: str) -> bool:
         return await self._collection.count_documents({"_id": token_id}, limit=1) > 0
 
+    async def every(self) -> list[dict[str, Any]]:
+        """Every token, newest first, without its hash."""
+        cursor = self._collection.find({}, {"token_hash": 0}).sort("created_at", -1)
+        return [document async for document in cursor]
+
     async def created_by(self, member_id: UUID) -> list[dict[str, Any]]:
         cursor = self._collection.find({"created_by": str(member_id)}, {"token_hash": 0})
         return [document async for document in cursor]

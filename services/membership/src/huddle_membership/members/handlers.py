@@ -23,8 +23,8 @@ from huddle_shared.contracts.membership import (
     RegisterAccount,
     RegisterOrganisation,
 )
-from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import Forbidden, Unauthenticated, require_member
+from huddle_shared.contracts.rpc import Caller, FieldError
+from huddle_shared.errors import Forbidden, NotFound, Unauthenticated, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import RouteTable
 
@@ -256,6 +256,26 @@ async def set_member_type(
         member.set_type(request.member_type)
 
     return await _admin_changes_member(request.member_id, caller, deps, change)
+
+
+class NoMemberWithEmail(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "No member has this email address.",
+            [FieldError(field="email", message="No member has this email address.")],
+        )
+
+
+@rpc.route(contract.FIND_MEMBER, "Instance admins: find a member by their email address.")
+async def find_member(
+    request: contract.FindMember, caller: Caller, deps: Dependencies
+) -> contract.AdminMemberView:
+    admin = await active_member(caller, deps.members)
+    admin.require_instance_admin()
+    member = await deps.members.find_by_email(request.email)
+    if member is None or member.status == MemberStatus.ERASED:
+        raise NoMemberWithEmail()
+    return view_of(contract.AdminMemberView, member)
 
 
 async def ensure_instance_admin(

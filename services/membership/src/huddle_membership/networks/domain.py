@@ -18,6 +18,7 @@ from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.membership import MemberType, Region
 from huddle_shared.contracts.networks import (
     ADMIN_ROLES,
+    InvitationStatus,
     NetworkCreatedV1,
     NetworkMemberJoinedV1,
     NetworkMemberLeftV1,
@@ -523,6 +524,24 @@ class Invitation:
             created_at=now,
             expires_at=now + INVITATION_LIFETIME,
         )
+
+    def status_for(self, member: Member, now: datetime) -> InvitationStatus:
+        """What the invitee sees before accepting. To anyone else, as when accepting, the
+        invitation does not exist."""
+        if normalise_email(member.email) != self.email_normalised or not member.email:
+            raise InvitationNotFound()
+        if self.used_by is not None:
+            if self.used_by != member.id:
+                raise InvitationNotFound()
+            return InvitationStatus.ACCEPTED
+        if now >= self.expires_at:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.WAITING
+
+    def status_at(self, now: datetime) -> InvitationStatus:
+        if self.used_by is not None:
+            return InvitationStatus.ACCEPTED
+        return InvitationStatus.EXPIRED if now >= self.expires_at else InvitationStatus.PENDING
 
     def accept(self, member: Member, network: Network, now: datetime) -> bool:
         """Use the invitation for ``member``. False if they had used it already (a repeat).

@@ -100,6 +100,7 @@ class Networks(Protocol):
     async def count_chairs(self, slug: str) -> int: ...
     async def add_invitation(self, invitation: Invitation) -> None: ...
     async def get_invitation(self, token_hash: str) -> Invitation | None: ...
+    async def invitations_for(self, slug: str) -> list[Invitation]: ...
     async def claim_use(self, use: InvitationUse) -> InvitationUse: ...
     async def use_of(self, token_hash: str) -> InvitationUse | None: ...
     async def unfinished_uses(self) -> list[InvitationUse]: ...
@@ -457,6 +458,56 @@ async def invite(
 
 
 @rpc.route(
+    contract.READ_INVITATION,
+    "The invitee reads their invitation before accepting it: the network and the role.",
+)
+async def read_invitation(
+    request: contract.ReadInvitation, caller: Caller, deps: NetworkDependencies
+) -> contract.InvitationPreview:
+    member = await _caller_member(caller, deps)
+    token_hash = invitation_token_hash(request.token)
+    invitation = await deps.networks.get_invitation(token_hash)
+    network = await deps.networks.get_network(invitation.slug) if invitation else None
+    if invitation is None or network is None:
+        raise InvitationNotFound()
+    use = await deps.networks.use_of(token_hash)
+    if use is not None:  # the claim is what counts, even if the invitation lags
+        invitation.used_by, invitation.used_at = use.member_id, use.used_at
+    return contract.InvitationPreview(
+        slug=network.slug,
+        name=network.name,
+        purpose=network.purpose,
+        ground_rules=network.ground_rules,
+        glossary=network.glossary,
+        role=invitation.role,
+        expires_at=invitation.expires_at,
+        status=invitation.status_for(member, deps.clock()),
+    )
+
+
+@rpc.route(
+    contract.LIST_INVITATIONS,
+    "Network admins: the network's invitations, newest first, with their status.",
+)
+async def list_invitations(
+    request: BySlug, caller: Caller, deps: NetworkDependencies
+) -> list[contract.InvitationSummary]:
+    await _as_admin(request.slug, caller, deps)
+    now = deps.clock()
+    return [
+        contract.InvitationSummary(
+            email=invitation.email_normalised,
+            role=invitation.role,
+            status=invitation.status_at(now),
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            used_at=invitation.used_at,
+        )
+        for invitation in await deps.networks.invitations_for(request.slug)
+    ]
+
+
+@rpc.route(
     contract.ACCEPT_INVITATION,
     "The invitee joins with their invitation; emits network.member_joined.",
 )
@@ -557,6 +608,34 @@ async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.Netwo
         )
     listed.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
     return contract.NetworkMembersView(slug=slug, total=len(active), members=listed)
+
+
+@rpc.route(
+    contract.LIST_NETWORK_ROSTER,
+    "Network admins: every active member and their role, listed or not (to manage roles).",
+)
+async def network_roster(
+    request: BySlug, caller: Caller, deps: NetworkDependencies
+) -> contract.NetworkRosterView:
+    await _as_admin(request.slug, caller, deps)
+    active = await deps.networks.with_status(request.slug, MembershipStatus.ACTIVE)
+    profiles = await deps.members.profiles([membership.member_id for membership in active])
+    members = []
+    for membership in active:
+        profile = profiles.get(membership.member_id)
+        if profile is None or profile.status == MemberStatus.ERASED:
+            continue  # erasure removes their memberships next
+        members.append(
+            contract.RosterMemberView(
+                member_id=membership.member_id,
+                display_name=profile.display_name,
+                job_title=profile.job_title,
+                role=membership.role,
+                joined_at=membership.joined_at,
+            )
+        )
+    members.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
+    return contract.NetworkRosterView(slug=request.slug, members=members)
 
 
 @rpc.route(

@@ -321,19 +321,12 @@ class NetworkRepository:
 
     async def get_invitation(self, token_hash: str) -> Invitation | None:
         document = await self._invitations.find_one({"_id": token_hash})
-        if document is None:
-            return None
-        return Invitation(
-            token_hash=document["_id"],
-            slug=document["slug"],
-            email_normalised=document["email_normalised"],
-            role=Role(document["role"]),
-            invited_by=UUID(document["invited_by"]),
-            created_at=document["created_at"],
-            expires_at=document["expires_at"],
-            used_by=_uuid(document.get("used_by")),
-            used_at=document.get("used_at"),
-        )
+        return _invitation(document) if document else None
+
+    async def invitations_for(self, slug: str) -> list[Invitation]:
+        """The network's invitations, newest first."""
+        cursor = self._invitations.find({"slug": slug}).sort("created_at", -1)
+        return [_invitation(document) async for document in cursor]
 
     async def claim_use(self, use: InvitationUse) -> InvitationUse:
         """Use the invitation, unless it was used first: returns the use that holds."""
@@ -386,6 +379,20 @@ class NetworkRepository:
             )
         ]
         await self._invitations.delete_many({"_id": {"$in": hashes}})
+
+
+def _invitation(document: dict[str, Any]) -> Invitation:
+    return Invitation(
+        token_hash=document["_id"],
+        slug=document["slug"],
+        email_normalised=document["email_normalised"],
+        role=Role(document["role"]),
+        invited_by=UUID(document["invited_by"]),
+        created_at=document["created_at"],
+        expires_at=document["expires_at"],
+        used_by=_uuid(document.get("used_by")),
+        used_at=document.get("used_at"),
+    )
 
 
 def _use(document: dict[str, Any]) -> InvitationUse:

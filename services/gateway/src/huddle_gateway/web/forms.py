@@ -1,0 +1,96 @@
+"""Rendering pages and turning a service's refusal into what the page shows.
+
+A refusal arrives as the same RFC 9457 problem the API would answer; here it becomes the
+NHS error summary (at the top) and a message beside each field the problem names.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Request
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Template
+
+from huddle_gateway.web.security import WEB_HEADERS
+
+# What a problem's field names are called where the person typed them (``field_labels``
+# maps a page's own names; a field not on the page is shown in the summary only).
+ErrorSummary = list[dict[str, str]]
+FieldErrors = dict[str, str]
+
+
+def render_page(
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Template:
+    return Template(
+        template_name=template,
+        context=dict(context or {}),
+        status_code=status,
+        headers={**WEB_HEADERS, **(headers or {})},
+        media_type="text/html",
+    )
+
+
+async def form_of(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The posted form's text fields (a field sent twice: its first value). The CSRF
+    middleware has checked the form's token before the handler runs."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+# The service checks the input with pydantic, whose messages are written for programmers:
+# the commonest read here as the NHS service manual words them. Only the wording changes;
+# what is refused, and why, is still the service's answer.
+_PLAIN_WORDING: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Field required$"), "Enter this information"),
+    (re.compile(r"^String should have at least 1 character$"), "Enter this information"),
+    (
+        re.compile(r"^String should have at least (\d+) characters$"),
+        r"Enter at least \1 characters",
+    ),
+    (re.compile(r"^String should have at most (\d+) characters$"), r"Enter \1 characters or fewer"),
+    (
+        re.compile(r"^value is not a valid email address.*$", re.DOTALL),
+        "Enter an email address in the correct format, like name@example.com",
+    ),
+    (re.compile(r"^Input should be '.*$", re.DOTALL), "Choose one of the options"),
+    (re.compile(r"^Input should be a valid UUID.*$", re.DOTALL), "Choose one of the options"),
+    (re.compile(r"^String should match pattern .*$", re.DOTALL), "Enter it in the format shown"),
+]
+
+
+def _plain(message: str) -> str:
+    # pydantic's validator messages start "Value error, ": the person needs only the rest.
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    for pattern, wording in _PLAIN_WORDING:
+        if pattern.match(message):
+            return pattern.sub(wording, message)
+    return message
+
+
+def problem_to_errors(
+    exc: ProblemDetailsException, fields: Mapping[str, str] | None = None
+) -> tuple[ErrorSummary, FieldErrors]:
+    """The error summary (each item links to its field when the page has it) and the
+    message per field. ``fields`` maps a problem's field name to the input's id on this page
+    (by default the same name)."""
+    fields = fields or {}
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    summary: ErrorSummary = []
+    by_field: FieldErrors = {}
+    for item in extra.get("errors") or []:
+        name = str(item.get("field", ""))
+        message = _plain(str(item.get("message", "")))
+        target = fields.get(name, name)
+        if target and target not in by_field:
+            by_field[target] = message
+            summary.append({"text": message, "href": f"#{target}"})
+        elif not target:
+            summary.append({"text": message})
+    if not summary:
+        summary.append({"text": str(exc.detail)})
+    return summary, by_field

@@ -1,0 +1,386 @@
+"""The networks pages: the list, a network (purpose, ground rules, glossary, members), joining,
+and accepting an invitation from its link.
+
+Every door is the membership service's: an open network answers "active", an approval one
+"pending", an invite-only one refuses (403) or is not there at all (404) for outsiders. The
+pages only show those answers. The one thing checked here is the form's own question,
+whether the person accepts the ground rules they were shown: the service is never asked
+until they do.
+"""
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from huddle_shared.contracts import networks as contract
+from huddle_shared.contracts.common import Empty
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from huddle_gateway.rpc import Rpc
+from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.session import (
+    caller_of,
+    require_member,
+    safe_next,
+    sign_in_address,
+    this_path,
+)
+
+PAGES = "pages/networks/"
+View = TypeVar("View")
+
+# How the codes read on the pages (presentation only: the contracts say which exist).
+ROLES = {
+    contract.Role.CHAIR: "Chair",
+    contract.Role.FACILITATOR: "Facilitator",
+    contract.Role.NOTE_TAKER: "Note-taker",
+    contract.Role.MEMBER: "Member",
+    contract.Role.OBSERVER: "Observer",
+}
+A_ROLE = {
+    contract.Role.CHAIR: "a chair",
+    contract.Role.FACILITATOR: "a facilitator",
+    contract.Role.NOTE_TAKER: "a note-taker",
+    contract.Role.MEMBER: "a member",
+    contract.Role.OBSERVER: "an observer",
+}
+DOORS = {
+    contract.Visibility.OPEN: "Anyone with an account can join.",
+    contract.Visibility.APPROVAL: "Ask to join: a chair or facilitator decides.",
+    contract.Visibility.INVITE_ONLY: "By invitation only.",
+}
+WORDS = {"a_role": A_ROLE, "doors": DOORS}
+
+ACCEPT_FIELD = "accept_ground_rules"
+ACCEPT_MISSING = "Confirm that you have read the ground rules and will keep them"
+
+
+def _refusal(exc: ProblemDetailsException) -> bool:
+    """A refusal the page shows (the rest, 401 and 5xx, are the error pages')."""
+    return exc.status_code in (400, 403, 404, 409, 422, 429)
+
+
+async def _network(rpc: Rpc, slug: str) -> contract.NetworkView:
+    """The network as the caller may see it; a malformed slug is a page not found, too."""
+    try:
+        return await rpc.call(contract.NetworkView, contract.GET_NETWORK, {"slug": slug})
+    except ProblemDetailsException as exc:
+        if exc.status_code == 422:
+            raise NotFoundException() from None
+        raise
+
+
+async def _or_none(call: Awaitable[View]) -> View | None:
+    """What a read answers, or None when the service says it is not there for this caller."""
+    try:
+        return await call
+    except ProblemDetailsException as exc:
+        if exc.status_code == 404:
+            return None
+        raise
+
+
+async def _roster(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkMembersView | None:
+    """Who else is in the network: for its members only (the service's rule; asking as an
+    outsider would only be refused)."""
+    if network.my_role is None:
+        return None
+    body = {"slug": network.slug}
+    return await _or_none(
+        rpc.call(contract.NetworkMembersView, contract.LIST_NETWORK_MEMBERS, body)
+    )
+
+
+async def _parent(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkView | None:
+    """The parent network, named only when the caller may see it."""
+    if not network.parent_slug:
+        return None
+    body = {"slug": network.parent_slug}
+    return await _or_none(rpc.call(contract.NetworkView, contract.GET_NETWORK, body))
+
+
+def _glossary_rows(glossary: dict[str, str]) -> list[list[dict[str, Any]]]:
+    # The short forms are the glossary's point: marked up as abbreviations with their meaning.
+    return [
+        [
+            {"html": Markup('<abbr title="{}">{}</abbr>').format(expansion, short)},
+            {"text": expansion},
+        ]
+        for short, expansion in sorted(glossary.items(), key=lambda item: item[0].lower())
+    ]
+
+
+def _member_rows(roster: contract.NetworkMembersView) -> list[list[dict[str, Any]]]:
+    rows = []
+    for member in roster.members:
+        email: dict[str, Any] = (
+            {"html": Markup('<a class="nhsuk-link" href="mailto:{0}">{0}</a>').format(member.email)}
+            if member.email
+            else {"text": "Not shared"}
+        )
+        rows.append(
+            [
+                {"text": member.display_name, "header": "Name"},
+                {"text": member.job_title or "Not given", "header": "Job title"},
+                {"text": ROLES[member.role], "header": "Role"},
+                {**email, "header": "Email"},
+            ]
+        )
+    return rows
+
+
+def _long_date(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+# --- The list and a network ---------------------------------------------------------------
+
+
+@get("/networks", name="networks:list")
+async def networks_page(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) -> Template:
+    require_member(request)
+    networks = await rpc.call_list(contract.NetworkView, contract.LIST_NETWORKS, Empty())
+    return render_page(PAGES + "list.jinja", {"networks": networks, **WORDS})
+
+
+@get("/networks/{slug:str}", name="networks:network")
+async def network_page(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template:
+    require_member(request)
+    network = await _network(rpc, slug)
+    roster, parent = await asyncio.gather(_roster(rpc, network), _parent(rpc, network))
+    context = {
+        "network": network,
+        "parent": parent,
+        "roster": roster,
+        "glossary_rows": _glossary_rows(network.glossary),
+        "member_rows": _member_rows(roster) if roster else [],
+        **WORDS,
+    }
+    return render_page(PAGES + "network.jinja", context)
+
+
+# --- Joining ----------------------------------------------------------------------------------
+
+
+def _join_form(
+    network: contract.NetworkView,
+    *,
+    accepted: bool = False,
+    message: str = "",
+    exc: ProblemDetailsException | None = None,
+    own_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    summary: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    if exc is not None:
+        summary, errors = problem_to_errors(exc)
+    for field, text in (own_errors or {}).items():
+        errors[field] = text
+        summary.append({"text": text, "href": f"#{field}"})
+    context = {
+        "network": network,
+        "accepted": accepted,
+        "message": message,
+        "error_summary": summary,
+        "errors": errors,
+        **WORDS,
+    }
+    return render_page(PAGES + "join.jinja", context, status=status)
+
+
+@get("/networks/{slug:str}/join", name="networks:join")
+async def join_page(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    require_member(request)
+    network = await _network(rpc, slug)
+    if network.my_role is not None or network.my_status == contract.JoinStatus.PENDING:
+        return Redirect(f"/networks/{slug}", status_code=303)  # nothing to join: already in
+    return _join_form(network)
+
+
+@post("/networks/{slug:str}/join", name="networks:join-send")
+async def join(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    require_member(request)
+    form = await request.form()
+    accepted = form.get(ACCEPT_FIELD) == "yes"
+    message = str(form.get("message") or "")
+    network = await _network(rpc, slug)
+    if network.ground_rules and not accepted:
+        return _join_form(
+            network, message=message, own_errors={ACCEPT_FIELD: ACCEPT_MISSING}, status=422
+        )
+    body = {"slug": slug}
+    if network.visibility == contract.Visibility.APPROVAL:
+        body["message"] = message
+    try:
+        await rpc.send(contract.JOIN_NETWORK, body)
+    except ProblemDetailsException as exc:
+        if not _refusal(exc):
+            raise
+        return _join_form(
+            network, accepted=accepted, message=message, exc=exc, status=exc.status_code
+        )
+    return Redirect(f"/networks/{slug}/joined", status_code=303)
+
+
+@get("/networks/{slug:str}/joined", name="networks:joined")
+async def joined_page(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    """After joining: a member now, or a request sent; otherwise the network's own page."""
+    require_member(request)
+    network = await _network(rpc, slug)
+    if network.my_role is None and network.my_status != contract.JoinStatus.PENDING:
+        return Redirect(f"/networks/{slug}", status_code=303)
+    return render_page(PAGES + "joined.jinja", {"network": network, **WORDS})
+
+
+# --- Leaving ----------------------------------------------------------------------------------
+
+
+def _leave_form(
+    network: contract.NetworkView, exc: ProblemDetailsException | None = None, status: int = 200
+) -> Template:
+    summary, errors = problem_to_errors(exc) if exc is not None else ([], {})
+    context = {"network": network, "error_summary": summary, "errors": errors, **WORDS}
+    return render_page(PAGES + "leave.jinja", context, status=status)
+
+
+@get("/networks/{slug:str}/leave", name="networks:leave")
+async def leave_page(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    require_member(request)
+    network = await _network(rpc, slug)
+    if network.my_role is None:
+        return Redirect(f"/networks/{slug}", status_code=303)  # not in it: nothing to leave
+    return _leave_form(network)
+
+
+@post("/networks/{slug:str}/leave", name="networks:leave-send")
+async def leave(
+    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template:
+    """Answered here, not by a redirect: after leaving, an invite-only network's own page is
+    no longer there for them."""
+    require_member(request)
+    network = await _network(rpc, slug)
+    try:
+        await rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
+    except ProblemDetailsException as exc:
+        if not _refusal(exc):
+            raise
+        return _leave_form(network, exc, status=exc.status_code)
+    return render_page(PAGES + "left.jinja", {"network": network, **WORDS})
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def _invitation_page(
+    request: Request[Any, Any, Any],
+    token: str,
+    invitation: contract.InvitationPreview | None,
+    *,
+    exc: ProblemDetailsException | None = None,
+    own_errors: dict[str, str] | None = None,
+    accepted: bool = False,
+    status: int = 200,
+) -> Template:
+    summary: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    if exc is not None:
+        summary, errors = problem_to_errors(exc)
+    for field, text in (own_errors or {}).items():
+        errors[field] = text
+        summary.append({"text": text, "href": f"#{field}"})
+    back_here = safe_next(this_path(request))
+    context = {
+        "token": token,
+        "invitation": invitation,
+        "signed_in_member": caller_of(request).member_id is not None,
+        "sign_in_link": sign_in_address(back_here),
+        "create_account_link": f"/create-account?next={quote(back_here, safe='/')}",
+        "accepted": accepted,
+        "expires": _long_date(invitation.expires_at) if invitation else "",
+        "error_summary": summary,
+        "errors": errors,
+        **WORDS,
+    }
+    return render_page(PAGES + "invitation.jinja", context, status=status)
+
+
+async def _preview(rpc: Rpc, token: str) -> contract.InvitationPreview | None:
+    """The invitation as its invitee sees it; None when there is none for this account (a
+    malformed token included: to the person it is the same link that leads nowhere)."""
+    try:
+        return await rpc.call(
+            contract.InvitationPreview, contract.READ_INVITATION, {"token": token}
+        )
+    except ProblemDetailsException as exc:
+        if exc.status_code in (404, 422):
+            return None
+        raise
+
+
+@get("/invitations/{token:str}", name="networks:invitation")
+async def invitation_page(
+    request: Request[Any, Any, Any], token: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template:
+    """Anyone may open the link; reading it needs the invitee's account, so a visitor is
+    asked to sign in (or create an account) and comes back here."""
+    if caller_of(request).member_id is None:
+        return _invitation_page(request, token, None)
+    invitation = await _preview(rpc, token)
+    return _invitation_page(request, token, invitation, status=200 if invitation else 404)
+
+
+@post("/invitations/{token:str}", name="networks:invitation-accept")
+async def accept_invitation(
+    request: Request[Any, Any, Any], token: FromPath[str], rpc: NamedDependency[Rpc]
+) -> Template | Redirect:
+    require_member(request)
+    form = await request.form()
+    invitation = await _preview(rpc, token)
+    if invitation is None:
+        return _invitation_page(request, token, None, status=404)
+    accepted = form.get(ACCEPT_FIELD) == "yes"
+    if invitation.ground_rules and not accepted:
+        own = {ACCEPT_FIELD: ACCEPT_MISSING}
+        return _invitation_page(request, token, invitation, own_errors=own, status=422)
+    try:
+        result = await rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, {"token": token})
+    except ProblemDetailsException as exc:
+        if not _refusal(exc):
+            raise
+        return _invitation_page(
+            request, token, invitation, exc=exc, accepted=accepted, status=exc.status_code
+        )
+    return Redirect(f"/networks/{result.slug}/joined", status_code=303)
+
+
+HANDLERS: list[Any] = [
+    networks_page,
+    network_page,
+    join_page,
+    join,
+    joined_page,
+    leave_page,
+    leave,
+    invitation_page,
+    accept_invitation,
+]

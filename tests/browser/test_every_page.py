@@ -1,0 +1,74 @@
+"""Every page of the web app, rendered in Chromium for the people who can see it: each has
+a title that says where you are, no serious or critical axe-core violation, and no acronym
+in its visible text outside ``huddle_gateway.web.words.ALLOWED_ACRONYMS``.
+
+The pages of profile (``/me``) join this list when that group is merged (see the journeys)."""
+
+from browser_kit import Huddle, OpenPage, check_page, register_by_api, sign_in, unique_email
+from huddle_devkit import demo
+from playwright.async_api import Page
+
+PASSWORD = "a long every-page password"
+SLUGS = [network.slug for network in demo.NETWORKS]
+ANONYMOUS = [
+    "/",
+    "/sign-in",
+    "/forgotten-password",
+    "/create-account",
+    "/create-account?organisation_name=Leeds",
+    "/create-account?new_organisation=true",
+    "/invitations/not-a-real-token",
+    "/no-such-page",
+]
+MEMBER = [
+    "/",
+    "/sign-out",
+    "/networks",
+    *(f"/networks/{slug}" for slug in SLUGS[:3]),
+    *(f"/networks/{slug}/join" for slug in SLUGS[1:3]),
+    "/invitations/not-a-real-token",
+    f"/networks/{demo.INVITE_ONLY_SPIN_OFF}",  # not theirs: the not-found page
+    "/admin",  # not an administrator: the page that says so
+]
+ADMIN = [
+    "/networks",
+    *(f"/networks/{slug}" for slug in SLUGS),
+    *(f"/networks/{slug}/admin" for slug in SLUGS),
+    f"/networks/{demo.NATIONAL_SLUG}/leave",
+    "/admin",
+    "/admin/organisations",
+    "/admin/networks/new",
+    "/admin/members",
+    "/admin/tokens",
+]
+
+
+async def visit_each(page: Page, paths: list[str]) -> None:
+    failures = []
+    for path in paths:
+        response = await page.goto(path)
+        assert response is not None and response.status < 500, (path, response)
+        try:
+            await check_page(page)
+        except AssertionError as failed:
+            failures.append(f"{path}: {failed}")
+    assert not failures, "\n\n".join(failures)
+
+
+async def test_every_page_an_anonymous_visitor_can_reach(page: Page) -> None:
+    await visit_each(page, ANONYMOUS)
+
+
+async def test_every_page_a_member_can_reach(page: Page, huddle: Huddle) -> None:
+    email = unique_email("every-page")
+    await register_by_api(huddle.url, email, PASSWORD, "Eve Page", "staff")
+    await sign_in(page, email, PASSWORD)
+    await visit_each(page, MEMBER)
+
+
+async def test_every_page_an_instance_administrator_can_reach(
+    open_page: OpenPage, huddle: Huddle
+) -> None:
+    page = await open_page()
+    await sign_in(page, huddle.admin_email, huddle.admin_password)
+    await visit_each(page, ADMIN)
