@@ -71,15 +71,16 @@ class PublicStats:
 
     async def _fetch(self) -> "EncodedStats":
         stats = contract.Stats.model_validate(await self._services.call(contract.STATS, {}))
-        return EncodedStats(stats.model_dump_json().encode(), entity_tag(stats))
+        return EncodedStats(stats, stats.model_dump_json().encode(), entity_tag(stats))
 
     async def get(self) -> "EncodedStats":
         return await self._recent.get()
 
 
 class EncodedStats(NamedTuple):
-    """The figures as the answer's body, encoded once for everyone who asks, and their tag."""
+    """The figures, as the answer's body encoded once for everyone who asks, and their tag."""
 
+    stats: contract.Stats
     body: bytes
     tag: str
 

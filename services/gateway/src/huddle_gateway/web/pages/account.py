@@ -73,7 +73,8 @@ async def home(
     rpc: NamedDependency[Rpc],
     public_stats: NamedDependency[PublicStats],
 ) -> Template:
-    stats, tag = await public_stats.get()
+    figures = await public_stats.get()
+    stats, tag = figures.stats, figures.tag
     # Membership lists networks to members only: a visitor is asked to sign in to see them.
     networks = None
     if caller_of(request).member_id is not None:
