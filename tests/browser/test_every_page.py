@@ -1,8 +1,8 @@
 """Every page of the web app, rendered in Chromium for the people who can see it: each has
 a title that says where you are, no serious or critical axe-core violation, and no acronym
-in its visible text outside ``huddle_gateway.web.words.ALLOWED_ACRONYMS``.
-
-The pages of profile (``/me``) join this list when that group is merged (see the journeys)."""
+in its visible text outside ``huddle_gateway.web.words.ALLOWED_ACRONYMS``. At 320 CSS
+pixels wide (a 1280-pixel window at 400% zoom, WCAG 2.2's reflow criterion) no page scrolls
+sideways."""
 
 from browser_kit import Huddle, OpenPage, check_page, register_by_api, sign_in, unique_email
 from huddle_devkit import demo
@@ -23,6 +23,8 @@ ANONYMOUS = [
 MEMBER = [
     "/",
     "/sign-out",
+    "/me",
+    "/me/delete",
     "/networks",
     *(f"/networks/{slug}" for slug in SLUGS[:3]),
     *(f"/networks/{slug}/join" for slug in SLUGS[1:3]),
@@ -72,3 +74,27 @@ async def test_every_page_an_instance_administrator_can_reach(
     page = await open_page()
     await sign_in(page, huddle.admin_email, huddle.admin_password)
     await visit_each(page, ADMIN)
+
+
+# 400% zoom of a 1280-pixel window. Tables may scroll within themselves; the page may not.
+ZOOMED = {"width": 320, "height": 640}
+SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
+
+
+async def test_no_page_scrolls_sideways_at_400_percent_zoom(
+    open_page: OpenPage, huddle: Huddle
+) -> None:
+    page = await open_page(ZOOMED)
+    sideways = []
+    for path in ANONYMOUS:
+        await page.goto(path)
+        if await page.evaluate(SIDEWAYS):
+            sideways.append(path)
+    email = unique_email("zoomed")
+    await register_by_api(huddle.url, email, PASSWORD, "Zoe Zoom", "staff")
+    await sign_in(page, email, PASSWORD)
+    for path in MEMBER:
+        await page.goto(path)
+        if await page.evaluate(SIDEWAYS):
+            sideways.append(path)
+    assert not sideways, f"these pages scroll sideways at 320 pixels: {sideways}"

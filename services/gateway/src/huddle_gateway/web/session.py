@@ -68,7 +68,7 @@ def require_member(request: Request[Any, Any, Any]) -> Caller:
     return caller
 
 
-def _secure(request: Request[Any, Any, Any]) -> bool:
+def is_secure(request: Request[Any, Any, Any]) -> bool:
     # TLS seen by the gateway itself, or by a trusted proxy that says so.
     if request.url.scheme == "https":
         return True
@@ -90,7 +90,7 @@ def sign_in(request: Request[Any, Any, Any], response: Response[Any], token: str
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=is_secure(request),
     )
 
 

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
-from huddle_gateway.web.session import require_member
+from huddle_gateway.web.session import is_secure, require_member
 
 TEMPLATE = "pages/network_admin/admin.jinja"
 
@@ -144,7 +144,7 @@ async def invite(
     context["invited"] = {
         "email": invitation.email,
         "role": ROLES.get(invitation.role, invitation.role),
-        "link": f"{request.base_url}invitations/{invitation.token}",
+        "link": invitation_link(request, invitation.token),
         "expires_at": invitation.expires_at,
     }
     return render_page(TEMPLATE, context)
@@ -172,3 +172,11 @@ async def change_role(
 
 
 HANDLERS: list[Any] = [admin_page, decide, invite, change_role]
+
+
+def invitation_link(request: Request[Any, Any, Any], token: str) -> str:
+    """The link the invitee opens: https when TLS ended here or at a trusted proxy that says
+    so (the gateway's server trusts no proxy headers itself)."""
+    base = request.base_url
+    scheme = "https" if is_secure(request) else base.scheme
+    return f"{scheme}://{base.netloc}/invitations/{token}"
