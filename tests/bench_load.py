@@ -528,8 +528,12 @@ def print_table(rows: list[Row], baseline: Row) -> None:
             f"{row.load.p99_ms:7.1f} {row.p99.p99_ms:7.1f} {row.ratio:6.3f}  {verdict}{problems}"
         )
     missed = [row for row in rows if row.target is not None and not row.met]
-    for reason in dict.fromkeys(WHY_MISSED.get(row.label, "not measured") for row in missed):
-        labels = ", ".join(row.label for row in missed if WHY_MISSED.get(row.label) == reason)
+
+    def why(row: Row) -> str:
+        return WHY_MISSED.get(row.label, "no reason measured yet")
+
+    for reason in dict.fromkeys(why(row) for row in missed):
+        labels = ", ".join(row.label for row in missed if why(row) == reason)
         print(textwrap.fill(f"missed, {labels}: {reason}.", 100, subsequent_indent="    "))
 
 
