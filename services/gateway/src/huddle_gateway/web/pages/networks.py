@@ -181,13 +181,7 @@ def _join_form(
     own_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    summary: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    if exc is not None:
-        summary, errors = problem_to_errors(exc)
-    for field, text in (own_errors or {}).items():
-        errors[field] = text
-        summary.append({"text": text, "href": f"#{field}"})
+    summary, errors = _errors(exc, own_errors)
     context = {
         "network": network,
         "accepted": accepted,
@@ -301,13 +295,7 @@ def _invitation_page(
     accepted: bool = False,
     status: int = 200,
 ) -> Template:
-    summary: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    if exc is not None:
-        summary, errors = problem_to_errors(exc)
-    for field, text in (own_errors or {}).items():
-        errors[field] = text
-        summary.append({"text": text, "href": f"#{field}"})
+    summary, errors = _errors(exc, own_errors)
     back_here = safe_next(this_path(request))
     context = {
         "token": token,
@@ -384,3 +372,18 @@ HANDLERS: list[Any] = [
     invitation_page,
     accept_invitation,
 ]
+
+
+def _errors(
+    exc: ProblemDetailsException | None, own_errors: dict[str, str] | None
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The error summary and the messages beside fields: the service's refusal, if any,
+    then the page's own (the ground rules not accepted)."""
+    summary: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    if exc is not None:
+        summary, errors = problem_to_errors(exc)
+    for field, text in (own_errors or {}).items():
+        errors[field] = text
+        summary.append({"text": text, "href": f"#{field}"})
+    return summary, errors
