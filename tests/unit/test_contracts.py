@@ -12,8 +12,7 @@ from huddle_shared.contracts.membership import (
 )
 from huddle_shared.contracts.registry import UnknownEventType, all_payload_types, payload_type
 from huddle_shared.messaging.dead_letter import RetryPolicy
-from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
-from huddle_shared.services import stream_for_subject
+from huddle_shared.services import service, stream_for_subject
 from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
@@ -59,7 +58,7 @@ def test_envelope_round_trips_through_json() -> None:
 def test_every_event_has_a_stream_and_a_registry_entry() -> None:
     for model in all_payload_types():
         assert payload_type(model.event_type, model.version) is model
-        assert stream_for_subject(model.subject_filter()) == MEMBERSHIP_SERVICE.stream
+        assert stream_for_subject(model.subject_filter()) == service(model.producer).stream
 
 
 def test_unknown_event_versions_are_refused() -> None:

@@ -11,7 +11,7 @@ from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.contracts.registry import all_payload_types
 from huddle_shared.contracts.streams import DEAD_LETTERS, dead_letter_subject, dead_letters_of
 from huddle_shared.messaging.event_log import member_filters
-from huddle_shared.services import MEMBERSHIP, stream_for_subject
+from huddle_shared.services import service, stream_for_subject
 
 pytestmark = pytest.mark.unit
 
@@ -65,8 +65,9 @@ def test_every_personal_event_is_published_on_its_member_subject(
     assert matches(member_subjects(model.producer, member), subject)
     assert not matches(member_subjects(model.producer, someone_else), subject)
     assert matches(model.subject_filter(), subject)
-    assert stream_for_subject(subject) == MEMBERSHIP.stream  # consumers still get it, in order
-    assert matches(MEMBERSHIP.stream.subjects[0], subject)
+    stream = service(model.producer).stream
+    assert stream_for_subject(subject) == stream  # consumers still get it, in order
+    assert matches(stream.subjects[0], subject)
 
     # Its dead letters, from any consumer, are matched by the purge filter too.
     letter = dead_letter_subject("notes-redaction-names", subject)

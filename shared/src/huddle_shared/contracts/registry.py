@@ -1,10 +1,16 @@
 """Every event payload class, by (event type, version). Consumers look payloads up here."""
 
-from huddle_shared.contracts import membership, networks
+from huddle_shared.contracts import membership, networks, registrations, sessions
 from huddle_shared.contracts.envelope import EventPayload
 
 _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
-    (model.event_type, model.version): model for model in (*membership.EVENTS, *networks.EVENTS)
+    (model.event_type, model.version): model
+    for model in (
+        *membership.EVENTS,
+        *networks.EVENTS,
+        *sessions.SESSION_EVENTS,
+        *registrations.REGISTRATION_EVENTS,
+    )
 }
 
 

@@ -1,0 +1,85 @@
+"""What scheduling's areas need of each other, and nothing more.
+
+The sessions area owns sessions and series and answers ``Occurrences``; the registrations
+area owns places, waitlists, attendance and feedback and answers ``Places``; the calendar
+area (feeds, tokens, reminders) reads both. Each area keeps its own collections: another
+area reaches them only through these interfaces, wired in the composition root.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from huddle_shared.contracts.sessions import RegistrationState, SessionFormat
+
+
+@dataclass(frozen=True, order=True)
+class OccurrenceKey:
+    """Names one occurrence: the session and the instant its rule gave it, in UTC."""
+
+    session_id: UUID
+    occurrence_start: datetime
+
+
+@dataclass(frozen=True)
+class OccurrenceFacts:
+    """One occurrence as the other areas need it (after its own changes are applied)."""
+
+    key: OccurrenceKey
+    slug: str
+    open_to_networks: tuple[str, ...]
+    title: str
+    format: SessionFormat
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    capacity: int | None
+    registration: bool
+    cancelled: bool
+    joining_link: str | None
+
+
+class OccurrenceNotFound(LookupError):
+    """No such session, or no such occurrence in its series."""
+
+
+class Occurrences(Protocol):
+    """The sessions area."""
+
+    async def find(self, session_id: UUID, occurrence_start: datetime | None) -> OccurrenceFacts:
+        """The occurrence (``None``: a single session's only one); ``OccurrenceNotFound``."""
+        ...
+
+    async def starting_between(self, start: datetime, end: datetime) -> list[OccurrenceFacts]:
+        """Every session's occurrences starting in ``[start, end)`` (reminders use it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlaceCounts:
+    registered: int = 0
+    waitlisted: int = 0
+
+
+class Places(Protocol):
+    """The registrations area."""
+
+    async def counts(self, keys: Sequence[OccurrenceKey]) -> dict[OccurrenceKey, PlaceCounts]:
+        """Counts for each key asked (keys with no registration may be left out)."""
+        ...
+
+    async def states_of(
+        self, member_id: UUID, keys: Sequence[OccurrenceKey]
+    ) -> dict[OccurrenceKey, RegistrationState]:
+        """The member's registration for each key they hold one for."""
+        ...
+
+    async def registered_members(self, key: OccurrenceKey) -> list[UUID]:
+        """Who holds a place (not the waitlist), for reminders."""
+        ...
+
+    async def capacity_changed(self, key: OccurrenceKey, capacity: int | None) -> None:
+        """A larger capacity (or none) promotes from the waitlist, first come first."""
+        ...
