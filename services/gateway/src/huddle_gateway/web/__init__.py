@@ -34,7 +34,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from huddle_gateway.settings import GatewaySettings
-from huddle_gateway.web.pages import account, instance_admin, network_admin, networks, profile
+from huddle_gateway.web.pages import (
+    account,
+    instance_admin,
+    network_admin,
+    networks,
+    profile,
+    sessions,
+)
 from huddle_gateway.web.session import caller_of, provide_web_caller
 
 HERE = Path(__file__).parent
@@ -43,7 +50,7 @@ STATIC = HERE / "static"
 NHSUK_VENDOR = HERE.parent / "static" / "vendor" / "nhsuk"  # `make assets` copies it there
 
 # The page groups; each module exports HANDLERS.
-GROUPS = [account, profile, networks, network_admin, instance_admin]
+GROUPS = [account, profile, networks, network_admin, instance_admin, sessions]
 
 CSRF_COOKIE = "huddle_csrf"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name, which ``csrf_input`` writes
