@@ -25,6 +25,10 @@ from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
+from huddle_gateway.routes.registrations import (
+    MyRegistrationsController,
+    SessionRegistrationController,
+)
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
 from huddle_gateway.web import web_routes
@@ -74,6 +78,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             ApiTokenController,
             NetworkController,
             InvitationController,
+            SessionRegistrationController,
+            MyRegistrationsController,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],

@@ -17,7 +17,10 @@ class Attendee:
     member_id: UUID
     display_name: str
     member_type: MemberType
+    listed: bool = False  # consented to be named in member lists
 
     @classmethod
     def from_registration(cls, event: MemberRegisteredV1) -> "Attendee":
-        return cls(event.member_id, event.display_name, event.member_type)
+        return cls(
+            event.member_id, event.display_name, event.member_type, event.listed_in_directory
+        )

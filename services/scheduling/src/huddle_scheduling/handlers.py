@@ -33,7 +33,9 @@ async def on_member_registered(
 async def on_member_profile_updated(
     envelope: EventEnvelope, event: MemberProfileUpdatedV1, attendees: Attendees
 ) -> None:
-    await attendees.rename(event.member_id, event.display_name, envelope=envelope)
+    await attendees.rename(
+        event.member_id, event.display_name, listed=event.listed_in_directory, envelope=envelope
+    )
 
 
 rpc = RouteTable()

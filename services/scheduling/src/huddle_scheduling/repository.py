@@ -23,10 +23,19 @@ class Attendees(MemberProjection):
             "$set": {
                 "display_name": attendee.display_name,
                 "member_type": attendee.member_type.value,
+                "listed": attendee.listed,
             }
         }
         return await self.apply_in_order(attendee.member_id, update, envelope=envelope)
 
-    async def rename(self, member_id: UUID, display_name: str, *, envelope: EventEnvelope) -> bool:
-        update = {"$set": {"display_name": display_name}}
+    async def rename(
+        self, member_id: UUID, display_name: str, *, listed: bool, envelope: EventEnvelope
+    ) -> bool:
+        update = {"$set": {"display_name": display_name, "listed": listed}}
         return await self.apply_in_order(member_id, update, envelope=envelope)
+
+    async def listed_names(self, member_ids: list[UUID]) -> dict[UUID, str]:
+        """Display names of those who agreed to be listed (organisers see who registered)."""
+        query = {"_id": {"$in": [str(m) for m in member_ids]}, "listed": True}
+        cursor = self.collection.find(query, {"display_name": 1})
+        return {UUID(document["_id"]): document["display_name"] async for document in cursor}

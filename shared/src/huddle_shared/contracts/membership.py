@@ -94,6 +94,9 @@ class MemberRegisteredV1(MembershipEvent, event_type="member.registered", versio
     organisation_kind: OrganisationKind
     region: Region | None
     registered_at: AwareDatetime
+    listed_in_directory: bool = Field(
+        default=False, description="Consent to be named in member lists (e.g. who registered)"
+    )
 
 
 class MemberProfileUpdatedV1(
@@ -104,6 +107,9 @@ class MemberProfileUpdatedV1(
     member_id: UUID
     display_name: EventName
     member_type: MemberType
+    listed_in_directory: bool = Field(
+        default=False, description="Consent to be named in member lists (e.g. who registered)"
+    )
 
 
 class MemberStatusChangedV1(

@@ -84,6 +84,26 @@ class MyRegistrations(BaseModel):
     items: list[MyRegistration]
 
 
+class ListRegistrations(OccurrenceRef):
+    """Organisers: who registered for one occurrence."""
+
+
+class ListedRegistration(BaseModel):
+    member_id: UUID
+    display_name: str
+    status: RegistrationState
+    position: int | None = None
+
+
+class RegistrationList(BaseModel):
+    registered: int
+    waitlisted: int
+    capacity: int | None
+    listed: list[ListedRegistration] = Field(
+        description="Only members who agreed to be listed; never an email address"
+    )
+
+
 class AttendanceRecorded(BaseModel):
     attended: int
     registered: int
@@ -186,6 +206,7 @@ REGISTRATION_EVENTS: tuple[type[EventPayload], ...] = (
 REGISTER = rpc_subject(SERVICE, "registrations.create")
 CANCEL_REGISTRATION = rpc_subject(SERVICE, "registrations.cancel")
 MY_REGISTRATIONS = rpc_subject(SERVICE, "registrations.mine")
+LIST_REGISTRATIONS = rpc_subject(SERVICE, "registrations.list")
 RECORD_ATTENDANCE = rpc_subject(SERVICE, "attendance.record")
 GIVE_FEEDBACK = rpc_subject(SERVICE, "feedback.give")
 FEEDBACK_SUMMARY = rpc_subject(SERVICE, "feedback.summary")

@@ -185,7 +185,10 @@ class Member:
         if self._profile() != before:
             self.pending_events.append(
                 MemberProfileUpdatedV1(
-                    member_id=self.id, display_name=self.display_name, member_type=self.member_type
+                    member_id=self.id,
+                    display_name=self.display_name,
+                    member_type=self.member_type,
+                    listed_in_directory=self.listed_in_directory,
                 )
             )
 
@@ -207,7 +210,10 @@ class Member:
         self.member_type = member_type
         self.pending_events.append(
             MemberProfileUpdatedV1(
-                member_id=self.id, display_name=self.display_name, member_type=member_type
+                member_id=self.id,
+                display_name=self.display_name,
+                member_type=member_type,
+                listed_in_directory=self.listed_in_directory,
             )
         )
 
