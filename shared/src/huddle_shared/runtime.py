@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,9 @@ class StartupClock:
 
 
 StartHook = Callable[[], Awaitable[None]]
+# Work that runs as long as the service does (e.g. a periodic sweep), started after the
+# start hooks and cancelled first at stop, as the outbox relay is.
+BackgroundWork = tuple[str, Callable[[], Coroutine[Any, Any, None]]]
 
 
 @dataclass
@@ -85,7 +88,9 @@ class ServiceRuntime:
     consumers: dict[str, StreamSpec] = field(default_factory=dict)
     # Further JetStream API subjects the service uses (see ``ServiceBuilder.uses_jetstream_api``).
     jetstream_api: tuple[str, ...] = ()
+    background: tuple[BackgroundWork, ...] = ()
     _relay_task: asyncio.Task[None] | None = None
+    _background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         (self.rpc_router or self.broker).subscriber(
@@ -139,16 +144,20 @@ class ServiceRuntime:
             self._relay_task = asyncio.create_task(
                 self.relay.run(self.settings.outbox_relay_interval), name="outbox-relay"
             )
+        for name, work in self.background:
+            self._background_tasks.append(asyncio.create_task(work(), name=name))
         log.info(
             "service started",
             extra={"database": self.database.name, "startup_seconds": clock.report()},
         )
 
     async def stop(self) -> None:
-        if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+        for task in (*self._background_tasks, self._relay_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._background_tasks.clear()
         if self.rpc_server is not None:  # no new requests; those in progress answer
             await self.rpc_server.stop(DRAIN_SECONDS)
         # Publish what replies already promised while NATS is still there; anything that

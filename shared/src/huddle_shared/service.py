@@ -6,7 +6,7 @@ runtime starts, so building is also how the AsyncAPI generator and the tests ins
 """
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from types import ModuleType
@@ -26,7 +26,7 @@ from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, RouteTable, raw_routes, serve
 from huddle_shared.messaging.rpc import CallerCheck, RpcServer, after_reply
 from huddle_shared.messaging.subscriptions import Subscription
-from huddle_shared.runtime import ServiceRuntime, StartHook
+from huddle_shared.runtime import BackgroundWork, ServiceRuntime, StartHook
 from huddle_shared.services import ServiceSpec
 from huddle_shared.storage.idempotency_keys import IdempotencyKeys
 from huddle_shared.storage.mongo import create_client
@@ -84,6 +84,7 @@ class ServiceBuilder:
         self._routes: list[Route] = []
         self._consumers: list[_Consumer] = []
         self._start_hooks: list[StartHook] = []
+        self._background: list[BackgroundWork] = []
         self._jetstream_api: list[str] = []
         self._relay: OutboxRelay | None = None
         # Replies kept for retries with the same Idempotency-Key, in the service's own database.
@@ -147,6 +148,10 @@ class ServiceBuilder:
         """Run at start, before messages flow, in order (indexes, the configured admin)."""
         self._start_hooks.extend(hooks)
 
+    def in_background(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``work`` (a loop) once the service has started, until it stops."""
+        self._background.append((name, work))
+
     def build(self) -> ServiceRuntime:
         serve(
             self.rpc_router,
@@ -188,4 +193,5 @@ class ServiceBuilder:
             dispatchers={c.durable: c.dispatcher for c in self._consumers},
             consumers={c.durable: c.stream for c in self._consumers},
             jetstream_api=tuple(self._jetstream_api),
+            background=tuple(self._background),
         )
