@@ -117,6 +117,12 @@ class FakeService:
             places.REGISTER: {"status": "waitlisted", "position": 3},
             places.CANCEL_REGISTRATION: {},
             places.MY_REGISTRATIONS: {"items": []},
+            places.LIST_REGISTRATIONS: {
+                "registered": 90,
+                "waitlisted": 0,
+                "capacity": 100,
+                "listed": [],
+            },
             places.RECORD_ATTENDANCE: {"attended": 70, "registered": 90},
             places.GIVE_FEEDBACK: {"rating": 4},
             places.FEEDBACK_SUMMARY: {
@@ -523,3 +529,41 @@ def test_upcoming_and_a_networks_list() -> None:
 )
 def test_times_read_as_the_nhs_writes_them(hour: int, minute: int, words: str) -> None:
     assert pages.clock(datetime(2027, 3, 5, hour, minute)) == words
+
+
+def test_attendance_by_ticking_names_when_everyone_with_a_place_is_listed() -> None:
+    service = FakeService()
+    service.session = session_view(may_organise=True)
+    people = [str(uuid.uuid4()), str(uuid.uuid4())]
+    listed = {
+        "registered": 2,
+        "waitlisted": 0,
+        "capacity": 6,
+        "listed": [
+            {"member_id": people[0], "display_name": "Ada One", "status": "registered"},
+            {"member_id": people[1], "display_name": "Ben Two", "status": "registered"},
+        ],
+    }
+    original = service.answer
+
+    def answer(subject: str, body: dict[str, Any]) -> Any:
+        if subject == places.LIST_REGISTRATIONS:
+            service.sent.append((subject, body))
+            return listed
+        return original(subject, body)
+
+    service.answer = answer  # type: ignore[method-assign]
+    client, tokens = site(service)
+    name = pages.occurrence_name(NEXT_FRIDAY)
+    path = f"/sessions/{SESSION_ID}/attendance?occurrence={name}"
+    with client:
+        signed_in(client, tokens)
+        page = client.get(path)
+        assert "Ada One" in page.text and "Tick everyone who came" in page.text
+        post(
+            client,
+            path,
+            f"/sessions/{SESSION_ID}/attendance",
+            {"occurrence": name, "how": "names", "attended": [people[1]]},
+        )
+    assert service.bodies(places.RECORD_ATTENDANCE)[0]["attended"] == [people[1]]

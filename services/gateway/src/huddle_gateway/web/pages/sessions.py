@@ -1019,13 +1019,42 @@ async def cancel_occurrence(
 # --- Attendance and feedback -----------------------------------------------------------------
 
 
+async def _who_registered(rpc: Rpc, occurrence: contract.OccurrenceView) -> places.RegistrationList:
+    body = {
+        "session_id": str(occurrence.id),
+        "occurrence_start": occurrence.occurrence_start.isoformat(),
+    }
+    return await rpc.call(places.RegistrationList, places.LIST_REGISTRATIONS, body)
+
+
+def _attendance_extra(
+    registrations: places.RegistrationList,
+    recorded: places.AttendanceRecorded | None = None,
+    ticked: list[str] | None = None,
+) -> dict[str, Any]:
+    """Ticking names works only when everyone who has a place agreed to be listed (a count
+    otherwise: a name not shown cannot be ticked)."""
+    holders = [r for r in registrations.listed if r.status == contract.RegistrationState.REGISTERED]
+    return {
+        "recorded": recorded,
+        "registrations": registrations,
+        "holders": holders,
+        "may_tick": bool(holders) and len(holders) == registrations.registered,
+        "ticked": ticked or [],
+    }
+
+
 @get("/sessions/{session_id:uuid}/attendance", name="sessions:attendance")
 async def attendance_page(
     request: Request[Any, Any, Any], session_id: FromPath[UUID], rpc: NamedDependency[Rpc]
 ) -> Template:
     require_member(request)
     session, occurrence = await _organised_occurrence(rpc, request, session_id)
-    return _occurrence_page("attendance.jinja", session, occurrence, {}, extra={"recorded": None})
+    registrations = await _who_registered(rpc, occurrence)
+    values = {"how": "names" if _attendance_extra(registrations)["may_tick"] else "count"}
+    return _occurrence_page(
+        "attendance.jinja", session, occurrence, values, extra=_attendance_extra(registrations)
+    )
 
 
 @post("/sessions/{session_id:uuid}/attendance", name="sessions:attendance-send")
@@ -1035,39 +1064,13 @@ async def record_attendance(
     require_member(request)
     form = await request.form()
     values = {key: value for key, value in form.items() if isinstance(value, str)}
+    ticked = [str(v) for v in form.getall("attended", [])]
     session, occurrence = await _organised_occurrence(
         rpc, request, session_id, values.get("occurrence", "")
     )
-    body: dict[str, Any] = {
-        "session_id": str(session_id),
-        "occurrence_start": occurrence.occurrence_start.isoformat(),
-    }
-    ticked = [str(v) for v in form.getall("attended", [])]
-    if values.get("how") == "names":
-        body["attended"] = ticked
-    else:
-        body["count"] = _number_or_text(values.get("count", ""))
-        if body["count"] is None:
-            summary, errors = (
-                [{"text": "Enter how many people came", "href": "#count"}],
-                {"count": "Enter how many people came"},
-            )
-            return _occurrence_page(
-                "attendance.jinja",
-                session,
-                occurrence,
-                values,
-                summary=summary,
-                errors=errors,
-                status=422,
-                extra={"recorded": None},
-            )
-    try:
-        recorded = await rpc.call(places.AttendanceRecorded, places.RECORD_ATTENDANCE, body)
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        summary, errors = problem_to_errors(exc)
+    registrations = await _who_registered(rpc, occurrence)
+
+    def again(summary: list[dict[str, str]], errors: dict[str, str], status: int) -> Template:
         return _occurrence_page(
             "attendance.jinja",
             session,
@@ -1075,11 +1078,33 @@ async def record_attendance(
             values,
             summary=summary,
             errors=errors,
-            status=exc.status_code,
-            extra={"recorded": None},
+            status=status,
+            extra=_attendance_extra(registrations, ticked=ticked),
         )
+
+    body: dict[str, Any] = {
+        "session_id": str(session_id),
+        "occurrence_start": occurrence.occurrence_start.isoformat(),
+    }
+    if values.get("how") == "names":
+        body["attended"] = ticked
+    else:
+        body["count"] = _number_or_text(values.get("count", ""))
+        if body["count"] is None:
+            message = "Enter how many people came"
+            return again([{"text": message, "href": "#count"}], {"count": message}, 422)
+    try:
+        recorded = await rpc.call(places.AttendanceRecorded, places.RECORD_ATTENDANCE, body)
+    except ProblemDetailsException as exc:
+        if not _shown(exc):
+            raise
+        return again(*problem_to_errors(exc), exc.status_code)
     return _occurrence_page(
-        "attendance.jinja", session, occurrence, values, extra={"recorded": recorded}
+        "attendance.jinja",
+        session,
+        occurrence,
+        values,
+        extra=_attendance_extra(registrations, recorded),
     )
 
 
