@@ -202,3 +202,37 @@ async def test_a_slow_machine_is_given_more_retries_when_asked(
         response = await loader.send("POST", "/api/v1/accounts", json={})
     assert response.status_code == final
     assert len(keys) == min(retries, 6) and len(set(keys)) == 1
+
+
+def test_the_demo_sessions_are_valid_and_dated_from_the_day_they_load() -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from dateutil.rrule import rrulestr
+    from huddle_shared.contracts.sessions import SessionFields
+
+    today = date(2026, 12, 2)
+    plan = {session.key: session for session in demo.session_plan(today)}
+    assert set(plan) == {"weekly", "regional", "focus_group", "symposium"}
+    for session in plan.values():
+        SessionFields.model_validate(session.fields)
+        assert session.slug in {network.slug for network in demo.NETWORKS}
+    london = ZoneInfo("Europe/London")
+
+    def dates(key: str) -> list[datetime]:
+        fields = plan[key].fields
+        start = datetime.fromisoformat(fields["starts_at"]).replace(tzinfo=london)
+        return list(rrulestr(fields["rrule"], dtstart=start))
+
+    weekly = dates("weekly")
+    past = [d for d in weekly if d.date() < today]
+    assert len(past) == demo.PAST_WEEKS and len(weekly) > 100  # a year past, a year to come
+    assert {(d.weekday(), d.hour) for d in weekly} == {(4, 13)}  # Fridays at 1pm, all year
+    regional = dates("regional")
+    assert all(d.weekday() == 3 and d.day <= 7 for d in regional)  # the first Thursday
+    assert [d.month for d in regional[:3]] in ([8, 10, 12], [7, 9, 11])
+    assert any(d.date() < today for d in regional) and any(d.date() > today for d in regional)
+    assert plan["focus_group"].fields["capacity"] < demo.FOCUS_GROUP_REQUESTS  # a waitlist
+    speakers = plan["symposium"].fields["speakers"]
+    assert {s["agreed_to_be_named"] for s in speakers} == {True, False}
+    assert demo.FEEDBACK_RESPONSES[0] >= 8 > min(demo.FEEDBACK_RESPONSES)

@@ -5,6 +5,10 @@
   two in three sign in and fill in their profile (topics, directory listing, contact).
 - ``NETWORKS``: a national network and three spin-offs (open, approval, invite-only), created
   by the instance admin; members join, ask to join (some approved), or are invited.
+- ``session_plan``: the national network's weekly Friday session with a year of past
+  occurrences (attendance recorded, feedback on the latest ones) and a year to come, a
+  bimonthly regional Patient Safety Partner meeting, a small focus group with a waitlist,
+  and a symposium with outside speakers. Dates follow the day the demo is loaded.
 
 Loading is idempotent: organisations are matched by name and only missing ones are
 created, so a second load creates nothing; networks are skipped when the national one
@@ -23,9 +27,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from functools import partial
 from importlib import resources
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -403,6 +410,181 @@ def network_plan(members: list[DemoMember]) -> NetworkPlan:
     )
 
 
+# --- Sessions ------------------------------------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+WEEKLY_TITLE = "Friday patient safety huddle"
+PAST_WEEKS = 52  # a year of past Fridays
+FEEDBACK_WEEKS = 5  # the latest past Fridays with feedback: the last has too few to show
+FEEDBACK_RESPONSES = (12, 9, 10, 8, 3)  # most recent first
+FOCUS_GROUP_CAPACITY = 6
+FOCUS_GROUP_REQUESTS = 9  # three end up on the waitlist
+WEEKLY_REGISTRATIONS = 24  # members with a place at the next Friday
+COMMENTS = [
+    "Really useful to hear how other trusts run their learning responses.",
+    "Good discussion; I would like more time for questions.",
+    "The breakout on compassionate engagement was the best part.",
+    "Helpful and friendly. I came away with ideas to try.",
+    "A bit rushed at the end, but worth it.",
+    "",
+    "Thank you to everyone who shared their experience so openly.",
+    "",
+]
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    """One session or series, as its organiser (the instance admin, who chairs the demo
+    networks) creates it through ``POST /api/v1/networks/{slug}/sessions``."""
+
+    key: str  # how the loader refers to it
+    slug: str
+    fields: dict[str, Any]
+
+
+def _wall_clock(day: date, at: clock_time) -> str:
+    return datetime.combine(day, at).isoformat()
+
+
+def _last_weekday(on_or_before: date, weekday: int) -> date:
+    return on_or_before - timedelta(days=(on_or_before.weekday() - weekday) % 7)
+
+
+def _first_weekday_of_month(year: int, month: int, weekday: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
+
+
+def session_plan(today: date) -> list[DemoSession]:
+    """The demo's sessions, dated from ``today`` (a day in London)."""
+    last_past_friday = _last_weekday(today - timedelta(days=1), 4)
+    first_friday = last_past_friday - timedelta(weeks=PAST_WEEKS - 1)
+    last_day = today + timedelta(days=365)
+    # The regional meeting: the first Thursday of every second month, from about four
+    # months ago (so two have been held), for two years.
+    month = (today.month - 5) % 12 + 1
+    year = today.year - (1 if month > today.month else 0)
+    regional_start = _first_weekday_of_month(year, month, 3)
+    focus_day = today + timedelta(days=(1 - today.weekday()) % 7 + 21)  # a Tuesday, 3 weeks on
+    symposium_day = today + timedelta(days=(2 - today.weekday()) % 7 + 70)  # a Wednesday
+    return [
+        DemoSession(
+            "weekly",
+            NATIONAL_SLUG,
+            {
+                "title": WEEKLY_TITLE,
+                "description": "Our weekly online meeting: bring a question, share what you "
+                "are learning, and hear how others are putting the Patient Safety Incident "
+                "Response Framework into practice.",
+                "format": "discussion",
+                "attendance": "online",
+                "starts_at": _wall_clock(first_friday, clock_time(13, 0)),
+                "duration_minutes": 60,
+                "time_zone": "Europe/London",
+                "registration": True,
+                "rrule": f"FREQ=WEEKLY;BYDAY=FR;UNTIL={last_day:%Y%m%d}T235959Z",
+                "joining_link": "https://meet.example.org/patient-safety-friday",
+                "agenda": "Welcome and introductions\nThis week's question\nSmall-group "
+                "discussion\nWhat we will take away",
+            },
+        ),
+        DemoSession(
+            "regional",
+            APPROVAL_SPIN_OFF,
+            {
+                "title": "London and South East regional Patient Safety Partner meeting",
+                "description": "An hour together every two months for Patient Safety "
+                "Partners in the region: peer support, and what is coming up.",
+                "format": "peer_support",
+                "attendance": "online",
+                "starts_at": _wall_clock(regional_start, clock_time(14, 0)),
+                "duration_minutes": 60,
+                "time_zone": "Europe/London",
+                "registration": True,
+                "rrule": "FREQ=MONTHLY;INTERVAL=2;BYDAY=1TH;COUNT=12",
+                "joining_link": "https://meet.example.org/psp-london-south-east",
+                "agenda": "Check-in\nUpdates from the region\nPeer support",
+            },
+        ),
+        DemoSession(
+            "focus_group",
+            NATIONAL_SLUG,
+            {
+                "title": "Focus group: involving families in learning responses",
+                "description": "A small, confidential conversation to shape national "
+                "guidance. Places are few so everyone can speak.",
+                "format": "focus_group",
+                "attendance": "online",
+                "starts_at": _wall_clock(focus_day, clock_time(10, 0)),
+                "duration_minutes": 90,
+                "time_zone": "Europe/London",
+                "capacity": FOCUS_GROUP_CAPACITY,
+                "registration": True,
+                "joining_link": "https://meet.example.org/families-focus-group",
+                "agenda": "Introductions\nWhat works when involving families\nWhat gets "
+                "in the way\nClose",
+            },
+        ),
+        DemoSession(
+            "symposium",
+            NATIONAL_SLUG,
+            {
+                "title": "Patient safety symposium",
+                "description": "Our yearly day together: speakers from research, a "
+                "national body and a family who took part in a learning response.",
+                "format": "symposium",
+                "attendance": "both",
+                "venue": {
+                    "name": "Birmingham conference centre",
+                    "address": "1 Example Square, Birmingham B1 1AA",
+                    "access_notes": "Step-free access throughout; a hearing loop in the hall.",
+                },
+                "starts_at": _wall_clock(symposium_day, clock_time(9, 30)),
+                "duration_minutes": 390,
+                "time_zone": "Europe/London",
+                "capacity": 200,
+                "registration": True,
+                "joining_link": "https://meet.example.org/patient-safety-symposium",
+                "agenda": "Welcome\nSystems thinking in practice\nLearning from families"
+                "\nLunch\nPanel: oversight without blame\nClose",
+                "speakers": [
+                    {
+                        "name": "Professor Grace Mensah",
+                        "organisation": "University of Leeds",
+                        "agreed_to_be_named": True,
+                        "topic": "Systems thinking in practice",
+                    },
+                    {
+                        "name": "Dr Owen Price",
+                        "organisation": "Health Services Safety Investigations Body",
+                        "agreed_to_be_named": True,
+                        "topic": "Oversight without blame",
+                    },
+                    {
+                        "name": "Jo Example",
+                        "organisation": "",
+                        "agreed_to_be_named": False,
+                        "topic": "A family's view of a learning response",
+                    },
+                ],
+            },
+        ),
+    ]
+
+
+@dataclass
+class SessionSummary:
+    created: int = 0
+    registrations: int = 0
+    attendance: int = 0  # occurrences with attendance recorded
+    feedback: int = 0
+    skipped: str = ""
+
+
+def _occurrence_start(item: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(item["occurrence_start"])
+
+
 # --- Loading -------------------------------------------------------------------------------
 
 
@@ -428,6 +610,7 @@ class DemoSummary:
     profiles: int = 0
     profiles_skipped: str = ""
     networks: NetworkSummary = field(default_factory=NetworkSummary)
+    sessions: SessionSummary = field(default_factory=SessionSummary)
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -444,10 +627,18 @@ class DemoSummary:
                     f", {net.created} networks ({net.joined} joins, {net.requested} requests, "
                     f"{net.approved} approved, {net.invited} invited, {net.accepted} accepted)"
                 )
+            if self.sessions.created:
+                ses = self.sessions
+                text += (
+                    f", {ses.created} sessions ({ses.registrations} registrations, attendance "
+                    f"for {ses.attendance} occurrences, {ses.feedback} feedback)"
+                )
         if self.profiles_skipped:
             text += f"; profiles skipped: {self.profiles_skipped}"
         if self.networks.skipped:
             text += f"; networks skipped: {self.networks.skipped}"
+        if self.sessions.skipped:
+            text += f"; sessions skipped: {self.sessions.skipped}"
         return text
 
 
@@ -667,6 +858,144 @@ class Loader:
         await self.each(plan.accepting, accept)
         summary.accepted = len(plan.accepting)
 
+    # Sessions: after the networks, as the admin (their chair) and their members.
+
+    async def load_sessions(
+        self, members: list[DemoMember], admin_email: str, admin_password: str, today: date
+    ) -> SessionSummary:
+        summary = SessionSummary()
+        try:
+            admin = await self.sign_in(admin_email, admin_password)
+            await self._load_sessions(network_plan(members), admin, today, summary)
+        except StepSkipped as exc:
+            summary.skipped = str(exc)
+        return summary
+
+    async def _member_id(self, member: DemoMember) -> str:
+        if member.email not in self._member_ids:
+            response = await self.client.get("/api/v1/me", headers=await self.sign_in(member.email))
+            _optional(response, "reading a member")
+            self._member_ids[member.email] = str(response.json()["id"])
+        return self._member_ids[member.email]
+
+    async def _occurrences(
+        self, slug: str, session_id: str, start: datetime, end: datetime, headers: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            f"/api/v1/networks/{slug}/sessions",
+            params={"from": start.isoformat(), "to": end.isoformat()},
+            headers=headers,
+        )
+        _optional(response, "listing sessions")
+        return [item for item in response.json()["items"] if item["id"] == session_id]
+
+    async def _load_sessions(
+        self, plan: NetworkPlan, admin: dict[str, str], today: date, summary: SessionSummary
+    ) -> None:
+        now = datetime.now(UTC)
+        existing = await self.client.get(
+            f"/api/v1/networks/{NATIONAL_SLUG}/sessions",
+            params={"from": (now - timedelta(days=400)).isoformat(), "to": now.isoformat()},
+            headers=admin,
+        )
+        _optional(existing, "listing sessions")
+        if any(item["title"] == WEEKLY_TITLE for item in existing.json()["items"]):
+            return  # loaded before
+        ids: dict[str, str] = {}
+        for session in session_plan(today):
+            response = await self.send(
+                "POST",
+                f"/api/v1/networks/{session.slug}/sessions",
+                json=session.fields,
+                headers=admin,
+            )
+            _optional(response, f"creating the session {session.fields['title']!r}")
+            ids[session.key] = str(response.json()["id"])
+            summary.created += 1
+
+        national = plan.joins[NATIONAL_SLUG]
+        weekly = ids["weekly"]
+        past = await self._occurrences(
+            NATIONAL_SLUG, weekly, now - timedelta(days=7 * PAST_WEEKS + 7), now, admin
+        )
+        past = [item for item in past if _occurrence_start(item) < now - timedelta(hours=1)]
+        coming = await self._occurrences(
+            NATIONAL_SLUG, weekly, now, now + timedelta(days=60), admin
+        )
+
+        # Who came each past Friday: a changing group of the network's members, the
+        # same few regulars, and (for the latest weeks) those who then give feedback.
+        rng = random.Random(11)
+        pool = national
+        attendee_ids = await self.each(pool, self._member_id)
+        by_email = dict(zip((m.email for m in pool), attendee_ids, strict=True))
+        latest_first = sorted(past, key=_occurrence_start, reverse=True)
+        for index, item in enumerate(latest_first):
+            size = min(len(pool), rng.randint(12, 40))
+            came = rng.sample(pool, size)
+            if index < FEEDBACK_WEEKS:
+                responders = pool[: FEEDBACK_RESPONSES[index]]
+                came = list(dict.fromkeys([*responders, *came]))
+            response = await self.send(
+                "POST",
+                f"/api/v1/sessions/{weekly}/attendance",
+                json={
+                    "occurrence_start": item["occurrence_start"],
+                    "attended": [by_email[m.email] for m in came],
+                },
+                headers=admin,
+            )
+            _optional(response, "recording attendance")
+            summary.attendance += 1
+
+        async def feedback(args: tuple[dict[str, Any], int, DemoMember]) -> None:
+            item, number, member = args
+            response = await self.send(
+                "POST",
+                f"/api/v1/sessions/{weekly}/feedback",
+                json={
+                    "occurrence_start": item["occurrence_start"],
+                    "rating": [5, 4, 4, 5, 3, 4, 2, 5][number % 8],
+                    "comment": COMMENTS[number % len(COMMENTS)],
+                },
+                headers=await self.sign_in(member.email),
+            )
+            _optional(response, "giving feedback", tolerate=[409])
+            summary.feedback += 1
+
+        given = [
+            (item, number, member)
+            for item, count in zip(latest_first, FEEDBACK_RESPONSES, strict=False)
+            for number, member in enumerate(pool[:count])
+        ]
+        await self.each(given, feedback)
+
+        async def register(args: tuple[str, str | None, DemoMember]) -> None:
+            session_id, occurrence_start, member = args
+            body = {"occurrence_start": occurrence_start} if occurrence_start else {}
+            response = await self.send(
+                "POST",
+                f"/api/v1/sessions/{session_id}/registrations",
+                json=body,
+                headers=await self.sign_in(member.email),
+            )
+            _optional(response, "registering for a session")
+            summary.registrations += 1
+
+        # The next Friday: a couple of dozen places taken. The first member of the national
+        # network (the one `make bench` signs in as) has the next four Fridays.
+        wanted: list[tuple[str, str | None, DemoMember]] = []
+        if coming:
+            wanted += [
+                (weekly, coming[0]["occurrence_start"], m) for m in national[1:WEEKLY_REGISTRATIONS]
+            ]
+            wanted += [(weekly, item["occurrence_start"], national[0]) for item in coming[:4]]
+        # The focus group fills and three wait, in the order they asked (one at a time).
+        for member in national[-FOCUS_GROUP_REQUESTS:]:
+            await register((ids["focus_group"], None, member))
+        wanted += [(ids["symposium"], None, m) for m in national[:40]]
+        await self.each(wanted, register)
+
     async def join(self, slug: str, member: DemoMember, message: str = "") -> dict[str, Any]:
         response = await self.send(
             "POST",
@@ -728,14 +1057,19 @@ async def load_async(
             profiles_skipped = str(exc)
 
         networks = await loader.load_networks(members, admin_email, admin_password)
+        sessions = SessionSummary(skipped="the networks were not loaded")
+        if not networks.skipped:
+            today = datetime.now(LONDON).date()
+            sessions = await loader.load_sessions(members, admin_email, admin_password, today)
 
     return DemoSummary(
-        loaded=bool(created_organisations or registered or networks.created),
+        loaded=bool(created_organisations or registered or networks.created or sessions.created),
         organisations=created_organisations,
         members=len(registered),
         profiles=profiles,
         profiles_skipped=profiles_skipped,
         networks=networks,
+        sessions=sessions,
         seconds=time.monotonic() - started,
     )
 
