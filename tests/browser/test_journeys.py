@@ -295,3 +295,117 @@ async def test_signing_in_and_joining_a_network_with_the_keyboard_alone(
     await expect(
         page.get_by_role("heading", name=f"You have joined {OPEN_NETWORK}")
     ).to_be_visible()
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+WEEKLY = demo.WEEKLY_TITLE
+LONDON_ZONE = "Europe/London"
+
+
+def next_friday_words() -> str:
+    """How the pages write the coming Friday's date ("Friday 4 December 2026")."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(LONDON_ZONE))
+    days = (4 - now.weekday()) % 7
+    if days == 0 and now.hour >= 13:
+        days = 7  # today's has started: the next one is a week on
+    friday = (now + timedelta(days=days)).date()
+    return f"{friday:%A} {friday.day} {friday:%B %Y}"
+
+
+async def test_a_member_finds_next_fridays_session_registers_and_adds_it_to_their_calendar(
+    page: Page, huddle: Huddle
+) -> None:
+    import icalendar
+
+    email = unique_email("friday")
+    await register_by_api(huddle.url, email, PASSWORD, "Fran Friday", "staff")
+    await sign_in(page, email, PASSWORD)
+    await join(page, demo.NATIONAL_SLUG)
+
+    await follow(page, page.get_by_role("link", name="Sessions", exact=True))
+    await check_page(page)
+    friday = next_friday_words()
+    card = page.locator(".huddle-sessions__item").filter(has_text=WEEKLY).filter(has_text=friday)
+    await follow(page, card.first.get_by_role("link", name=WEEKLY))
+    await check_page(page)
+    await expect(page.get_by_role("heading", name=WEEKLY, level=1)).to_be_visible()
+    await expect(page.locator("#not-recorded")).to_contain_text("Not recorded")
+    await expect(page.get_by_text(f"{friday}, 1pm to 2pm")).to_be_visible()
+
+    await follow(page, page.get_by_role("button", name="Register for this session"))
+    await check_page(page)
+    await expect(page.get_by_text("You have a place at this session.")).to_be_visible()
+    await expect(page.get_by_role("button", name="Cancel my place")).to_be_visible()
+    await expect(page.get_by_role("link", name="Join the session online")).to_be_visible()
+
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Download it for your calendar").click()
+    download = await downloading.value
+    calendar = icalendar.Calendar.from_ical(Path(await download.path()).read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == WEEKLY
+    start = event.decoded("DTSTART")
+    assert f"{start:%A} {start.day} {start:%B %Y}" == friday
+    assert ((start.hour, start.minute) == (13, 0) and str(start.tzinfo) == LONDON_ZONE) or (
+        start.astimezone(__import__("zoneinfo").ZoneInfo(LONDON_ZONE)).hour == 13
+    )
+    google = await page.get_by_role("link", name="Add it to Google Calendar").get_attribute("href")
+    assert google and google.startswith("https://calendar.google.com/calendar/render?")
+
+    # It is among their registrations now.
+    await follow(page, page.get_by_role("link", name="Sessions", exact=True))
+    await expect(page.locator("#my-registrations + ul")).to_contain_text(WEEKLY)
+
+
+async def test_a_chair_cancels_one_friday_and_the_networks_feed_shows_it_cancelled(
+    page: Page, huddle: Huddle
+) -> None:
+    import httpx
+    import icalendar
+
+    await sign_in(page, huddle.admin_email, huddle.admin_password)
+    await page.goto(f"/networks/{demo.NATIONAL_SLUG}/sessions")
+    await check_page(page)
+    fridays = page.locator(".huddle-sessions__item").filter(has_text=WEEKLY)
+    # Three weeks on: no other journey registers for it.
+    await follow(page, fridays.nth(3).get_by_role("link", name=WEEKLY))
+    await check_page(page)
+    occurrence = page.url.split("occurrence=", 1)[1].split("&", 1)[0]
+    await follow(page, page.get_by_role("link", name="Cancel this date"))
+    await check_page(page)
+    await page.get_by_label("Only this session").check()
+    await follow(page, page.get_by_role("button", name="Cancel the session"))
+    await check_page(page)
+    await expect(page.get_by_text("This session has been cancelled")).to_be_visible()
+
+    # The week after is still on.
+    await page.goto(f"/networks/{demo.NATIONAL_SLUG}/sessions")
+    await expect(fridays.nth(3)).to_contain_text("Cancelled")
+    await expect(fridays.nth(4)).not_to_contain_text("Cancelled")
+
+    from datetime import datetime
+
+    cancelled_at = datetime.fromisoformat(occurrence.replace("Z", "+00:00"))
+    async with httpx.AsyncClient(base_url=huddle.url, timeout=30) as client:
+        feed = await client.get(f"/api/v1/networks/{demo.NATIONAL_SLUG}/calendar.ics")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    weekly = [e for e in calendar.walk("VEVENT") if str(e.get("SUMMARY")) == WEEKLY]
+    overrides = [e for e in weekly if e.get("RECURRENCE-ID") is not None]
+    cancelled = [
+        e
+        for e in overrides
+        if e.decoded("RECURRENCE-ID") == cancelled_at and str(e.get("STATUS")) == "CANCELLED"
+    ]
+    excluded = [
+        moment.dt
+        for e in weekly
+        if e.get("EXDATE") is not None
+        for group in (e["EXDATE"] if isinstance(e["EXDATE"], list) else [e["EXDATE"]])
+        for moment in group.dts
+    ]
+    assert cancelled or cancelled_at in excluded, feed.text[:2000]
