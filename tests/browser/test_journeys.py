@@ -6,7 +6,9 @@ import asyncio
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from browser_kit import (
     Huddle,
@@ -305,9 +307,6 @@ LONDON_ZONE = "Europe/London"
 
 def next_friday_words() -> str:
     """How the pages write the coming Friday's date ("Friday 4 December 2026")."""
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
     now = datetime.now(ZoneInfo(LONDON_ZONE))
     days = (4 - now.weekday()) % 7
     if days == 0 and now.hour >= 13:
@@ -386,8 +385,6 @@ async def test_a_chair_cancels_one_friday_and_the_networks_feed_shows_it_cancell
     await page.goto(f"/networks/{demo.NATIONAL_SLUG}/sessions")
     await expect(fridays.nth(3)).to_contain_text("Cancelled")
     await expect(fridays.nth(4)).not_to_contain_text("Cancelled")
-
-    from datetime import datetime
 
     cancelled_at = datetime.fromisoformat(occurrence.replace("Z", "+00:00"))
     async with httpx.AsyncClient(base_url=huddle.url, timeout=30) as client:
