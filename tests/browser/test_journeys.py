@@ -344,14 +344,12 @@ async def test_a_member_finds_next_fridays_session_registers_and_adds_it_to_thei
     async with page.expect_download() as downloading:
         await page.get_by_role("link", name="Download it for your calendar").click()
     download = await downloading.value
-    calendar = icalendar.Calendar.from_ical(Path(await download.path()).read_bytes())
-    (event,) = calendar.walk("VEVENT")
+    saved = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    (event,) = icalendar.Calendar.from_ical(saved).walk("VEVENT")
     assert str(event["SUMMARY"]) == WEEKLY
-    start = event.decoded("DTSTART")
+    start = event.decoded("DTSTART").astimezone(ZoneInfo(LONDON_ZONE))
     assert f"{start:%A} {start.day} {start:%B %Y}" == friday
-    assert ((start.hour, start.minute) == (13, 0) and str(start.tzinfo) == LONDON_ZONE) or (
-        start.astimezone(__import__("zoneinfo").ZoneInfo(LONDON_ZONE)).hour == 13
-    )
+    assert (start.hour, start.minute) == (13, 0)
     google = await page.get_by_role("link", name="Add it to Google Calendar").get_attribute("href")
     assert google and google.startswith("https://calendar.google.com/calendar/render?")
 
