@@ -23,6 +23,10 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("networks", "/networks", "member"),
     ("network", f"/networks/{demo.NATIONAL_SLUG}", "member"),
     ("profile", "/me", "member"),
+    ("sessions", "/sessions", "member"),
+    ("network-sessions", f"/networks/{demo.NATIONAL_SLUG}/sessions", "member"),
+    ("session", "{weekly}", "member"),
+    ("new-session", f"/networks/{demo.NATIONAL_SLUG}/sessions/new", "admin"),
     ("network-admin", f"/networks/{demo.APPROVAL_SPIN_OFF}/admin", "admin"),
     ("admin", "/admin", "admin"),
 ]
@@ -36,7 +40,23 @@ def member_email() -> str:
     return demo.network_plan(members).joins[demo.NATIONAL_SLUG][0].email
 
 
+async def weekly_page(url: str) -> str:
+    """The next Friday's session page (the demo's ids are made at load; the national
+    network is open, so its sessions are listed to anyone)."""
+    from datetime import UTC, datetime
+
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        listed = await client.get(f"/api/v1/networks/{demo.NATIONAL_SLUG}/sessions")
+        listed.raise_for_status()
+    item = next(i for i in listed.json()["items"] if i["title"] == demo.WEEKLY_TITLE)
+    moment = datetime.fromisoformat(item["occurrence_start"]).astimezone(UTC)
+    return f"/sessions/{item['id']}?occurrence={moment:%Y-%m-%dT%H:%M:%SZ}"
+
+
 async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
+    found = {"weekly": await weekly_page(huddle.url)}
     people = {
         "member": (member_email(), huddle.password),
         "admin": (huddle.admin_email, huddle.admin_password),
@@ -51,6 +71,7 @@ async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
             for name, path, viewer in PAGES:
                 if viewer != who:
                     continue
+                path = path.format(**found)
                 response = await page.goto(path)
                 status = response.status if response else 0
                 if urlsplit(page.url).path != urlsplit(path).path or status >= 400:

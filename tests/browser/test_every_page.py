@@ -29,6 +29,10 @@ MEMBER = [
     *(f"/networks/{slug}" for slug in SLUGS[:3]),
     *(f"/networks/{slug}/join" for slug in SLUGS[1:3]),
     "/invitations/not-a-real-token",
+    "/sessions",
+    "/sessions/calendar-feed",
+    f"/networks/{demo.NATIONAL_SLUG}/sessions",
+    f"/networks/{demo.NATIONAL_SLUG}/sessions?past=yes",
     f"/networks/{demo.INVITE_ONLY_SPIN_OFF}",  # not theirs: the not-found page
     "/admin",  # not an administrator: the page that says so
 ]
@@ -42,7 +46,56 @@ ADMIN = [
     "/admin/networks/new",
     "/admin/members",
     "/admin/tokens",
+    f"/networks/{demo.NATIONAL_SLUG}/sessions/new",
 ]
+
+
+async def session_paths(url: str, admin_email: str, admin_password: str) -> dict[str, list[str]]:
+    """The demo's sessions' pages (their ids are made at load): for a member, and for an
+    organiser, the weekly series' next Friday and a past one, the focus group, the
+    symposium."""
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        signed = await client.post(
+            "/api/v1/auth/token", json={"email": admin_email, "password": admin_password}
+        )
+        signed.raise_for_status()
+        headers = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+        now = datetime.now(UTC)
+        listed = {}
+        for name, start, end in (
+            ("coming", now, now + timedelta(days=120)),
+            ("past", now - timedelta(days=60), now),
+        ):
+            response = await client.get(
+                f"/api/v1/networks/{demo.NATIONAL_SLUG}/sessions",
+                params={"from": start.isoformat(), "to": end.isoformat()},
+                headers=headers,
+            )
+            response.raise_for_status()
+            listed[name] = response.json()["items"]
+
+    def page(item: dict[str, object], suffix: str = "") -> str:
+        moment = datetime.fromisoformat(str(item["occurrence_start"])).astimezone(UTC)
+        return f"/sessions/{item['id']}{suffix}?occurrence={moment:%Y-%m-%dT%H:%M:%SZ}"
+
+    weekly = [i for i in listed["coming"] if i["title"] == demo.WEEKLY_TITLE]
+    past = [i for i in listed["past"] if i["title"] == demo.WEEKLY_TITLE]
+    others = [i for i in listed["coming"] if i["title"] != demo.WEEKLY_TITLE]
+    member = [page(weekly[0]), page(past[-1]), *(page(i) for i in others)]
+    organiser = [
+        *member,
+        f"/sessions/{weekly[0]['id']}/edit",
+        page(weekly[0], "/occurrence/change"),
+        page(weekly[0], "/occurrence/cancel"),
+        page(past[-1], "/attendance"),
+        page(past[-1], "/feedback/summary"),
+        page(past[0], "/feedback/summary"),  # too few responses, the longest ago of those
+    ]
+    return {"member": member, "organiser": organiser}
 
 
 async def visit_each(page: Page, paths: list[str]) -> None:
@@ -65,7 +118,8 @@ async def test_every_page_a_member_can_reach(page: Page, huddle: Huddle) -> None
     email = unique_email("every-page")
     await register_by_api(huddle.url, email, PASSWORD, "Eve Page", "staff")
     await sign_in(page, email, PASSWORD)
-    await visit_each(page, MEMBER)
+    paths = await session_paths(huddle.url, huddle.admin_email, huddle.admin_password)
+    await visit_each(page, MEMBER + paths["member"])
 
 
 async def test_every_page_an_instance_administrator_can_reach(
@@ -73,7 +127,8 @@ async def test_every_page_an_instance_administrator_can_reach(
 ) -> None:
     page = await open_page()
     await sign_in(page, huddle.admin_email, huddle.admin_password)
-    await visit_each(page, ADMIN)
+    paths = await session_paths(huddle.url, huddle.admin_email, huddle.admin_password)
+    await visit_each(page, ADMIN + paths["organiser"])
 
 
 # 400% zoom of a 1280-pixel window. Tables may scroll within themselves; the page may not.
