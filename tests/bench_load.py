@@ -33,7 +33,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,18 @@ PATHS = [
     # target of our own, a tenth of the bare JSON read (the issue names none).
     LoadPath("GET / (home page)", "/", 0.1),
     LoadPath("GET /networks/{slug} (page, signed in)", "/networks/{slug}", 0.1, True, cookie=True),
+    # Issue 11 names no target: the rate and p99 against the bare read, measured here.
+    # A year of the national network: the weekly series (52) and 20 single sessions
+    # (``session_fixture``), plus the demo's focus group and symposium.
+    LoadPath(
+        "GET /api/v1/networks/{slug}/sessions (a year)",
+        "/api/v1/networks/{slug}/sessions",
+        None,
+        True,
+    ),
+    LoadPath(
+        "GET /api/v1/calendar/{token}.ics (personal feed)", "/api/v1/calendar/{feed_token}.ics"
+    ),
 ]
 BASELINE = LoadPath("bare Litestar JSON (baseline)", "/")
 
@@ -471,6 +483,43 @@ def sign_in(url: str, members: list[demo.DemoMember]) -> tuple[dict[str, str], d
     return headers, {"member_id": other, "slug": demo.NATIONAL_SLUG}
 
 
+SINGLE_SESSIONS = 20
+
+
+def session_fixture(url: str, headers: dict[str, str]) -> dict[str, str]:
+    """What the sessions paths read: 20 single sessions in the national network over the
+    coming year (beside the demo's weekly series), created by the instance admin who
+    chairs it, and a personal calendar token for the signed-in member (who holds places
+    at the next Fridays and the symposium from the demo)."""
+    admin = httpx.post(
+        f"{url}/api/v1/auth/token",
+        json={"email": demo.DEMO_ADMIN_EMAIL, "password": demo.DEMO_ADMIN_PASSWORD},
+        timeout=30,
+    )
+    admin.raise_for_status()
+    as_admin = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    today = datetime.now(UTC).date()
+    for number in range(SINGLE_SESSIONS):
+        day = today + timedelta(days=9 + 17 * number)  # spread over the year, weekdays and not
+        created = httpx.post(
+            f"{url}/api/v1/networks/{demo.NATIONAL_SLUG}/sessions",
+            json={
+                "title": f"Learning spotlight {number + 1}",
+                "format": "speaker_session",
+                "starts_at": f"{day.isoformat()}T12:30:00",
+                "duration_minutes": 45,
+                "capacity": 300,
+                "joining_link": "https://meet.example.org/learning-spotlight",
+            },
+            headers=as_admin,
+            timeout=30,
+        )
+        created.raise_for_status()
+    token = httpx.post(f"{url}/api/v1/me/calendar-token", headers=headers, timeout=30)
+    token.raise_for_status()
+    return {"feed_token": token.json()["token"]}
+
+
 def load_demo(url: str, scale: int) -> dict[str, Any]:
     organisations, members = demo.scaled(scale)
     summary = asyncio.run(
@@ -622,6 +671,7 @@ def main() -> None:
             results["demo_load"] = {"1x": load_demo(huddle.url, 1)}
             _, members = demo.scaled(1)
             headers, ids = sign_in(huddle.url, members)
+            ids.update(session_fixture(huddle.url, headers))
             ours = {os.getpid(), *huddle.pids().values(), *huddle.server_pids(), bare.pid}
             results["machine"]["also_running"] = others_running(ours)
             memory = Memory(huddle.pids())

@@ -1,10 +1,11 @@
 """The load benchmark's own arithmetic: wrk's report read right, targets judged right."""
 
+import inspect
 import re
 import string
 
 import pytest
-from bench_load import BASELINE, PATHS, Figures, Row, demo
+from bench_load import BASELINE, PATHS, Figures, Row, demo, session_fixture
 
 pytestmark = pytest.mark.unit
 
@@ -67,10 +68,11 @@ def test_the_table_names_only_the_ids_the_bench_fills_in() -> None:
     assert len(set(labels)) == len(labels)
     for path in PATHS:
         names = {name for _, name, _, _ in string.Formatter().parse(path.path) if name}
-        assert names <= {"member_id", "slug"}, path
+        assert names <= {"member_id", "slug", "feed_token"}, path
         assert re.fullmatch(r"/[\w/{}.-]*", path.path)
         assert path.at_scale <= path.signed_in  # the 10x part repeats signed-in reads
     assert demo.NATIONAL_SLUG  # the slug the paths are filled with
+    assert "feed_token" in inspect.getsource(session_fixture)  # ... and the feed's token
 
 
 def test_a_page_is_signed_in_by_the_session_cookie_as_a_browser_is() -> None:
