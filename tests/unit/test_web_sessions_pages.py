@@ -567,3 +567,25 @@ def test_attendance_by_ticking_names_when_everyone_with_a_place_is_listed() -> N
             {"occurrence": name, "how": "names", "attended": [people[1]]},
         )
     assert service.bodies(places.RECORD_ATTENDANCE)[0]["attended"] == [people[1]]
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("Input should be a valid integer, unable to parse string as an integer", "whole number"),
+        ("Input should be greater than or equal to 5", "Enter 5 or more"),
+        ("Input should be less than or equal to 1440", "Enter 1440 or less"),
+        ("Input should be a valid URL, relative URL without a base", "starts with https://"),
+        ("Input should be a valid datetime, invalid date separator", "real date and time"),
+    ],
+)
+def test_the_session_forms_commonest_refusals_read_plainly(message: str, words: str) -> None:
+    exc = problem(
+        422,
+        "Invalid request",
+        "The request failed validation.",
+        type_="invalid",
+        errors=[{"field": "capacity", "message": message}],
+    )
+    _, fields = pages.problem_to_errors(exc)
+    assert words in fields["capacity"]

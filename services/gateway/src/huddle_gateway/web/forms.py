@@ -60,6 +60,20 @@ _PLAIN_WORDING: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Input should be '.*$", re.DOTALL), "Choose one of the options"),
     (re.compile(r"^Input should be a valid UUID.*$", re.DOTALL), "Choose one of the options"),
     (re.compile(r"^String should match pattern .*$", re.DOTALL), "Enter it in the format shown"),
+    (
+        re.compile(r"^Input should be a valid integer.*$", re.DOTALL),
+        "Enter a whole number, like 60",
+    ),
+    (re.compile(r"^Input should be greater than or equal to (\d+)$"), r"Enter \1 or more"),
+    (re.compile(r"^Input should be less than or equal to (\d+)$"), r"Enter \1 or less"),
+    (
+        re.compile(r"^(Input should be a valid URL|URL scheme should be).*$", re.DOTALL),
+        "Enter a web address that starts with https://",
+    ),
+    (
+        re.compile(r"^Input should be a valid datetime.*$", re.DOTALL),
+        "Enter a real date and time",
+    ),
 ]
 
 
