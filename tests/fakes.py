@@ -377,11 +377,18 @@ class FakeAttendees(Projection):
         return self.apply(member_id, str(envelope.event_id), update)
 
     async def record(self, attendee: Any, *, envelope: Any) -> bool:
-        fields = {"display_name": attendee.display_name, "member_type": attendee.member_type.value}
+        fields = {
+            "display_name": attendee.display_name,
+            "member_type": attendee.member_type.value,
+            "listed": attendee.listed,
+        }
         return self._in_order(str(attendee.member_id), envelope, fields)
 
-    async def rename(self, member_id: UUID, display_name: str, *, envelope: Any) -> bool:
-        return self._in_order(str(member_id), envelope, {"display_name": display_name})
+    async def rename(
+        self, member_id: UUID, display_name: str, *, listed: bool, envelope: Any
+    ) -> bool:
+        fields = {"display_name": display_name, "listed": listed}
+        return self._in_order(str(member_id), envelope, fields)
 
     async def forget(self, member_id: UUID, *, event_id: str) -> None:
         self.erase(str(member_id), event_id)

@@ -90,6 +90,7 @@ async def test_scheduling_keeps_the_latest_name_until_erasure() -> None:
         "_id": str(MEMBER),
         "display_name": "Priya Shah",
         "member_type": "patient_safety_partner",
+        "listed": False,
     }
     await deliver(scheduling.attendee_events, ERASED, attendees=attendees)
     await deliver(scheduling.attendee_events, registered(), attendees=attendees)  # late
