@@ -257,8 +257,9 @@ RULES = ["What is said here stays here"]
 
 @pytest.mark.parametrize("visibility", [Visibility.OPEN, Visibility.APPROVAL])
 def test_joining_a_network_with_ground_rules_needs_them_accepted(visibility: Visibility) -> None:
-    network, membership = a_network(visibility, ground_rules=RULES), NetworkMembership.outsider(
-        "psmn", uuid4()
+    network, membership = (
+        a_network(visibility, ground_rules=RULES),
+        NetworkMembership.outsider("psmn", uuid4()),
     )
     with pytest.raises(GroundRulesNotAccepted) as caught:
         membership.join(network, message="", request_id=uuid4(), now=NOW)
