@@ -128,7 +128,11 @@ class World:
 
     async def add(self, slug: str, chair: Visitor, member: Visitor, role: str = "member") -> None:
         token = await self.invite(slug, chair, member.email, role)
-        accepted = await self.api.post(f"/api/v1/invitations/{token}/accept", headers=member.api)
+        accepted = await self.api.post(
+            f"/api/v1/invitations/{token}/accept",
+            json={"accepted_ground_rules": True},
+            headers=member.api,
+        )
         assert accepted.status_code == 200, accepted.text
 
     async def memberships(self, slug: str, member: Visitor) -> list[dict[str, Any]]:
@@ -191,7 +195,7 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
 ) -> None:
     slug = await world.network(cast.chair, "open", ground_rules=RULES)
     visitor = world.browser()
-    for path in ("/networks", f"/networks/{slug}", f"/networks/{slug}/join"):
+    for path in (f"/networks/{slug}", f"/networks/{slug}/join"):
         assert_signs_in_first(await visitor.get(path), path)
     # A form posted by someone whose session ended: to sign in, and nothing joined.
     refused = await visitor.submit(
@@ -200,7 +204,28 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
     assert_signs_in_first(refused, f"/networks/{slug}/join")
     expired = world.browser()
     expired.client.cookies.set("huddle_session", "not-a-token")
-    assert_signs_in_first(await expired.get("/networks"), "/networks")
+    path = f"/networks/{slug}"
+    assert_signs_in_first(await expired.get(path), path)
+
+
+async def test_a_visitor_sees_the_networks_anyone_may_find_on_the_home_page_and_the_list(
+    world: World, cast: Cast
+) -> None:
+    """Membership's rule for a visitor: every network but the invite-only ones, with what it
+    is for and how to join; invite-only networks stay hidden, even their names."""
+    open_slug, approval, hidden = await asyncio.gather(
+        world.network(cast.chair, "open", purpose="Learning from incidents together."),
+        world.network(cast.chair, "approval"),
+        world.network(cast.chair, "invite_only", purpose="Secret purpose"),
+    )
+    visitor = world.browser()
+    for path in ("/", "/networks"):
+        page = assert_page(await visitor.get(path), 200)
+        assert f"Network {open_slug}" in page and "Learning from incidents together." in page
+        assert f"Network {approval}" in page
+        assert "can join" in page and "Ask to join" in page  # how to join: open, approval
+        assert f"Network {hidden}" not in page and "Secret purpose" not in page
+        assert "create an account" in page.lower() and "sign in" in page.lower()
 
 
 async def test_a_form_without_its_csrf_field_changes_nothing(world: World, cast: Cast) -> None:
@@ -311,7 +336,8 @@ async def test_joining_an_open_network_asks_first_to_accept_its_ground_rules(
     unticked = await joiner.submit(f"/networks/{slug}/join", f"/networks/{slug}/join", {})
     page = assert_page(unticked, 422)
     assert "There is a problem" in page
-    assert page.count("Confirm that you have read the ground rules and will keep them") == 2
+    # Membership's refusal, in its words, at the top and beside the box.
+    assert page.count("Accept the network's ground rules to join") == 2
     assert 'href="#accept_ground_rules"' in unticked.text  # the summary links to the box
     assert await world.memberships(slug, joiner) == []
 
@@ -445,7 +471,10 @@ async def test_the_invitee_accepts_the_ground_rules_and_joins(world: World, cast
     path = f"/invitations/{token}"
 
     unticked = await invitee.submit(path, path, {})
-    assert "Confirm that you have read the ground rules" in assert_page(unticked, 422)
+    page = assert_page(unticked, 422)
+    assert page.count("Accept the network's ground rules to join") == 2  # top, and beside
+    assert 'href="#accept_ground_rules"' in unticked.text
+    assert "I have read the ground rules and I will keep them" in page  # the form again
     assert await world.memberships(slug, invitee) == []
 
     accepted = await invitee.submit(path, path, {"accept_ground_rules": "yes"})
