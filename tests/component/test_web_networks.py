@@ -517,6 +517,61 @@ async def test_an_invitation_for_someone_else_or_expired_is_explained(
     assert await world.memberships(slug, invitee) == []
 
 
+async def test_the_invitation_page_never_offers_what_accepting_would_refuse(
+    world: World, cast: Cast
+) -> None:
+    """The preview is membership's answer with accepting's own rule: a network that does
+    not take the invitee's kind of member shows why, and no form to accept."""
+    slug = await world.network(
+        cast.chair, "invite_only", allowed_member_types=["patient_safety_partner"]
+    )
+    invitee = await world.member()  # staff
+    token = await world.invite(slug, cast.chair, invitee.email)
+    path = f"/invitations/{token}"
+    page = assert_page(await invitee.get(path), 200)
+    assert "You cannot accept this invitation" in page
+    assert "This network is not open to members of type 'staff'." in page
+    assert (
+        "Accept the invitation" not in page
+        and f'action="{path}"' not in (await invitee.get(path)).text
+    )
+    assert await world.memberships(slug, invitee) == []
+
+
+async def test_a_form_sent_twice_is_applied_once(world: World, cast: Cast) -> None:
+    """Each form carries a one-time key made when it was rendered; the page sends it as the
+    Idempotency-Key, so a double click (the same form, posted twice) asks once."""
+    slug = await world.network(cast.chair, "approval")
+    joiner = await world.member()
+    page = await joiner.get(f"/networks/{slug}/join")
+    hidden = {}
+    for tag in HIDDEN_INPUT.findall(page.text):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
+    assert uuid.UUID(hidden["_once"])  # a fresh key in the form
+    form = {**hidden, "message": "Please let me in"}
+    first, second = await asyncio.gather(
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+    )
+    assert (first.status_code, second.status_code) == (303, 303), second.text[:300]
+    (membership,) = await world.memberships(slug, joiner)
+    assert membership["status"] == "pending"
+    # The same key with other answers (a form from the browser's history, changed): refused
+    # in plain words, and the form comes back with a new key to send.
+    changed = await joiner.client.post(
+        f"/networks/{slug}/join", data={**form, "message": "Something else"}
+    )
+    page_text = assert_page(changed, 422)
+    assert "This form was sent already with different answers" in page_text
+    assert "Idempotency" not in page_text
+    keys = re.findall(r'name="_once" value="([^"]+)"', changed.text)
+    assert keys and hidden["_once"] not in keys
+    # Two renders of a page: two keys (and two forms on one page never share one).
+    again = await joiner.get(f"/networks/{slug}/join")
+    assert hidden["_once"] not in again.text
+
+
 # --- Leaving ----------------------------------------------------------------------------------
 
 
