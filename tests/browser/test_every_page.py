@@ -12,6 +12,7 @@ PASSWORD = "a long every-page password"
 SLUGS = [network.slug for network in demo.NETWORKS]
 ANONYMOUS = [
     "/",
+    "/networks",  # the networks anyone may find
     "/sign-in",
     "/forgotten-password",
     "/create-account",

@@ -128,7 +128,11 @@ class World:
 
     async def add(self, slug: str, chair: Visitor, member: Visitor, role: str = "member") -> None:
         token = await self.invite(slug, chair, member.email, role)
-        accepted = await self.api.post(f"/api/v1/invitations/{token}/accept", headers=member.api)
+        accepted = await self.api.post(
+            f"/api/v1/invitations/{token}/accept",
+            json={"accepted_ground_rules": True},
+            headers=member.api,
+        )
         assert accepted.status_code == 200, accepted.text
 
     async def memberships(self, slug: str, member: Visitor) -> list[dict[str, Any]]:
@@ -191,7 +195,7 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
 ) -> None:
     slug = await world.network(cast.chair, "open", ground_rules=RULES)
     visitor = world.browser()
-    for path in ("/networks", f"/networks/{slug}", f"/networks/{slug}/join"):
+    for path in (f"/networks/{slug}", f"/networks/{slug}/join"):
         assert_signs_in_first(await visitor.get(path), path)
     # A form posted by someone whose session ended: to sign in, and nothing joined.
     refused = await visitor.submit(
@@ -200,7 +204,28 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
     assert_signs_in_first(refused, f"/networks/{slug}/join")
     expired = world.browser()
     expired.client.cookies.set("huddle_session", "not-a-token")
-    assert_signs_in_first(await expired.get("/networks"), "/networks")
+    path = f"/networks/{slug}"
+    assert_signs_in_first(await expired.get(path), path)
+
+
+async def test_a_visitor_sees_the_networks_anyone_may_find_on_the_home_page_and_the_list(
+    world: World, cast: Cast
+) -> None:
+    """Membership's rule for a visitor: every network but the invite-only ones, with what it
+    is for and how to join; invite-only networks stay hidden, even their names."""
+    open_slug, approval, hidden = await asyncio.gather(
+        world.network(cast.chair, "open", purpose="Learning from incidents together."),
+        world.network(cast.chair, "approval"),
+        world.network(cast.chair, "invite_only", purpose="Secret purpose"),
+    )
+    visitor = world.browser()
+    for path in ("/", "/networks"):
+        page = assert_page(await visitor.get(path), 200)
+        assert f"Network {open_slug}" in page and "Learning from incidents together." in page
+        assert f"Network {approval}" in page
+        assert "can join" in page and "Ask to join" in page  # how to join: open, approval
+        assert f"Network {hidden}" not in page and "Secret purpose" not in page
+        assert "create an account" in page.lower() and "sign in" in page.lower()
 
 
 async def test_a_form_without_its_csrf_field_changes_nothing(world: World, cast: Cast) -> None:
@@ -311,7 +336,8 @@ async def test_joining_an_open_network_asks_first_to_accept_its_ground_rules(
     unticked = await joiner.submit(f"/networks/{slug}/join", f"/networks/{slug}/join", {})
     page = assert_page(unticked, 422)
     assert "There is a problem" in page
-    assert page.count("Confirm that you have read the ground rules and will keep them") == 2
+    # Membership's refusal, in its words, at the top and beside the box.
+    assert page.count("Accept the network's ground rules to join") == 2
     assert 'href="#accept_ground_rules"' in unticked.text  # the summary links to the box
     assert await world.memberships(slug, joiner) == []
 
@@ -445,7 +471,10 @@ async def test_the_invitee_accepts_the_ground_rules_and_joins(world: World, cast
     path = f"/invitations/{token}"
 
     unticked = await invitee.submit(path, path, {})
-    assert "Confirm that you have read the ground rules" in assert_page(unticked, 422)
+    page = assert_page(unticked, 422)
+    assert page.count("Accept the network's ground rules to join") == 2  # top, and beside
+    assert 'href="#accept_ground_rules"' in unticked.text
+    assert "I have read the ground rules and I will keep them" in page  # the form again
     assert await world.memberships(slug, invitee) == []
 
     accepted = await invitee.submit(path, path, {"accept_ground_rules": "yes"})
@@ -486,6 +515,61 @@ async def test_an_invitation_for_someone_else_or_expired_is_explained(
         refused, 409
     )
     assert await world.memberships(slug, invitee) == []
+
+
+async def test_the_invitation_page_never_offers_what_accepting_would_refuse(
+    world: World, cast: Cast
+) -> None:
+    """The preview is membership's answer with accepting's own rule: a network that does
+    not take the invitee's kind of member shows why, and no form to accept."""
+    slug = await world.network(
+        cast.chair, "invite_only", allowed_member_types=["patient_safety_partner"]
+    )
+    invitee = await world.member()  # staff
+    token = await world.invite(slug, cast.chair, invitee.email)
+    path = f"/invitations/{token}"
+    page = assert_page(await invitee.get(path), 200)
+    assert "You cannot accept this invitation" in page
+    assert "This network is not open to members of type 'staff'." in page
+    assert (
+        "Accept the invitation" not in page
+        and f'action="{path}"' not in (await invitee.get(path)).text
+    )
+    assert await world.memberships(slug, invitee) == []
+
+
+async def test_a_form_sent_twice_is_applied_once(world: World, cast: Cast) -> None:
+    """Each form carries a one-time key made when it was rendered; the page sends it as the
+    Idempotency-Key, so a double click (the same form, posted twice) asks once."""
+    slug = await world.network(cast.chair, "approval")
+    joiner = await world.member()
+    page = await joiner.get(f"/networks/{slug}/join")
+    hidden = {}
+    for tag in HIDDEN_INPUT.findall(page.text):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
+    assert uuid.UUID(hidden["_once"])  # a fresh key in the form
+    form = {**hidden, "message": "Please let me in"}
+    first, second = await asyncio.gather(
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+    )
+    assert (first.status_code, second.status_code) == (303, 303), second.text[:300]
+    (membership,) = await world.memberships(slug, joiner)
+    assert membership["status"] == "pending"
+    # The same key with other answers (a form from the browser's history, changed): refused
+    # in plain words, and the form comes back with a new key to send.
+    changed = await joiner.client.post(
+        f"/networks/{slug}/join", data={**form, "message": "Something else"}
+    )
+    page_text = assert_page(changed, 422)
+    assert "This form was sent already with different answers" in page_text
+    assert "Idempotency" not in page_text
+    keys = re.findall(r'name="_once" value="([^"]+)"', changed.text)
+    assert keys and hidden["_once"] not in keys
+    # Two renders of a page: two keys (and two forms on one page never share one).
+    again = await joiner.get(f"/networks/{slug}/join")
+    assert hidden["_once"] not in again.text
 
 
 # --- Leaving ----------------------------------------------------------------------------------

@@ -180,11 +180,18 @@ class UpdateNetwork(NetworkChanges):
     slug: Slug
 
 
+ACCEPTED_GROUND_RULES = (
+    "The person has read the network's ground rules and accepts them: required (true) when "
+    "the network has ground rules"
+)
+
+
 class JoinNetwork(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
     message: Text = ""
+    accepted_ground_rules: bool = Field(default=False, description=ACCEPTED_GROUND_RULES)
 
 
 class DecideJoinRequest(BaseModel):
@@ -208,6 +215,7 @@ class AcceptInvitation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    accepted_ground_rules: bool = Field(default=False, description=ACCEPTED_GROUND_RULES)
 
 
 class ReadInvitation(BaseModel):
@@ -276,6 +284,12 @@ class InvitationPreview(BaseModel):
     role: Role
     expires_at: datetime
     status: InvitationStatus
+    cannot_accept: str | None = Field(
+        default=None,
+        description="Why accepting it now would be refused, in the words accepting would "
+        "answer (an expired invitation, a suspended account, a kind of member the network does "
+        "not take); null when accepting would succeed or it is accepted already",
+    )
 
 
 class NetworkMemberView(BaseModel):

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from huddle_gateway.rpc import Rpc
 
@@ -23,6 +23,13 @@ class JoinBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: contract.Text = ""
+    accepted_ground_rules: bool = Field(default=False, description=contract.ACCEPTED_GROUND_RULES)
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted_ground_rules: bool = Field(default=False, description=contract.ACCEPTED_GROUND_RULES)
 
 
 class DecisionBody(BaseModel):
@@ -123,7 +130,8 @@ class NetworkController(Controller):
         "/{slug:str}/join",
         summary="Join a network",
         description="Open networks: 200, a member at once. Approval networks: 202, a pending "
-        "request (asking again answers the same request). Invite-only networks: 403.",
+        "request (asking again answers the same request). Invite-only networks: 403. A network "
+        "with ground rules needs `accepted_ground_rules: true` (422 otherwise).",
         status_code=200,
         responses={
             202: ResponseSpec(
@@ -249,11 +257,15 @@ class InvitationController(Controller):
         "/{token:str}/accept",
         summary="Accept an invitation",
         description="For the account whose email the invitation was sent to (404 otherwise). "
-        "Accepting again answers the same; an expired invitation is 409.",
+        "Accepting again answers the same; an expired invitation is 409. A network with ground "
+        "rules needs `accepted_ground_rules: true` (422 otherwise).",
         status_code=200,
     )
     async def accept(
-        self, token: FromPath[str], idempotent_rpc: NamedDependency[Rpc]
+        self,
+        token: FromPath[str],
+        idempotent_rpc: NamedDependency[Rpc],
+        data: JSONBody[AcceptBody | None] = None,
     ) -> contract.JoinResult:
-        body = {"token": token}
+        body = _body(data, token=token)
         return await idempotent_rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, body)

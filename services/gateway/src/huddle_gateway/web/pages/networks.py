@@ -3,9 +3,9 @@ and accepting an invitation from its link.
 
 Every door is the membership service's: an open network answers "active", an approval one
 "pending", an invite-only one refuses (403) or is not there at all (404) for outsiders. The
-pages only show those answers. The one thing checked here is the form's own question,
-whether the person accepts the ground rules they were shown: the service is never asked
-until they do.
+pages only show those answers, and pass on the form's question, whether the person accepts
+the ground rules they were shown: membership refuses a join or an acceptance without it
+(beside the checkbox, in its words).
 """
 
 import asyncio
@@ -60,7 +60,8 @@ DOORS = {
 WORDS = {"a_role": A_ROLE, "doors": DOORS}
 
 ACCEPT_FIELD = "accept_ground_rules"
-ACCEPT_MISSING = "Confirm that you have read the ground rules and will keep them"
+# The service's field names, as the fields are called on these forms.
+FORM_FIELDS = {"accepted_ground_rules": ACCEPT_FIELD}
 
 
 def _refusal(exc: ProblemDetailsException) -> bool:
@@ -146,7 +147,7 @@ def _long_date(moment: datetime) -> str:
 
 @get("/networks", name="networks:list")
 async def networks_page(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) -> Template:
-    require_member(request)
+    """Membership says which networks: a visitor sees those anyone may find."""
     networks = await rpc.call_list(contract.NetworkView, contract.LIST_NETWORKS, Empty())
     return render_page(PAGES + "list.jinja", {"networks": networks, **WORDS})
 
@@ -178,10 +179,9 @@ def _join_form(
     accepted: bool = False,
     message: str = "",
     exc: ProblemDetailsException | None = None,
-    own_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    summary, errors = _errors(exc, own_errors)
+    summary, errors = problem_to_errors(exc, FORM_FIELDS) if exc is not None else ([], {})
     context = {
         "network": network,
         "accepted": accepted,
@@ -206,22 +206,21 @@ async def join_page(
 
 @post("/networks/{slug:str}/join", name="networks:join-send")
 async def join(
-    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template | Redirect:
     require_member(request)
     form = await request.form()
     accepted = form.get(ACCEPT_FIELD) == "yes"
     message = str(form.get("message") or "")
     network = await _network(rpc, slug)
-    if network.ground_rules and not accepted:
-        return _join_form(
-            network, message=message, own_errors={ACCEPT_FIELD: ACCEPT_MISSING}, status=422
-        )
-    body = {"slug": slug}
+    body: dict[str, Any] = {"slug": slug, "accepted_ground_rules": accepted}
     if network.visibility == contract.Visibility.APPROVAL:
         body["message"] = message
     try:
-        await rpc.send(contract.JOIN_NETWORK, body)
+        await idempotent_rpc.send(contract.JOIN_NETWORK, body)
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
@@ -267,14 +266,17 @@ async def leave_page(
 
 @post("/networks/{slug:str}/leave", name="networks:leave-send")
 async def leave(
-    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template:
     """Answered here, not by a redirect: after leaving, an invite-only network's own page is
     no longer there for them."""
     require_member(request)
     network = await _network(rpc, slug)
     try:
-        await rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
+        await idempotent_rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
@@ -291,11 +293,10 @@ def _invitation_page(
     invitation: contract.InvitationPreview | None,
     *,
     exc: ProblemDetailsException | None = None,
-    own_errors: dict[str, str] | None = None,
     accepted: bool = False,
     status: int = 200,
 ) -> Template:
-    summary, errors = _errors(exc, own_errors)
+    summary, errors = problem_to_errors(exc, FORM_FIELDS) if exc is not None else ([], {})
     back_here = safe_next(this_path(request))
     context = {
         "token": token,
@@ -339,24 +340,24 @@ async def invitation_page(
 
 @post("/invitations/{token:str}", name="networks:invitation-accept")
 async def accept_invitation(
-    request: Request[Any, Any, Any], token: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template | Redirect:
     require_member(request)
     form = await request.form()
-    invitation = await _preview(rpc, token)
-    if invitation is None:
-        return _invitation_page(request, token, None, status=404)
     accepted = form.get(ACCEPT_FIELD) == "yes"
-    if invitation.ground_rules and not accepted:
-        own = {ACCEPT_FIELD: ACCEPT_MISSING}
-        return _invitation_page(request, token, invitation, own_errors=own, status=422)
+    body = {"token": token, "accepted_ground_rules": accepted}
     try:
-        result = await rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, {"token": token})
+        result = await idempotent_rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, body)
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
+        invitation = await _preview(rpc, token)  # as it is now, to show the form again
+        status = exc.status_code if invitation is not None else 404
         return _invitation_page(
-            request, token, invitation, exc=exc, accepted=accepted, status=exc.status_code
+            request, token, invitation, exc=exc, accepted=accepted, status=status
         )
     return Redirect(f"/networks/{result.slug}/joined", status_code=303)
 
@@ -372,18 +373,3 @@ HANDLERS: list[Any] = [
     invitation_page,
     accept_invitation,
 ]
-
-
-def _errors(
-    exc: ProblemDetailsException | None, own_errors: dict[str, str] | None
-) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """The error summary and the messages beside fields: the service's refusal, if any,
-    then the page's own (the ground rules not accepted)."""
-    summary: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    if exc is not None:
-        summary, errors = problem_to_errors(exc)
-    for field, text in (own_errors or {}).items():
-        errors[field] = text
-        summary.append({"text": text, "href": f"#{field}"})
-    return summary, errors
