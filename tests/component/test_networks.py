@@ -845,6 +845,36 @@ async def test_members_see_those_who_agreed_to_be_listed(huddle: Huddle, cast: C
     assert view["members"][0]["job_title"] == "Patient safety specialist"
 
 
+async def test_the_members_list_comes_a_page_at_a_time_in_name_order(
+    huddle: Huddle, cast: Cast
+) -> None:
+    slug = await huddle.network(cast.chair, "open")
+    names = ["Cara Page", "Abel Page", "Dina Page", "Bea Page", "Eli Page"]
+    people = await asyncio.gather(*(huddle.person(name=name, listed=True) for name in names))
+    for person in people:
+        await huddle.add(slug, cast.chair, person)
+    path = f"/api/v1/networks/{slug}/members"
+
+    def page_of(response: httpx.Response) -> tuple[int, int, list[str]]:
+        assert response.status_code == 200, response.text
+        view = response.json()
+        assert (view["total"], view["listed"]) == (6, 5)  # the chair is not listed
+        return view["offset"], len(view["members"]), [m["display_name"] for m in view["members"]]
+
+    everyone = page_of(await huddle.get(path, people[0]))
+    assert everyone == (0, 5, sorted(names))
+    assert page_of(await huddle.get(f"{path}?limit=2", people[0])) == (0, 2, sorted(names)[:2])
+    second = page_of(await huddle.get(f"{path}?limit=2&offset=2", people[0]))
+    assert second == (2, 2, sorted(names)[2:4])
+    last = page_of(await huddle.get(f"{path}?limit=2&offset=4", people[0]))
+    assert last == (4, 1, sorted(names)[4:])
+    assert page_of(await huddle.get(f"{path}?offset=9", people[0])) == (9, 0, [])
+    for bad in ("limit=0", "limit=201", "offset=-1", "limit=two"):
+        refused = problem(await huddle.get(f"{path}?{bad}", people[0]), 422)
+        assert refused["errors"][0]["field"] == bad.split("=")[0], refused
+    problem(await huddle.get(f"{path}?limit=2", cast.outsider), 404)  # still members only
+
+
 # --- Roles --------------------------------------------------------------------------------------
 
 

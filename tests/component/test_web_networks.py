@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from huddle_gateway.auth import AccessTokens
+from huddle_gateway.web.pages import networks as network_pages
 from huddle_gateway.web.words import ALLOWED_ACRONYMS
 from support import set_fields
 from web_support import PASSWORD, web_site
@@ -290,6 +291,71 @@ async def test_a_network_shows_purpose_ground_rules_glossary_and_members_to_memb
     outsider = assert_page(await cast.newcomer.get(f"/networks/{slug}"), 200)
     assert "Amara Listed" not in outsider and "Members of this network can see" in outsider
     assert "Join this network" in outsider
+
+
+async def test_the_members_list_is_read_and_shown_a_page_at_a_time(
+    world: World, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two a page (50 in use): five listed members make three pages.
+    monkeypatch.setattr(network_pages, "MEMBERS_PER_PAGE", 2)
+    names = ["Cleo Paged", "Adam Paged", "Erin Paged", "Bo Paged", "Dev Paged"]
+    people = await asyncio.gather(*(world.member(listed=True, name=name) for name in names))
+    slug = await world.network(cast.chair, "open")
+    for person in people:
+        await world.add(slug, cast.chair, person)
+    reader = people[0]
+
+    def names_on(response: httpx.Response) -> list[str]:
+        return [name for name in sorted(names) if name in text_of(response)]
+
+    def link(response: httpx.Response, rel: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" class="[^"]*" rel="{rel}"', response.text)
+        return found.group(1) if found else None
+
+    first = await reader.get(f"/networks/{slug}")
+    page = assert_page(first, 200)
+    assert names_on(first) == ["Adam Paged", "Bo Paged"]
+    assert "6 members in all" in page and "Showing 1 to 2 of the 5 listed (page 1 of 3)" in page
+    assert 'aria-label="Pages of members"' in first.text  # NHS.UK's pagination
+    assert link(first, "next") == f"/networks/{slug}?page=2#members"
+    assert link(first, "prev") is None
+    assert 'aria-current="page"' in first.text
+
+    second = await reader.get(f"/networks/{slug}?page=2")
+    assert names_on(second) == ["Cleo Paged", "Dev Paged"]
+    assert link(second, "prev") == f"/networks/{slug}?page=1#members"
+    assert link(second, "next") == f"/networks/{slug}?page=3#members"
+
+    last = await reader.get(f"/networks/{slug}?page=3")
+    assert names_on(last) == ["Erin Paged"]
+    assert "Showing 5 to 5 of the 5 listed (page 3 of 3)" in text_of(last)
+    assert link(last, "next") is None and link(last, "prev") is not None
+
+    # Past the last page, or not a page number: an address that leads nowhere.
+    for wrong in ("4", "0", "-1", "two", "1.5", "\u00b2", "99999999999999999999"):
+        assert_page(await reader.get(f"/networks/{slug}?page={wrong}"), 404)
+
+    # One page only: no pagination at all.
+    monkeypatch.setattr(network_pages, "MEMBERS_PER_PAGE", 50)
+    whole = await reader.get(f"/networks/{slug}")
+    assert names_on(whole) == sorted(names)
+    assert "Pages of members" not in whole.text and "Showing" not in text_of(whole)
+
+
+async def test_a_long_list_of_pages_shows_its_ends_and_neighbours() -> None:
+    def numbers(page: int, pages: int) -> list[str]:
+        shown = network_pages._pagination("n", page, pages)
+        assert shown is not None
+        return [
+            "..." if item.get("ellipsis") else str(item["number"]) + ("*" * item["current"])
+            for item in shown["items"]
+        ]
+
+    assert network_pages._pagination("n", 1, 1) is None
+    assert numbers(1, 3) == ["1*", "2", "3"]
+    assert numbers(5, 33) == ["1", "...", "4", "5*", "6", "...", "33"]
+    assert numbers(2, 33) == ["1", "2*", "3", "...", "33"]
+    assert numbers(33, 33) == ["1", "...", "32", "33*"]
 
 
 async def test_a_network_names_its_parent_only_to_those_who_may_see_it(

@@ -301,10 +301,32 @@ class NetworkMemberView(BaseModel):
     email: str | None = Field(default=None, description="Only when the member is contactable")
 
 
+# A page of the listed members: a network of thousands is read a page at a time.
+MEMBERS_PAGE_MAX = 200
+MEMBERS_OFFSET_MAX = 1_000_000
+
+
+class NetworkMembersQuery(BaseModel):
+    """The members a network lists, all of them or one page (``limit`` from ``offset``, in
+    the listing's order: by name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    offset: int = Field(default=0, ge=0, le=MEMBERS_OFFSET_MAX)
+    limit: int | None = Field(
+        default=None, ge=1, le=MEMBERS_PAGE_MAX, description="At most this many; none: all"
+    )
+
+
 class NetworkMembersView(BaseModel):
     slug: str
     total: int = Field(description="Everyone in the network, listed or not")
-    members: list[NetworkMemberView] = Field(description="Members who agreed to be listed")
+    listed: int = Field(description="Members who agreed to be listed, on every page")
+    offset: int = Field(default=0, description="Where ``members`` starts among the listed")
+    members: list[NetworkMemberView] = Field(
+        description="Members who agreed to be listed (from ``offset``, at most the limit asked)"
+    )
 
 
 class InvitationSummary(BaseModel):

@@ -13,7 +13,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from huddle_gateway.rpc import Rpc
@@ -203,13 +203,29 @@ class NetworkController(Controller):
         "/{slug:str}/members",
         summary="The network's members",
         description="Active members only. Lists those who agreed to be listed, with their "
-        "email only if they agreed to be contacted; `total` counts everyone.",
+        "email only if they agreed to be contacted, ordered by name: all of them, or a page "
+        "(`limit` from `offset`). `total` counts everyone, `listed` those listed.",
     )
     async def members(
-        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
+        self,
+        slug: FromPath[str],
+        rpc: NamedDependency[Rpc],
+        limit: int | None = Parameter(
+            default=None,
+            ge=1,
+            le=contract.MEMBERS_PAGE_MAX,
+            description="Page size (default: every listed member)",
+        ),
+        offset: int | None = Parameter(
+            default=None,
+            ge=0,
+            le=contract.MEMBERS_OFFSET_MAX,
+            description="Listed members to skip (default 0)",
+        ),
     ) -> contract.NetworkMembersView:
-        subject = contract.LIST_NETWORK_MEMBERS
-        return await rpc.call(contract.NetworkMembersView, subject, {"slug": slug})
+        given = {"slug": slug, "limit": limit, "offset": offset}
+        body = {name: value for name, value in given.items() if value is not None}
+        return await rpc.call(contract.NetworkMembersView, contract.LIST_NETWORK_MEMBERS, body)
 
     @put(
         "/{slug:str}/members/{member_id:uuid}/role",

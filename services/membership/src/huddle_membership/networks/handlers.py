@@ -588,15 +588,21 @@ async def _join_by_invitation(
     "Active members: who else is in the network (those who agreed to be listed).",
 )
 async def list_network_members(
-    request: BySlug, caller: Caller, deps: NetworkDependencies
+    request: contract.NetworkMembersQuery, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkMembersView:
     member = await _caller_member(caller, deps)
     _, membership = await _visible_network(request.slug, member, deps)
     if membership is None or not membership.is_active:
         raise NetworkNotFound(request.slug)  # members see each other; others see nothing
-    return await deps.networks.listed_roster(
+    roster = await deps.networks.listed_roster(
         request.slug, partial(_listed_roster, request.slug, deps)
     )
+    if request.offset == 0 and request.limit is None:
+        return roster
+    end = None if request.limit is None else request.offset + request.limit
+    # A page of the roster kept in memory: what travels (and is rendered) is the page.
+    page = roster.members[request.offset : end]
+    return roster.model_copy(update={"offset": request.offset, "members": page})
 
 
 async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.NetworkMembersView:
@@ -623,7 +629,9 @@ async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.Netwo
             )
         )
     listed.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
-    return contract.NetworkMembersView(slug=slug, total=len(active), members=listed)
+    return contract.NetworkMembersView(
+        slug=slug, total=len(active), listed=len(listed), members=listed
+    )
 
 
 @rpc.route(

@@ -9,6 +9,7 @@ the ground rules they were shown: membership refuses a join or an acceptance wit
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -89,12 +90,34 @@ async def _or_none(call: Awaitable[View]) -> View | None:
         raise
 
 
-async def _roster(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkMembersView | None:
-    """Who else is in the network: for its members only (the service's rule; asking as an
-    outsider would only be refused)."""
+# The members list is read and rendered a page at a time: a national network has thousands.
+MEMBERS_PER_PAGE = 50
+MAX_PAGE_NUMBER = contract.MEMBERS_OFFSET_MAX // MEMBERS_PER_PAGE
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _page_number(request: Request[Any, Any, Any]) -> int:
+    """``?page=N``, a whole number from 1; anything else is an address that leads nowhere."""
+    given = request.query_params.get("page")
+    if given is None:
+        return 1
+    if not PAGE_NUMBER.fullmatch(given) or not 1 <= int(given) <= MAX_PAGE_NUMBER:
+        raise NotFoundException()
+    return int(given)
+
+
+async def _roster(
+    rpc: Rpc, network: contract.NetworkView, page: int
+) -> contract.NetworkMembersView | None:
+    """One page of who else is in the network: for its members only (the service's rule;
+    asking as an outsider would only be refused)."""
     if network.my_role is None:
         return None
-    body = {"slug": network.slug}
+    body = {
+        "slug": network.slug,
+        "offset": (page - 1) * MEMBERS_PER_PAGE,
+        "limit": MEMBERS_PER_PAGE,
+    }
     return await _or_none(
         rpc.call(contract.NetworkMembersView, contract.LIST_NETWORK_MEMBERS, body)
     )
@@ -119,23 +142,27 @@ def _glossary_rows(glossary: dict[str, str]) -> list[list[dict[str, Any]]]:
     ]
 
 
-def _member_rows(roster: contract.NetworkMembersView) -> list[list[dict[str, Any]]]:
-    rows = []
-    for member in roster.members:
-        email: dict[str, Any] = (
-            {"html": Markup('<a class="nhsuk-link" href="mailto:{0}">{0}</a>').format(member.email)}
-            if member.email
-            else {"text": "Not shared"}
-        )
-        rows.append(
-            [
-                {"text": member.display_name, "header": "Name"},
-                {"text": member.job_title or "Not given", "header": "Job title"},
-                {"text": ROLES[member.role], "header": "Role"},
-                {**email, "header": "Email"},
-            ]
-        )
-    return rows
+def _pagination(slug: str, page: int, pages: int) -> dict[str, Any] | None:
+    """NHS.UK's numbered pagination: the first and last pages, this one and its neighbours,
+    an ellipsis for the pages between."""
+    if pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return f"/networks/{slug}?page={number}#members"
+
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[dict[str, Any]] = []
+    for before, number in zip([0, *shown], shown, strict=False):
+        if number - before > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+    return {
+        "ariaLabel": "Pages of members",
+        "items": items,
+        "previous": {"href": href(page - 1)} if page > 1 else {},
+        "next": {"href": href(page + 1)} if page < pages else {},
+    }
 
 
 def _long_date(moment: datetime) -> str:
@@ -157,14 +184,21 @@ async def network_page(
     request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
 ) -> Template:
     require_member(request)
+    page = _page_number(request)
     network = await _network(rpc, slug)
-    roster, parent = await asyncio.gather(_roster(rpc, network), _parent(rpc, network))
+    roster, parent = await asyncio.gather(_roster(rpc, network, page), _parent(rpc, network))
+    pages = -(-roster.listed // MEMBERS_PER_PAGE) if roster else 0
+    if roster is not None and page > max(pages, 1):
+        raise NotFoundException()  # past the last page
     context = {
         "network": network,
         "parent": parent,
         "roster": roster,
+        "roles": ROLES,
+        "page": page,
+        "pages": pages,
+        "pagination": _pagination(slug, page, pages) if roster else None,
         "glossary_rows": _glossary_rows(network.glossary),
-        "member_rows": _member_rows(roster) if roster else [],
         **WORDS,
     }
     return render_page(PAGES + "network.jinja", context)
