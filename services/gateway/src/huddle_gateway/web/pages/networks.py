@@ -23,7 +23,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web.forms import problem_to_errors, render_page
@@ -131,15 +130,9 @@ async def _parent(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkVi
     return await _or_none(rpc.call(contract.NetworkView, contract.GET_NETWORK, body))
 
 
-def _glossary_rows(glossary: dict[str, str]) -> list[list[dict[str, Any]]]:
-    # The short forms are the glossary's point: marked up as abbreviations with their meaning.
-    return [
-        [
-            {"html": Markup('<abbr title="{}">{}</abbr>').format(expansion, short)},
-            {"text": expansion},
-        ]
-        for short, expansion in sorted(glossary.items(), key=lambda item: item[0].lower())
-    ]
+def _glossary(glossary: dict[str, str]) -> list[tuple[str, str]]:
+    """The short forms and what they stand for, in alphabetical order."""
+    return sorted(glossary.items(), key=lambda item: item[0].lower())
 
 
 def _pagination(slug: str, page: int, pages: int) -> dict[str, Any] | None:
@@ -198,7 +191,7 @@ async def network_page(
         "page": page,
         "pages": pages,
         "pagination": _pagination(slug, page, pages) if roster else None,
-        "glossary_rows": _glossary_rows(network.glossary),
+        "glossary": _glossary(network.glossary),
         **WORDS,
     }
     return render_page(PAGES + "network.jinja", context)
