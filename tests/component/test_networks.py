@@ -281,6 +281,8 @@ async def test_only_instance_admins_create_networks_and_they_chair_them(
             "parent_slug": cast.slug,
             "visibility": "invite_only",
             "region": "midlands",
+            "ground_rules": body["ground_rules"],
+            "never_recorded": False,
         }
     ]
     assert await huddle.events(contract.NetworkMemberJoinedV1, body["slug"]) == [
