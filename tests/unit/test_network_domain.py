@@ -159,6 +159,7 @@ def test_updating_records_one_event_only_when_something_changes() -> None:
             visibility=Visibility.APPROVAL,
             region=None,
             glossary={"AAR": "After action review"},
+            ground_rules=network.ground_rules,
         )
     ]
     with pytest.raises(NotAnAcronym):

@@ -319,6 +319,7 @@ class DemoNetwork:
     allowed_member_types: tuple[str, ...] = ()
     ground_rules: tuple[str, ...] = tuple(GROUND_RULES)
     glossary: tuple[tuple[str, str], ...] = tuple(GLOSSARY.items())
+    never_recorded: bool = True  # the ground rules say so: "We do not record sessions."
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -329,6 +330,7 @@ class DemoNetwork:
             "visibility": self.visibility,
             "allowed_member_types": list(self.allowed_member_types),
             "ground_rules": list(self.ground_rules),
+            "never_recorded": self.never_recorded,
             "glossary": dict(self.glossary),
         }
 

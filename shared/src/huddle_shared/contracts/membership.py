@@ -95,6 +95,8 @@ class MemberRegisteredV1(MembershipEvent, event_type="member.registered", versio
     organisation_kind: OrganisationKind
     region: Region | None
     registered_at: AwareDatetime
+    # Services decide rights from their own data: scheduling lets instance admins organise.
+    is_instance_admin: bool = False
 
 
 class MemberProfileUpdatedV1(
@@ -114,6 +116,15 @@ class MemberStatusChangedV1(
     status: EventCode
 
 
+class MemberInstanceAdminChangedV1(
+    MembershipEvent, event_type="member.instance_admin_changed", version=1, personal=True
+):
+    """The member became (or stopped being) an instance administrator."""
+
+    member_id: UUID
+    is_instance_admin: bool
+
+
 class MemberErasedV1(MembershipEvent, event_type="member.erased", version=1):
     """The member asked to be forgotten: every service removes what it holds about them."""
 
@@ -125,6 +136,7 @@ EVENTS: tuple[type[EventPayload], ...] = (
     MemberRegisteredV1,
     MemberProfileUpdatedV1,
     MemberStatusChangedV1,
+    MemberInstanceAdminChangedV1,
     MemberErasedV1,
 )
 

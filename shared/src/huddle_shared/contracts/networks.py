@@ -28,6 +28,9 @@ GroundRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 GLOSSARY_MAX_ENTRIES = 500
 GROUND_RULES_MAX = 50
 EventSlug = Annotated[str, StringConstraints(max_length=64)]
+EventGroundRules = Annotated[
+    list[Annotated[str, StringConstraints(max_length=500)]], Field(max_length=GROUND_RULES_MAX)
+]
 EventGlossary = Annotated[
     dict[Annotated[str, StringConstraints(max_length=20)], EventName],
     Field(max_length=GLOSSARY_MAX_ENTRIES),
@@ -73,6 +76,10 @@ class NetworkCreatedV1(MembershipEvent, event_type="network.created", version=1)
     parent_slug: EventSlug | None
     visibility: Visibility
     region: Region | None
+    # Scheduling shows the ground rules with every session and keeps "never recorded".
+    # Defaults keep events published before these fields readable.
+    ground_rules: EventGroundRules = Field(default_factory=list)
+    never_recorded: bool = False
 
 
 class NetworkUpdatedV1(MembershipEvent, event_type="network.updated", version=1):
@@ -81,6 +88,8 @@ class NetworkUpdatedV1(MembershipEvent, event_type="network.updated", version=1)
     visibility: Visibility
     region: Region | None
     glossary: EventGlossary
+    ground_rules: EventGroundRules = Field(default_factory=list)
+    never_recorded: bool = False
 
 
 class NetworkMemberJoinedV1(
@@ -155,6 +164,9 @@ class CreateNetwork(BaseModel):
         default_factory=list, description="invite_only: who may be invited (empty: anyone)"
     )
     ground_rules: list[GroundRule] = Field(default_factory=list, max_length=GROUND_RULES_MAX)
+    never_recorded: bool = Field(
+        default=False, description="Its sessions are never recorded (a ground rule Huddle keeps)"
+    )
     glossary: dict[Acronym, Expansion] = Field(
         default_factory=dict,
         max_length=GLOSSARY_MAX_ENTRIES,
@@ -173,6 +185,7 @@ class NetworkChanges(BaseModel):
     visibility: Visibility | None = None
     allowed_member_types: list[MemberType] | None = None
     ground_rules: list[GroundRule] | None = Field(default=None, max_length=GROUND_RULES_MAX)
+    never_recorded: bool | None = None
     glossary: dict[Acronym, Expansion] | None = Field(default=None, max_length=GLOSSARY_MAX_ENTRIES)
 
 
@@ -240,6 +253,7 @@ class NetworkView(BaseModel):
     visibility: Visibility
     allowed_member_types: list[MemberType]
     ground_rules: list[str]
+    never_recorded: bool = False
     glossary: dict[str, str]
     region: Region | None
     created_at: datetime

@@ -13,6 +13,7 @@ from uuid import UUID
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.membership import (
     MemberErasedV1,
+    MemberInstanceAdminChangedV1,
     MemberProfileUpdatedV1,
     MemberRegisteredV1,
     MemberStatusChangedV1,
@@ -133,6 +134,7 @@ class Member:
         member_type: MemberType,
         password_hash: str,
         now: datetime,
+        is_instance_admin: bool = False,
     ) -> "Member":
         member = cls(
             id=member_id,
@@ -144,6 +146,7 @@ class Member:
             password_hash=password_hash,
             status=MemberStatus.ACTIVE,
             registered_at=now,
+            is_instance_admin=is_instance_admin,
         )
         member.pending_events.append(
             MemberRegisteredV1(
@@ -154,9 +157,22 @@ class Member:
                 organisation_kind=organisation.kind,
                 region=organisation.region,
                 registered_at=now,
+                is_instance_admin=is_instance_admin,
             )
         )
         return member
+
+    def make_instance_admin(self) -> bool:
+        """Configuration names this member the instance administrator; others learn of it."""
+        if self.is_instance_admin:
+            return False
+        if self.status == MemberStatus.ERASED:
+            raise Conflict("This member has been erased.")
+        self.is_instance_admin = True
+        self.pending_events.append(
+            MemberInstanceAdminChangedV1(member_id=self.id, is_instance_admin=True)
+        )
+        return True
 
     def update_profile(
         self,

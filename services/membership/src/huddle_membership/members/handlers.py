@@ -309,8 +309,8 @@ async def ensure_instance_admin(
             member_type=contract.MemberType.STAFF,
             password_hash=await deps.passwords.hash(password),
             now=deps.clock(),
+            is_instance_admin=True,
         )
-        member.is_instance_admin = True
         await deps.members.add(member)
     elif not member.is_instance_admin:
         member_id = member.id
@@ -318,8 +318,7 @@ async def ensure_instance_admin(
         async def promote() -> None:
             async with deps.members.lock(member_id):
                 current = await deps.members.get(member_id)
-                if current is not None and not current.is_instance_admin:
-                    current.is_instance_admin = True
+                if current is not None and current.make_instance_admin():
                     await deps.members.save(current)
 
         await retrying(promote)

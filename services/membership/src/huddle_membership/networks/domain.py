@@ -181,6 +181,7 @@ class Network:
     region: Region | None
     created_at: datetime
     created_by: UUID
+    never_recorded: bool = False  # a ground rule Huddle keeps: scheduling refuses "recorded"
     # The founding chair's membership is written after the network; until it is, the network
     # says so, and the next read (or the next start) seats the chair. See ``handlers``.
     founder_seated: bool = False
@@ -223,6 +224,7 @@ class Network:
         region: Region | None,
         created_by: UUID,
         now: datetime,
+        never_recorded: bool = False,
     ) -> "Network":
         """``parent`` is the network ``parent_slug`` names, or None when there is none."""
         if parent_slug is not None and (parent is None or parent.slug != parent_slug):
@@ -240,10 +242,17 @@ class Network:
             region=region,
             created_at=now,
             created_by=created_by,
+            never_recorded=never_recorded,
         )
         network.pending_events.append(
             NetworkCreatedV1(
-                slug=slug, name=name, parent_slug=parent_slug, visibility=visibility, region=region
+                slug=slug,
+                name=name,
+                parent_slug=parent_slug,
+                visibility=visibility,
+                region=region,
+                ground_rules=network.ground_rules,
+                never_recorded=never_recorded,
             )
         )
         return network
@@ -257,6 +266,7 @@ class Network:
         allowed_member_types: list[MemberType] | None = None,
         ground_rules: list[str] | None = None,
         glossary: dict[str, str] | None = None,
+        never_recorded: bool | None = None,
     ) -> bool:
         """Change what is given; records network.updated if anything changed."""
         if glossary is not None:
@@ -270,6 +280,7 @@ class Network:
             ),
             "ground_rules": ground_rules,
             "glossary": glossary,
+            "never_recorded": never_recorded,
         }
         changed = False
         for attribute, value in changes.items():
@@ -284,6 +295,8 @@ class Network:
                     visibility=self.visibility,
                     region=self.region,
                     glossary=self.glossary,
+                    ground_rules=self.ground_rules,
+                    never_recorded=self.never_recorded,
                 )
             )
         return changed

@@ -225,6 +225,7 @@ async def create_network(
         visibility=request.visibility,
         allowed_member_types=request.allowed_member_types,
         ground_rules=request.ground_rules,
+        never_recorded=request.never_recorded,
         glossary=request.glossary,
         region=request.region,
         created_by=member.id,

@@ -421,6 +421,7 @@ def _network_fields(network: Network) -> dict[str, Any]:
         "visibility": network.visibility.value,
         "allowed_member_types": [member_type.value for member_type in network.allowed_member_types],
         "ground_rules": network.ground_rules,
+        "never_recorded": network.never_recorded,
         "glossary": network.glossary,
         "region": network.region.value if network.region else None,
         "created_at": network.created_at,
@@ -445,6 +446,7 @@ def _network(document: dict[str, Any]) -> Network:
         created_by=UUID(document["created_by"]),
         founder_seated=document.get("founder_seated", True),  # older networks were seated
         needs_chair=document.get("needs_chair", False),
+        never_recorded=document.get("never_recorded", False),
         version=document["version"],
     )
 
