@@ -254,6 +254,59 @@ async def acronyms_on(page: Page, allowed: frozenset[str] | None = None) -> set[
     return acronyms_in(await visible_text(page), allowed or allowed_acronyms())
 
 
+# --- Reflow (400% zoom, a phone) -----------------------------------------------------------
+
+# WCAG 2.2's reflow criterion: at 320 CSS pixels nothing may need scrolling sideways, and
+# nothing may be cut off instead. The document's own width misses the second: a box with
+# overflow hidden, or a table wider than the wrapper that clips it, hides what it cuts. So
+# every visible element is measured: its right edge past the viewport's, or (where its
+# overflow is hidden or clipped) its content wider than its box. Visually hidden elements
+# (the skip link, captions for screen readers: 1-pixel boxes, clipped) are not seen, so
+# not measured; what scrolls inside its own scrolling box (a table in NHS.UK's scroll
+# component) is measured by that box. Only the outermost element past the edge is named:
+# its descendants are past it because it is.
+REFLOW = """() => {
+  const viewport = document.documentElement.clientWidth;
+  const found = [];
+  const hidden = (el, style, box) => style.clipPath !== 'none'
+    || (style.clip && style.clip !== 'auto')
+    || (box.width <= 1 && box.height <= 1 && style.overflow !== 'visible')
+    || !el.checkVisibility({visibilityProperty: true});
+  const name = (el) => {
+    const classes = Array.from(el.classList).slice(0, 3).map((c) => '.' + c).join('');
+    const id = el.id ? '#' + el.id : '';
+    const text = (el.innerText || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ')
+      .trim().slice(0, 60);
+    return `<${el.tagName.toLowerCase()}${id}${classes}> "${text}"`;
+  };
+  const visit = (el, parentPast) => {
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (hidden(el, style, box)) return;
+    const past = box.width > 0 && box.right > viewport + 1;
+    if (past && !parentPast) {
+      found.push(`${name(el)} reaches ${Math.round(box.right)}px, past the viewport's ${viewport}px`);
+    }
+    const clipping = ['hidden', 'clip'].includes(style.overflowX);
+    if (clipping && el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${name(el)} cuts off its content: ${el.scrollWidth}px in a ${el.clientWidth}px box`);
+    }
+    if (['auto', 'scroll'].includes(style.overflowX)) return;  // scrolls within itself
+    for (const child of el.children) visit(child, parentPast || past);
+  };
+  if (document.documentElement.scrollWidth > viewport + 1) {
+    found.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${viewport}px viewport`);
+  }
+  visit(document.body, false);
+  return found;
+}"""
+
+
+async def reflow_faults(page: Page) -> list[str]:
+    """What on the page needs scrolling sideways or is cut off at its width (none: [])."""
+    return list(await page.evaluate(REFLOW))
+
+
 # --- Keyboard only -------------------------------------------------------------------------
 
 FOCUSED = """() => {
@@ -345,6 +398,12 @@ async def new_page(browser: Browser, viewport: dict[str, int] | None = None) -> 
         yield await context.new_page()
     finally:
         await context.close()
+
+
+def national_member_email() -> str:
+    """A demo member of the national network (password: ``Huddle.password``)."""
+    _, members = demo.scaled(1)
+    return demo.network_plan(members).joins[demo.NATIONAL_SLUG][0].email
 
 
 def unique_email(prefix: str) -> str:

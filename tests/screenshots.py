@@ -11,7 +11,15 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from browser_kit import DESKTOP, PHONE, Huddle, launch, running_huddle, sign_in
+from browser_kit import (
+    DESKTOP,
+    PHONE,
+    Huddle,
+    launch,
+    national_member_email,
+    running_huddle,
+    sign_in,
+)
 from huddle_devkit import demo
 from playwright.async_api import Browser, async_playwright
 
@@ -34,12 +42,6 @@ WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 TALLEST = 2600
 
 
-def member_email() -> str:
-    """A demo member of the national network."""
-    _, members = demo.scaled(1)
-    return demo.network_plan(members).joins[demo.NATIONAL_SLUG][0].email
-
-
 async def weekly_page(url: str) -> str:
     """The next Friday's session page (the demo's ids are made at load; the national
     network is open, so its sessions are listed to anyone)."""
@@ -58,7 +60,7 @@ async def weekly_page(url: str) -> str:
 async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
     found = {"weekly": await weekly_page(huddle.url)}
     people = {
-        "member": (member_email(), huddle.password),
+        "member": (national_member_email(), huddle.password),
         "admin": (huddle.admin_email, huddle.admin_password),
     }
     written: list[Path] = []

@@ -2,9 +2,18 @@
 a title that says where you are, no serious or critical axe-core violation, and no acronym
 in its visible text outside ``huddle_gateway.web.words.ALLOWED_ACRONYMS``. At 320 CSS
 pixels wide (a 1280-pixel window at 400% zoom, WCAG 2.2's reflow criterion) no page scrolls
-sideways."""
+sideways and nothing on it is cut off."""
 
-from browser_kit import Huddle, OpenPage, check_page, register_by_api, sign_in, unique_email
+from browser_kit import (
+    Huddle,
+    OpenPage,
+    check_page,
+    national_member_email,
+    reflow_faults,
+    register_by_api,
+    sign_in,
+    unique_email,
+)
 from huddle_devkit import demo
 from playwright.async_api import Page
 
@@ -12,6 +21,7 @@ PASSWORD = "a long every-page password"
 SLUGS = [network.slug for network in demo.NETWORKS]
 ANONYMOUS = [
     "/",
+    "/networks",  # the networks anyone may find
     "/sign-in",
     "/forgotten-password",
     "/create-account",
@@ -131,25 +141,33 @@ async def test_every_page_an_instance_administrator_can_reach(
     await visit_each(page, ADMIN + paths["organiser"])
 
 
-# 400% zoom of a 1280-pixel window. Tables may scroll within themselves; the page may not.
+# 400% zoom of a 1280-pixel window. Tables may scroll within themselves; the page may not,
+# and nothing may be cut off at its edge (``reflow_faults``).
 ZOOMED = {"width": 320, "height": 640}
-SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
 
 
-async def test_no_page_scrolls_sideways_at_400_percent_zoom(
+async def reflow_of_each(page: Page, paths: list[str]) -> list[str]:
+    faults = []
+    for path in paths:
+        await page.goto(path)
+        faults += [f"{path}: {fault}" for fault in await reflow_faults(page)]
+    return faults
+
+
+async def test_no_page_scrolls_sideways_or_cuts_off_at_400_percent_zoom(
     open_page: OpenPage, huddle: Huddle
 ) -> None:
     page = await open_page(ZOOMED)
-    sideways = []
-    for path in ANONYMOUS:
-        await page.goto(path)
-        if await page.evaluate(SIDEWAYS):
-            sideways.append(path)
+    faults = await reflow_of_each(page, ANONYMOUS)
     email = unique_email("zoomed")
     await register_by_api(huddle.url, email, PASSWORD, "Zoe Zoom", "staff")
     await sign_in(page, email, PASSWORD)
-    for path in MEMBER:
-        await page.goto(path)
-        if await page.evaluate(SIDEWAYS):
-            sideways.append(path)
-    assert not sideways, f"these pages scroll sideways at 320 pixels: {sideways}"
+    faults += await reflow_of_each(page, MEMBER)
+    # A member of the networks sees their members' names, job titles and email addresses.
+    member = await open_page(ZOOMED)
+    await sign_in(member, national_member_email(), huddle.password)
+    faults += await reflow_of_each(member, [f"/networks/{demo.NATIONAL_SLUG}", "/me"])
+    admin = await open_page(ZOOMED)
+    await sign_in(admin, huddle.admin_email, huddle.admin_password)
+    faults += await reflow_of_each(admin, ADMIN)
+    assert not faults, "at 320 pixels wide:\n" + "\n".join(faults)

@@ -50,8 +50,21 @@ async def test_an_anonymous_visitor_sees_the_infographic(page: Page) -> None:
         table = page.get_by_role("table", name=re.compile(caption))
         await expect(table).to_be_visible()
         assert await table.locator("tbody tr").count() > 1
-    # How many networks there are; which ones, once signed in (the service's rule).
-    await expect(page.get_by_text("There are 4 networks.")).to_be_visible()
+    # The networks anyone may find, and how to join them; the invite-only one stays hidden
+    # (membership's rule for a visitor).
+    for network in demo.NETWORKS:
+        card = page.get_by_role("link", name=network.name, exact=True)
+        if network.slug == INVITE_ONLY_NETWORK:
+            await expect(card).to_have_count(0)
+        else:
+            await expect(card).to_be_visible()
+    await expect(
+        page.get_by_text("Networks that are by invitation only are not listed.")
+    ).to_be_visible()
+    await follow(page, page.get_by_role("link", name="Networks", exact=True))
+    await check_page(page)
+    await expect(page.get_by_role("link", name=OPEN_NETWORK)).to_be_visible()
+    await expect(page.get_by_text(INVITE_ONLY_NAME)).to_have_count(0)
 
 
 async def create_account(

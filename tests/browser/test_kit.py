@@ -8,6 +8,7 @@ from browser_kit import (
     acronyms_in,
     acronyms_on,
     axe,
+    reflow_faults,
     watch,
 )
 from playwright.async_api import Browser, Page
@@ -28,14 +29,40 @@ GOOD_PAGE = """<!DOCTYPE html><html lang="en"><head><title>A good page</title></
 <button type="submit">Sign in</button></form></main></body></html>"""
 
 
-async def served(browser: Browser, body: str) -> tuple[Page, list[str]]:
-    context = await browser.new_context()
+# At 320 pixels: a table pushed wide by an address that cannot wrap, and a box that hides
+# what does not fit; beside them what may stay (a visually hidden caption, a skip link, a
+# table scrolling inside its own box).
+NARROW = {"width": 320, "height": 640}
+INLINE_STYLES = "default-src 'self'; style-src 'unsafe-inline'"  # these pages' own styles
+HIDDEN = (
+    "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+    "clip-path:inset(50%);white-space:nowrap"
+)
+REFLOWING = f"""<!DOCTYPE html><html lang="en"><head><title>Narrow</title></head><body>
+<a href="#main" style="{HIDDEN}">Skip to main content, a long way past the edge</a>
+<main id="main"><p>Short words wrap.</p>
+<div style="overflow-x:auto"><table><tr><td>averyveryverylongunbreakablewordthatscrolls
+insideitsownbox@example.org</td></tr></table></div>
+<p style="{HIDDEN}">A caption only screen readers hear, far wider than the page</p>
+</main></body></html>"""
+CUT_OFF = REFLOWING.replace(
+    "<p>Short words wrap.</p>",
+    '<table id="members"><tr><td>someone.with.a.long.name@averylongdomainname.example.org</td></tr>'
+    '</table><div class="cut" style="overflow:hidden;width:100px;white-space:nowrap">'
+    "Words that do not fit are hidden</div>",
+)
+
+
+async def served(
+    browser: Browser, body: str, viewport: dict[str, int] | None = None, policy: str = POLICY
+) -> tuple[Page, list[str]]:
+    context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     page = await context.new_page()
     seen = await watch(page)
     await page.route(
         f"{ORIGIN}/page",
         lambda route: route.fulfill(
-            body=body, content_type="text/html", headers={"Content-Security-Policy": POLICY}
+            body=body, content_type="text/html", headers={"Content-Security-Policy": policy}
         ),
     )
     await page.goto(f"{ORIGIN}/page")
@@ -75,3 +102,17 @@ async def test_the_keyboard_reaches_labelled_fields_and_says_where_it_went(
     assert await page.input_value("#email") == "jo@example.org"
     with pytest.raises(AssertionError, match="Tab never reached 'Password'"):
         await keys.tab_to("Password")
+
+
+async def test_reflow_faults_name_what_is_past_the_edge_or_cut_off(browser: Browser) -> None:
+    page, _ = await served(browser, REFLOWING, NARROW, INLINE_STYLES)
+    faults = await reflow_faults(page)
+    assert faults == [], faults
+
+    page, _ = await served(browser, CUT_OFF, NARROW, INLINE_STYLES)
+    faults = await reflow_faults(page)
+    assert any(fault.startswith("the page is") for fault in faults), faults
+    assert any("<table#members>" in fault and "past the viewport" in fault for fault in faults)
+    assert any("<div.cut>" in fault and "cuts off its content" in fault for fault in faults)
+    # The table's cells are past the edge because it is: only the table is named.
+    assert not any(fault.startswith("<td>") for fault in faults), faults

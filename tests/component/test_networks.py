@@ -9,6 +9,7 @@ directly in the database, standing in for configuration.
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from huddle_devkit.servers import nats_server, running
 from huddle_gateway.auth import AccessTokens
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts import networks as contract
+from huddle_shared.contracts.common import export_subject
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.services import MEMBERSHIP as MEMBERSHIP_SERVICE
 from pymongo import AsyncMongoClient
@@ -36,6 +38,7 @@ from support import (
     seed_file,
     services,
     set_fields,
+    signed,
 )
 
 pytestmark = pytest.mark.component
@@ -58,8 +61,19 @@ class Huddle:
     client: httpx.AsyncClient
     db: Any  # membership's database
     js: Any
+    nc: Any  # the NATS connection, to ask membership itself
     tokens: AccessTokens
     organisation_id: str
+
+    async def membership_export(self, person: Person) -> dict[str, Any]:
+        """Membership's part of the member's data export (the gateway's needs every service)."""
+        subject = export_subject("membership")
+        message = {"body": {}, "caller": {"member_id": person.id}}
+        reply = json.loads(
+            (await self.nc.request(subject, signed(subject, message), timeout=10)).data
+        )
+        assert reply["ok"], reply
+        return dict(reply["data"])
 
     async def person(
         self,
@@ -203,6 +217,7 @@ async def huddle(
                     client=client,
                     db=mongo[runtimes["membership"].database.name],
                     js=connection.jetstream(),
+                    nc=connection,
                     tokens=AccessTokens(SECRET, 900, TEST_INSTANCE),
                     organisation_id=organisation.json()["id"],
                 )
@@ -281,6 +296,8 @@ async def test_only_instance_admins_create_networks_and_they_chair_them(
             "parent_slug": cast.slug,
             "visibility": "invite_only",
             "region": "midlands",
+            "ground_rules": body["ground_rules"],
+            "never_recorded": False,
         }
     ]
     assert await huddle.events(contract.NetworkMemberJoinedV1, body["slug"]) == [
@@ -325,7 +342,6 @@ async def test_listing_shows_open_and_approval_networks_and_my_invite_only_ones(
 ) -> None:
     open_slug = await huddle.network(cast.chair, "open")
     approval = await huddle.network(cast.chair, "approval")
-    problem(await huddle.get("/api/v1/networks", None), 401)
     assert (
         await huddle.post(f"/api/v1/networks/{approval}/join", cast.outsider)
     ).status_code == 202
@@ -386,7 +402,10 @@ async def test_network_admins_update_a_network(huddle: Huddle, cast: Cast) -> No
     assert updated.json()["my_role"] == "facilitator"
     again = await huddle.patch(path, cast.chair, change)
     assert again.status_code == 200
-    assert await huddle.events(contract.NetworkUpdatedV1, cast.slug) == [
+    updates = await huddle.events(contract.NetworkUpdatedV1, cast.slug)
+    assert [
+        {k: v for k, v in e.items() if k not in ("ground_rules", "never_recorded")} for e in updates
+    ] == [
         {
             "slug": cast.slug,
             "name": f"Network {cast.slug}",
@@ -436,6 +455,114 @@ async def test_joining_depends_on_the_network(huddle: Huddle, cast: Cast) -> Non
         {"slug": open_slug, "member_id": cast.chair.id, "role": "chair"},
         {"slug": open_slug, "member_id": joiner.id, "role": "member"},
     ]
+
+
+async def test_a_visitor_is_shown_the_networks_anyone_may_find(huddle: Huddle, cast: Cast) -> None:
+    """Membership's rule for a caller who is not a member: every network but the invite-only
+    ones, with no role or status (they have none)."""
+    open_slug = await huddle.network(cast.chair, "open", purpose="For everyone")
+    approval = await huddle.network(cast.chair, "approval")
+    listed = await huddle.get("/api/v1/networks", None)
+    assert listed.status_code == 200, listed.text
+    seen = {network["slug"]: network for network in listed.json()}
+    assert open_slug in seen and approval in seen
+    assert cast.slug not in seen  # invite-only: hidden from visitors
+    assert all(network["visibility"] != "invite_only" for network in seen.values())
+    assert seen[open_slug]["purpose"] == "For everyone"
+    assert {(n["my_role"], n["my_status"]) for n in seen.values()} == {(None, None)}
+    problem(await huddle.get(f"/api/v1/networks/{open_slug}", None), 401)  # reading one: sign in
+
+
+async def test_joining_a_network_with_ground_rules_means_accepting_them(
+    huddle: Huddle, cast: Cast
+) -> None:
+    rules = ["What is said here stays here"]
+    open_slug = await huddle.network(cast.chair, "open", ground_rules=rules)
+    approval = await huddle.network(cast.chair, "approval", ground_rules=rules)
+    joiner = await huddle.person()
+    for slug in (open_slug, approval):
+        for body in (None, {"accepted_ground_rules": False}):
+            refused = problem(await huddle.post(f"/api/v1/networks/{slug}/join", joiner, body), 422)
+            assert refused["errors"] == [
+                {
+                    "field": "accepted_ground_rules",
+                    "message": "Accept the network's ground rules to join",
+                }
+            ]
+        assert await huddle.memberships(slug, member_id=joiner.id) == []  # nothing changed
+    joined = await huddle.post(
+        f"/api/v1/networks/{open_slug}/join", joiner, {"accepted_ground_rules": True}
+    )
+    assert joined.status_code == 200, joined.text
+    asked = await huddle.post(
+        f"/api/v1/networks/{approval}/join", joiner, {"accepted_ground_rules": True}
+    )
+    assert asked.status_code == 202, asked.text
+    for slug in (open_slug, approval):
+        (membership,) = await huddle.memberships(slug, member_id=joiner.id)
+        assert membership["ground_rules_accepted_at"] is not None
+    exported = await huddle.membership_export(joiner)
+    accepted = {m["slug"]: m["ground_rules_accepted_at"] for m in exported["network_memberships"]}
+    assert set(accepted) == {open_slug, approval} and all(accepted.values())
+    events = await huddle.events(contract.NetworkMemberJoinedV1, open_slug)
+    assert [e["member_id"] for e in events] == [cast.chair.id, joiner.id]  # joined once
+
+
+async def test_accepting_an_invitation_means_accepting_the_ground_rules(
+    huddle: Huddle, cast: Cast
+) -> None:
+    await huddle.patch(f"/api/v1/networks/{cast.slug}", cast.chair, {"ground_rules": ["Be kind."]})
+    invitee = await huddle.person()
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": invitee.email}
+    )
+    token = created.json()["token"]
+    refused = problem(await huddle.accept(token, invitee), 422)
+    assert refused["errors"][0]["field"] == "accepted_ground_rules"
+    assert await huddle.memberships(cast.slug, member_id=invitee.id) == []
+    assert (await huddle.get(f"/api/v1/invitations/{token}", invitee)).json()["status"] == (
+        "pending"
+    )  # still unused
+    accepted = await huddle.post(
+        f"/api/v1/invitations/{token}/accept", invitee, {"accepted_ground_rules": True}
+    )
+    assert accepted.status_code == 200, accepted.text
+    (membership,) = await huddle.memberships(cast.slug, member_id=invitee.id)
+    assert membership["status"] == "active" and membership["ground_rules_accepted_at"]
+
+
+async def test_the_preview_says_when_accepting_would_be_refused(huddle: Huddle, cast: Cast) -> None:
+    """The preview answers with accepting's own rule (a suspended account, a kind of member
+    the network does not take), in accepting's words."""
+    researcher = await huddle.person(member_type="researcher")
+    await huddle.patch(
+        f"/api/v1/networks/{cast.slug}", cast.chair, {"allowed_member_types": ["staff"]}
+    )
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": researcher.email}
+    )
+    token = created.json()["token"]
+    preview = (await huddle.get(f"/api/v1/invitations/{token}", researcher)).json()
+    refusal = problem(await huddle.accept(token, researcher), 403)
+    assert preview["status"] == "pending" and preview["cannot_accept"] == refusal["detail"]
+
+    staff = await huddle.person()
+    created = await huddle.post(
+        f"/api/v1/networks/{cast.slug}/invitations", cast.chair, {"email": staff.email}
+    )
+    token = created.json()["token"]
+    assert (await huddle.get(f"/api/v1/invitations/{token}", staff)).json()["cannot_accept"] is None
+    suspended = await huddle.put(
+        f"/api/v1/members/{staff.id}/status", cast.chair, {"status": "suspended", "reason": "x"}
+    )
+    assert suspended.status_code == 200, suspended.text
+    preview = (await huddle.get(f"/api/v1/invitations/{token}", staff)).json()
+    refusal = problem(await huddle.accept(token, staff), 403)
+    assert (
+        preview["cannot_accept"]
+        == refusal["detail"]
+        == ("Your account is not active, so you cannot join networks.")
+    )
 
 
 async def test_suspended_members_cannot_join(huddle: Huddle, cast: Cast) -> None:
@@ -642,8 +769,10 @@ async def test_the_invitee_reads_an_invitation_before_accepting(huddle: Huddle, 
     )
     assert preview["ground_rules"] == ["Be kind."] and preview["name"] == f"Network {cast.slug}"
     assert await huddle.memberships(cast.slug, member_id=invitee.id) == []  # reading joins no one
+    assert preview["cannot_accept"] is None  # accepting would succeed
 
-    assert (await huddle.accept(token, invitee)).status_code == 200
+    accepted = await huddle.post(f"{path}/accept", invitee, {"accepted_ground_rules": True})
+    assert accepted.status_code == 200, accepted.text
     assert (await huddle.get(path, invitee)).json()["status"] == "accepted"
     problem(await huddle.get(path, cast.member), 404)  # used: to anyone else it is gone
 
@@ -664,6 +793,9 @@ async def test_the_invitee_reads_an_invitation_before_accepting(huddle: Huddle, 
     )
     expired = await huddle.get(f"/api/v1/invitations/{late_token}", cast.member)
     assert expired.json()["status"] == "expired"
+    assert expired.json()["cannot_accept"] == (
+        "This invitation has expired: ask the network for a new one."
+    )
 
 
 async def test_expired_invitations_and_member_types_not_allowed_are_refused(
@@ -716,6 +848,36 @@ async def test_members_see_those_who_agreed_to_be_listed(huddle: Huddle, cast: C
     assert view["members"][1]["email"] is None
     assert view["members"][0]["role"] == "member"
     assert view["members"][0]["job_title"] == "Patient safety specialist"
+
+
+async def test_the_members_list_comes_a_page_at_a_time_in_name_order(
+    huddle: Huddle, cast: Cast
+) -> None:
+    slug = await huddle.network(cast.chair, "open")
+    names = ["Cara Page", "Abel Page", "Dina Page", "Bea Page", "Eli Page"]
+    people = await asyncio.gather(*(huddle.person(name=name, listed=True) for name in names))
+    for person in people:
+        await huddle.add(slug, cast.chair, person)
+    path = f"/api/v1/networks/{slug}/members"
+
+    def page_of(response: httpx.Response) -> tuple[int, int, list[str]]:
+        assert response.status_code == 200, response.text
+        view = response.json()
+        assert (view["total"], view["listed"]) == (6, 5)  # the chair is not listed
+        return view["offset"], len(view["members"]), [m["display_name"] for m in view["members"]]
+
+    everyone = page_of(await huddle.get(path, people[0]))
+    assert everyone == (0, 5, sorted(names))
+    assert page_of(await huddle.get(f"{path}?limit=2", people[0])) == (0, 2, sorted(names)[:2])
+    second = page_of(await huddle.get(f"{path}?limit=2&offset=2", people[0]))
+    assert second == (2, 2, sorted(names)[2:4])
+    last = page_of(await huddle.get(f"{path}?limit=2&offset=4", people[0]))
+    assert last == (4, 1, sorted(names)[4:])
+    assert page_of(await huddle.get(f"{path}?offset=9", people[0])) == (9, 0, [])
+    for bad in ("limit=0", "limit=201", "offset=-1", "limit=two"):
+        refused = problem(await huddle.get(f"{path}?{bad}", people[0]), 422)
+        assert refused["errors"][0]["field"] == bad.split("=")[0], refused
+    problem(await huddle.get(f"{path}?limit=2", cast.outsider), 404)  # still members only
 
 
 # --- Roles --------------------------------------------------------------------------------------

@@ -312,6 +312,31 @@ async def test_administrators_find_and_add_organisations(site: Site, admin: Pers
         assert "No organisation's name starts with that." in text_of(none)
 
 
+def hidden_fields(page: httpx.Response) -> dict[str, str]:
+    """The first form's hidden fields: its CSRF field and its one-time key."""
+    form = page.text[page.text.index("<form") :]
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+    return {name: html.unescape(value) for name, value in found[:2]}
+
+
+async def test_the_same_form_sent_twice_adds_one_organisation(site: Site, admin: Person) -> None:
+    """A double click sends the form's one-time key twice: the page passes it on as the
+    Idempotency-Key, so membership adds the organisation once and answers both alike."""
+    name = f"Double Click Hospice {uuid.uuid4().hex[:6]}"
+    body = {"name": name, "kind": "charity", "region": "london"}
+    async with signed_in(site, admin) as visitor:
+        form = {**hidden_fields(await visitor.get("/admin/organisations")), **body}
+        assert set(form) >= {"_csrf_token", "_once"}
+        sent = [await visitor.client.post("/admin/organisations", data=form) for _ in range(2)]
+        assert [answer.status_code for answer in sent] == [303, 303]
+        assert sent[0].headers["location"] == sent[1].headers["location"]
+        assert await site.db["organisations"].count_documents({"name": name}) == 1
+        # The same form rendered again is a new form: sent, it adds another.
+        fresh = {**hidden_fields(await visitor.get("/admin/organisations")), **body}
+        assert (await visitor.client.post("/admin/organisations", data=fresh)).status_code == 303
+    assert await site.db["organisations"].count_documents({"name": name}) == 2
+
+
 async def test_administrators_create_networks_with_a_parent(site: Site, admin: Person) -> None:
     parent = await site.network(admin, "open")
     slug = f"child-{uuid.uuid4().hex[:8]}"
@@ -373,6 +398,34 @@ async def test_administrators_suspend_and_reinstate_members(site: Site, admin: P
         assert "Sam Suspendable is reinstated." in reinstated.text
     stored = await site.db["members"].find_one({"_id": member.id})
     assert stored["status"] == "active"
+
+
+async def test_suspending_acts_on_and_shows_the_member_the_address_names(
+    site: Site, admin: Person
+) -> None:
+    """The member is named by their id in the form's address, and read again by it: an email
+    address that now belongs to someone else (or any email the form carries) changes
+    nothing about who is acted on or shown."""
+    member = await site.person(name="Robin Right")
+    other = await site.person(name="Wren Wrong")
+    async with signed_in(site, admin) as visitor:
+        found = await visitor.submit("/admin/members", {"email": member.email})
+        assert f'action="/admin/members/{member.id}/status"' in found.text
+        assert f'name="email" value="{member.email}"' not in found.text.split("/status")[1]
+        suspended = await visitor.submit(
+            "/admin/members",
+            {"email": other.email, "status": "suspended", "reason": "Paused"},  # an old form
+            action=f"/admin/members/{member.id}/status",
+        )
+        assert suspended.status_code == 200, suspended.text[:500]
+        assert "Robin Right is suspended." in suspended.text
+        assert "Wren Wrong" not in suspended.text
+        not_an_id = await visitor.submit(
+            "/admin/members", {"status": "active"}, action="/admin/members/not-an-id/status"
+        )
+        assert not_an_id.status_code == 404
+    assert (await site.db["members"].find_one({"_id": member.id}))["status"] == "suspended"
+    assert (await site.db["members"].find_one({"_id": other.id}))["status"] == "active"
 
 
 async def test_access_keys_are_shown_once_and_can_be_switched_off(

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from huddle_gateway.auth import AccessTokens
+from huddle_gateway.web.pages import networks as network_pages
 from huddle_gateway.web.words import ALLOWED_ACRONYMS
 from support import set_fields
 from web_support import PASSWORD, web_site
@@ -128,7 +129,11 @@ class World:
 
     async def add(self, slug: str, chair: Visitor, member: Visitor, role: str = "member") -> None:
         token = await self.invite(slug, chair, member.email, role)
-        accepted = await self.api.post(f"/api/v1/invitations/{token}/accept", headers=member.api)
+        accepted = await self.api.post(
+            f"/api/v1/invitations/{token}/accept",
+            json={"accepted_ground_rules": True},
+            headers=member.api,
+        )
         assert accepted.status_code == 200, accepted.text
 
     async def memberships(self, slug: str, member: Visitor) -> list[dict[str, Any]]:
@@ -191,7 +196,7 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
 ) -> None:
     slug = await world.network(cast.chair, "open", ground_rules=RULES)
     visitor = world.browser()
-    for path in ("/networks", f"/networks/{slug}", f"/networks/{slug}/join"):
+    for path in (f"/networks/{slug}", f"/networks/{slug}/join"):
         assert_signs_in_first(await visitor.get(path), path)
     # A form posted by someone whose session ended: to sign in, and nothing joined.
     refused = await visitor.submit(
@@ -200,7 +205,28 @@ async def test_the_networks_pages_send_a_visitor_to_sign_in_and_back(
     assert_signs_in_first(refused, f"/networks/{slug}/join")
     expired = world.browser()
     expired.client.cookies.set("huddle_session", "not-a-token")
-    assert_signs_in_first(await expired.get("/networks"), "/networks")
+    path = f"/networks/{slug}"
+    assert_signs_in_first(await expired.get(path), path)
+
+
+async def test_a_visitor_sees_the_networks_anyone_may_find_on_the_home_page_and_the_list(
+    world: World, cast: Cast
+) -> None:
+    """Membership's rule for a visitor: every network but the invite-only ones, with what it
+    is for and how to join; invite-only networks stay hidden, even their names."""
+    open_slug, approval, hidden = await asyncio.gather(
+        world.network(cast.chair, "open", purpose="Learning from incidents together."),
+        world.network(cast.chair, "approval"),
+        world.network(cast.chair, "invite_only", purpose="Secret purpose"),
+    )
+    visitor = world.browser()
+    for path in ("/", "/networks"):
+        page = assert_page(await visitor.get(path), 200)
+        assert f"Network {open_slug}" in page and "Learning from incidents together." in page
+        assert f"Network {approval}" in page
+        assert "can join" in page and "Ask to join" in page  # how to join: open, approval
+        assert f"Network {hidden}" not in page and "Secret purpose" not in page
+        assert "create an account" in page.lower() and "sign in" in page.lower()
 
 
 async def test_a_form_without_its_csrf_field_changes_nothing(world: World, cast: Cast) -> None:
@@ -267,6 +293,71 @@ async def test_a_network_shows_purpose_ground_rules_glossary_and_members_to_memb
     assert "Join this network" in outsider
 
 
+async def test_the_members_list_is_read_and_shown_a_page_at_a_time(
+    world: World, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two a page (50 in use): five listed members make three pages.
+    monkeypatch.setattr(network_pages, "MEMBERS_PER_PAGE", 2)
+    names = ["Cleo Paged", "Adam Paged", "Erin Paged", "Bo Paged", "Dev Paged"]
+    people = await asyncio.gather(*(world.member(listed=True, name=name) for name in names))
+    slug = await world.network(cast.chair, "open")
+    for person in people:
+        await world.add(slug, cast.chair, person)
+    reader = people[0]
+
+    def names_on(response: httpx.Response) -> list[str]:
+        return [name for name in sorted(names) if name in text_of(response)]
+
+    def link(response: httpx.Response, rel: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" class="[^"]*" rel="{rel}"', response.text)
+        return found.group(1) if found else None
+
+    first = await reader.get(f"/networks/{slug}")
+    page = assert_page(first, 200)
+    assert names_on(first) == ["Adam Paged", "Bo Paged"]
+    assert "6 members in all" in page and "Showing 1 to 2 of the 5 listed (page 1 of 3)" in page
+    assert 'aria-label="Pages of members"' in first.text  # NHS.UK's pagination
+    assert link(first, "next") == f"/networks/{slug}?page=2#members"
+    assert link(first, "prev") is None
+    assert 'aria-current="page"' in first.text
+
+    second = await reader.get(f"/networks/{slug}?page=2")
+    assert names_on(second) == ["Cleo Paged", "Dev Paged"]
+    assert link(second, "prev") == f"/networks/{slug}?page=1#members"
+    assert link(second, "next") == f"/networks/{slug}?page=3#members"
+
+    last = await reader.get(f"/networks/{slug}?page=3")
+    assert names_on(last) == ["Erin Paged"]
+    assert "Showing 5 to 5 of the 5 listed (page 3 of 3)" in text_of(last)
+    assert link(last, "next") is None and link(last, "prev") is not None
+
+    # Past the last page, or not a page number: an address that leads nowhere.
+    for wrong in ("4", "0", "-1", "two", "1.5", "\u00b2", "99999999999999999999"):
+        assert_page(await reader.get(f"/networks/{slug}?page={wrong}"), 404)
+
+    # One page only: no pagination at all.
+    monkeypatch.setattr(network_pages, "MEMBERS_PER_PAGE", 50)
+    whole = await reader.get(f"/networks/{slug}")
+    assert names_on(whole) == sorted(names)
+    assert "Pages of members" not in whole.text and "Showing" not in text_of(whole)
+
+
+async def test_a_long_list_of_pages_shows_its_ends_and_neighbours() -> None:
+    def numbers(page: int, pages: int) -> list[str]:
+        shown = network_pages._pagination("n", page, pages)
+        assert shown is not None
+        return [
+            "..." if item.get("ellipsis") else str(item["number"]) + ("*" * item["current"])
+            for item in shown["items"]
+        ]
+
+    assert network_pages._pagination("n", 1, 1) is None
+    assert numbers(1, 3) == ["1*", "2", "3"]
+    assert numbers(5, 33) == ["1", "...", "4", "5*", "6", "...", "33"]
+    assert numbers(2, 33) == ["1", "2*", "3", "...", "33"]
+    assert numbers(33, 33) == ["1", "...", "32", "33*"]
+
+
 async def test_a_network_names_its_parent_only_to_those_who_may_see_it(
     world: World, cast: Cast
 ) -> None:
@@ -311,7 +402,8 @@ async def test_joining_an_open_network_asks_first_to_accept_its_ground_rules(
     unticked = await joiner.submit(f"/networks/{slug}/join", f"/networks/{slug}/join", {})
     page = assert_page(unticked, 422)
     assert "There is a problem" in page
-    assert page.count("Confirm that you have read the ground rules and will keep them") == 2
+    # Membership's refusal, in its words, at the top and beside the box.
+    assert page.count("Accept the network's ground rules to join") == 2
     assert 'href="#accept_ground_rules"' in unticked.text  # the summary links to the box
     assert await world.memberships(slug, joiner) == []
 
@@ -445,7 +537,10 @@ async def test_the_invitee_accepts_the_ground_rules_and_joins(world: World, cast
     path = f"/invitations/{token}"
 
     unticked = await invitee.submit(path, path, {})
-    assert "Confirm that you have read the ground rules" in assert_page(unticked, 422)
+    page = assert_page(unticked, 422)
+    assert page.count("Accept the network's ground rules to join") == 2  # top, and beside
+    assert 'href="#accept_ground_rules"' in unticked.text
+    assert "I have read the ground rules and I will keep them" in page  # the form again
     assert await world.memberships(slug, invitee) == []
 
     accepted = await invitee.submit(path, path, {"accept_ground_rules": "yes"})
@@ -486,6 +581,61 @@ async def test_an_invitation_for_someone_else_or_expired_is_explained(
         refused, 409
     )
     assert await world.memberships(slug, invitee) == []
+
+
+async def test_the_invitation_page_never_offers_what_accepting_would_refuse(
+    world: World, cast: Cast
+) -> None:
+    """The preview is membership's answer with accepting's own rule: a network that does
+    not take the invitee's kind of member shows why, and no form to accept."""
+    slug = await world.network(
+        cast.chair, "invite_only", allowed_member_types=["patient_safety_partner"]
+    )
+    invitee = await world.member()  # staff
+    token = await world.invite(slug, cast.chair, invitee.email)
+    path = f"/invitations/{token}"
+    page = assert_page(await invitee.get(path), 200)
+    assert "You cannot accept this invitation" in page
+    assert "This network is not open to members of type 'staff'." in page
+    assert (
+        "Accept the invitation" not in page
+        and f'action="{path}"' not in (await invitee.get(path)).text
+    )
+    assert await world.memberships(slug, invitee) == []
+
+
+async def test_a_form_sent_twice_is_applied_once(world: World, cast: Cast) -> None:
+    """Each form carries a one-time key made when it was rendered; the page sends it as the
+    Idempotency-Key, so a double click (the same form, posted twice) asks once."""
+    slug = await world.network(cast.chair, "approval")
+    joiner = await world.member()
+    page = await joiner.get(f"/networks/{slug}/join")
+    hidden = {}
+    for tag in HIDDEN_INPUT.findall(page.text):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
+    assert uuid.UUID(hidden["_once"])  # a fresh key in the form
+    form = {**hidden, "message": "Please let me in"}
+    first, second = await asyncio.gather(
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+        joiner.client.post(f"/networks/{slug}/join", data=form),
+    )
+    assert (first.status_code, second.status_code) == (303, 303), second.text[:300]
+    (membership,) = await world.memberships(slug, joiner)
+    assert membership["status"] == "pending"
+    # The same key with other answers (a form from the browser's history, changed): refused
+    # in plain words, and the form comes back with a new key to send.
+    changed = await joiner.client.post(
+        f"/networks/{slug}/join", data={**form, "message": "Something else"}
+    )
+    page_text = assert_page(changed, 422)
+    assert "This form was sent already with different answers" in page_text
+    assert "Idempotency" not in page_text
+    keys = re.findall(r'name="_once" value="([^"]+)"', changed.text)
+    assert keys and hidden["_once"] not in keys
+    # Two renders of a page: two keys (and two forms on one page never share one).
+    again = await joiner.get(f"/networks/{slug}/join")
+    assert hidden["_once"] not in again.text
 
 
 # --- Leaving ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from huddle_membership.members.domain import Member
 from huddle_membership.networks.domain import (
     AlreadyDecided,
     ChairsOnly,
+    GroundRulesNotAccepted,
     Invitation,
     InvitationExpired,
     InvitationNotFound,
@@ -59,7 +60,7 @@ def a_network(visibility: Visibility = Visibility.OPEN, **overrides: object) -> 
         "parent": None,
         "visibility": visibility,
         "allowed_member_types": [],
-        "ground_rules": ["Chatham House rule"],
+        "ground_rules": [],  # the ground rules' own tests give some
         "glossary": {"PSIRF": "Patient Safety Incident Response Framework"},
         "region": None,
         "created_by": uuid4(),
@@ -252,6 +253,34 @@ def test_invite_only_networks_cannot_be_joined_without_an_invitation() -> None:
     assert not member.join(network, message="", request_id=uuid4(), now=NOW)  # already in
 
 
+RULES = ["What is said here stays here"]
+
+
+@pytest.mark.parametrize("visibility", [Visibility.OPEN, Visibility.APPROVAL])
+def test_joining_a_network_with_ground_rules_needs_them_accepted(visibility: Visibility) -> None:
+    network, membership = (
+        a_network(visibility, ground_rules=RULES),
+        NetworkMembership.outsider("psmn", uuid4()),
+    )
+    with pytest.raises(GroundRulesNotAccepted) as caught:
+        membership.join(network, message="", request_id=uuid4(), now=NOW)
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("accepted_ground_rules", "Accept the network's ground rules to join")
+    ]
+    assert membership == NetworkMembership.outsider("psmn", membership.member_id)  # unchanged
+    assert membership.pending_events == []
+    assert membership.join(
+        network, message="", request_id=uuid4(), now=LATER, accepted_ground_rules=True
+    )
+    assert membership.ground_rules_accepted_at == LATER
+
+
+def test_without_ground_rules_there_is_nothing_to_accept() -> None:
+    membership = NetworkMembership.outsider("psmn", uuid4())
+    assert membership.join(a_network(), message="", request_id=uuid4(), now=NOW)
+    assert membership.ground_rules_accepted_at is None
+
+
 def pending_request() -> tuple[NetworkMembership, UUID]:
     membership, request_id = NetworkMembership.outsider("psmn", uuid4()), uuid4()
     membership.join(a_network(Visibility.APPROVAL), message="", request_id=request_id, now=NOW)
@@ -381,12 +410,52 @@ def test_a_suspended_member_cannot_accept() -> None:
         an_invitation().accept(a_member(status="suspended"), a_network(), LATER)
 
 
+def test_accepting_an_invitation_to_a_network_with_ground_rules_needs_them_accepted() -> None:
+    invitation, network = an_invitation(), a_network(Visibility.INVITE_ONLY, ground_rules=RULES)
+    with pytest.raises(GroundRulesNotAccepted):
+        invitation.accept(a_member(), network, LATER)
+    assert invitation.used_by is None
+    assert invitation.accept(a_member(), network, LATER, accepted_ground_rules=True)
+
+
+@pytest.mark.parametrize(
+    ("member", "network", "when", "refused"),
+    [
+        (a_member(), a_network(), LATER, None),
+        (a_member(status="suspended"), a_network(), LATER, NotInGoodStanding),
+        (
+            a_member(member_type=MemberType.RESEARCHER),
+            a_network(allowed_member_types=[MemberType.STAFF]),
+            LATER,
+            MemberTypeNotAllowed,
+        ),
+        (a_member(), a_network(), NOW + timedelta(days=28), InvitationExpired),
+    ],
+)
+def test_the_preview_refuses_exactly_what_accepting_refuses(
+    member: Member, network: Network, when: datetime, refused: type[Exception] | None
+) -> None:
+    """The invitee's preview answers with accepting's own rule: it never offers to accept
+    what accepting would refuse, and says why in accepting's words."""
+    preview = an_invitation().refusal_for(member, network, when)
+    if refused is None:
+        assert preview is None
+        assert an_invitation().accept(member, network, when)
+        return
+    with pytest.raises(refused) as caught:  # type: ignore[arg-type]
+        an_invitation().accept(member, network, when)
+    assert preview == str(caught.value)
+    with pytest.raises(InvitationNotFound):  # to anyone else it does not exist, as ever
+        an_invitation().refusal_for(a_member("someone.else@example.org"), network, when)
+
+
 def test_accepting_joins_with_the_invited_role_and_cannot_rejoin_after_leaving() -> None:
     invitation, invitee = an_invitation(role=Role.FACILITATOR), a_member()
     invitation.accept(invitee, a_network(), LATER)
     membership = NetworkMembership.outsider("psmn", invitee.id)
-    assert membership.accept_invitation(invitation, LATER)
+    assert membership.accept_invitation(invitation, LATER, ground_rules_accepted_at=LATER)
     assert membership.role == Role.FACILITATOR and len(membership.pending_events) == 1
+    assert membership.ground_rules_accepted_at == LATER
     assert not membership.accept_invitation(invitation, LATER)
     membership.leave(chairs=1, now=LATER + timedelta(minutes=1))
     with pytest.raises(InvitationUsed):

@@ -853,6 +853,7 @@ class Loader:
             response = await self.send(
                 "POST",
                 f"/api/v1/invitations/{tokens[member]}/accept",
+                json={"accepted_ground_rules": True},  # the demo members read them
                 headers=await self.sign_in(member.email),
             )
             _optional(response, "accepting an invitation")
@@ -1002,7 +1003,7 @@ class Loader:
         response = await self.send(
             "POST",
             f"/api/v1/networks/{slug}/join",
-            json={"message": message},
+            json={"message": message, "accepted_ground_rules": True},
             headers=await self.sign_in(member.email),
         )
         _optional(response, f"joining {slug}")

@@ -30,6 +30,8 @@ def environment(
         }
     )
     env.update(extra or {})
+    # The address the pages' links (invitations) carry; an operator's own setting wins.
+    env.setdefault("HUDDLE_PUBLIC_URL", f"http://127.0.0.1:{gateway_port}")
     return env
 
 

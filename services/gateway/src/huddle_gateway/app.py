@@ -92,7 +92,15 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             "idempotent_rpc": Provide(provide_idempotent_rpc, sync_to_thread=False),
         },
         lifespan=[nats_connection],
-        state=State({"trusted_proxies": proxies, "tokens": tokens}),
+        state=State(
+            {
+                "trusted_proxies": proxies,
+                "tokens": tokens,
+                "services": services,
+                "public_url": settings.public_url,
+                "web_session_seconds": settings.web_session_seconds,
+            }
+        ),
         exception_handlers=with_error_pages(EXCEPTION_HANDLERS),
         template_config=web.templates,
         csrf_config=web.csrf,

@@ -7,7 +7,7 @@ long-lived API token (``hud_…``) that membership verifies against its stored h
 import logging
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from uuid import UUID
 
 import jwt
@@ -34,6 +34,17 @@ VERIFIED_TOKENS = 10_000
 
 class WeakSigningSecret(ValueError):
     """The configured secret could be guessed: the gateway does not start with it."""
+
+
+@dataclass(frozen=True)
+class TokenSession:
+    """What a verified access token says: whose it is, its life, and when they signed in
+    (``auth_time``, carried over when a web sign-in's token is renewed)."""
+
+    member_id: UUID
+    issued_at: float
+    expires_at: float
+    signed_in_at: float
 
 
 def unauthenticated(detail: str) -> Exception:
@@ -68,34 +79,62 @@ class AccessTokens:
         self._secret = secret
         self.lifetime_seconds = lifetime_seconds
         self._audience = f"huddle:{audience}"
-        self._verified: LRUCache[str, tuple[UUID, float]] = LRUCache(VERIFIED_TOKENS)
+        self._verified: LRUCache[str, TokenSession] = LRUCache(VERIFIED_TOKENS)
 
     def issue(self, member_id: UUID) -> str:
-        now = datetime.now(UTC)
+        """A token for a member who has just signed in."""
+        now = int(time.time())
+        return self._encode(member_id, now, now + self.lifetime_seconds, now)
+
+    def _encode(self, member_id: UUID, now: int, expires: int, signed_in_at: int) -> str:
         claims = {
             "sub": str(member_id),
             "iat": now,
-            "exp": now + timedelta(seconds=self.lifetime_seconds),
+            "exp": expires,
+            "auth_time": signed_in_at,
             "aud": self._audience,
             "iss": "huddle-gateway",
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
+    def due_for_renewal(self, session: TokenSession) -> bool:
+        """Past half its life: a page request now gets a fresh one (web sign-ins only)."""
+        return time.time() >= session.issued_at + (session.expires_at - session.issued_at) / 2
+
+    def renewed(self, session: TokenSession, *, session_seconds: int) -> str | None:
+        """A fresh token for the same sign-in, living no later than ``session_seconds``
+        after signing in; None once that is past (the person signs in again). Only for a
+        member membership has just said is still active."""
+        now = int(time.time())
+        ends = int(session.signed_in_at) + session_seconds
+        if now >= ends:
+            return None
+        return self._encode(
+            session.member_id,
+            now,
+            min(now + self.lifetime_seconds, ends),
+            int(session.signed_in_at),
+        )
+
     def verify(self, token: str) -> UUID:
-        """The member the token names. A token verified before is not verified again until
-        it expires: its signature, audience and issuer cannot have changed, and its expiry
-        is checked here as PyJWT checks it (expired once ``exp`` is not in the future)."""
+        """The member the token names."""
+        return self.session(token).member_id
+
+    def session(self, token: str) -> TokenSession:
+        """What the token says, once verified. A token verified before is not verified
+        again until it expires: its signature, audience and issuer cannot have changed, and
+        its expiry is checked here as PyJWT checks it (expired once ``exp`` is not in the
+        future)."""
         known = self._verified.get(token)
         if known is not None:
-            member_id, expires = known
-            if time.time() < expires:
-                return member_id
+            if time.time() < known.expires_at:
+                return known
             del self._verified[token]
-        member_id, expires = self._verified_claims(token)
-        self._verified[token] = (member_id, expires)
-        return member_id
+        session = self._verified_claims(token)
+        self._verified[token] = session
+        return session
 
-    def _verified_claims(self, token: str) -> tuple[UUID, float]:
+    def _verified_claims(self, token: str) -> TokenSession:
         try:
             claims = jwt.decode(
                 token,
@@ -107,13 +146,16 @@ class AccessTokens:
             )
             member_id = UUID(claims["sub"])
             issued_at, expires = float(claims["iat"]), float(claims["exp"])
+            signed_in_at = float(claims.get("auth_time", issued_at))
         except (jwt.PyJWTError, ValueError, TypeError):
             raise unauthenticated("The access token is invalid or has expired.") from None
         # A token signed with our secret may still claim a longer life than we give (PyJWT
         # itself refuses one issued in the future).
         if expires - issued_at > self.lifetime_seconds:
             raise unauthenticated("The access token claims a longer life than this gateway gives.")
-        return member_id, expires
+        if signed_in_at > issued_at:
+            raise unauthenticated("The access token is invalid or has expired.")
+        return TokenSession(member_id, issued_at, expires, signed_in_at)
 
 
 def client_address(request: Request[object, object, State]) -> str | None:

@@ -1,6 +1,7 @@
 """Gateway settings, from the environment."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,19 @@ class GatewaySettings(BaseSettings):
         description="Signs access tokens; share it between replicas. Unset: random per process.",
     )
     access_token_seconds: int = Field(default=900, gt=0, alias="HUDDLE_ACCESS_TOKEN_SECONDS")
+    web_session_seconds: int = Field(
+        default=12 * 3600,
+        gt=0,
+        alias="HUDDLE_WEB_SESSION_SECONDS",
+        description="The longest a web sign-in lasts: its access token is renewed while pages "
+        "are used, up to this long after signing in (then sign in again).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        alias="HUDDLE_PUBLIC_URL",
+        description="The address people reach this instance at (https://huddle.example.org), "
+        "used for the links the pages hand out (invitations). Unset: the request's own host.",
+    )
     local_development: bool = Field(
         default=False,
         alias="HUDDLE_LOCAL_DEVELOPMENT",
@@ -66,6 +80,16 @@ class GatewaySettings(BaseSettings):
         "hold its public key. Required to start.",
     )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("HUDDLE_PUBLIC_URL must be an http(s) address, like https://host")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod

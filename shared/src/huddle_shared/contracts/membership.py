@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from huddle_shared.contracts.envelope import EventPayload
@@ -158,6 +159,8 @@ SET_MEMBER_TYPE = rpc_subject(SERVICE, "members.set_type")
 GET_ME = rpc_subject(SERVICE, "me.get")
 UPDATE_ME = rpc_subject(SERVICE, "me.update")
 SIGN_IN = rpc_subject(SERVICE, "auth.sign_in")
+# The gateway renews a web sign-in's token: is the member it names still active?
+RENEW_SIGN_IN = rpc_subject(SERVICE, "auth.renew")
 CREATE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.create")
 REVOKE_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.revoke")
 VERIFY_API_TOKEN = rpc_subject(SERVICE, "auth.api_tokens.verify")
@@ -346,11 +349,22 @@ class AccountView(MemberView):
 
 
 class FindMember(BaseModel):
-    """Instance admins look a member up by their email address (to suspend or reinstate)."""
+    """Instance admins look a member up by their email address (to suspend or reinstate),
+    or by their id (to read again the member they acted on, whatever their email is now)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    email: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+        | None
+    ) = None
+    member_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> "FindMember":
+        if (self.email is None) == (self.member_id is None):
+            raise ValueError("Give either email or member_id")
+        return self
 
 
 class AdminMemberView(MemberView):

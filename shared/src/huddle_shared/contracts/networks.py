@@ -193,11 +193,18 @@ class UpdateNetwork(NetworkChanges):
     slug: Slug
 
 
+ACCEPTED_GROUND_RULES = (
+    "The person has read the network's ground rules and accepts them: required (true) when "
+    "the network has ground rules"
+)
+
+
 class JoinNetwork(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
     message: Text = ""
+    accepted_ground_rules: bool = Field(default=False, description=ACCEPTED_GROUND_RULES)
 
 
 class DecideJoinRequest(BaseModel):
@@ -221,6 +228,7 @@ class AcceptInvitation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    accepted_ground_rules: bool = Field(default=False, description=ACCEPTED_GROUND_RULES)
 
 
 class ReadInvitation(BaseModel):
@@ -290,6 +298,12 @@ class InvitationPreview(BaseModel):
     role: Role
     expires_at: datetime
     status: InvitationStatus
+    cannot_accept: str | None = Field(
+        default=None,
+        description="Why accepting it now would be refused, in the words accepting would "
+        "answer (an expired invitation, a suspended account, a kind of member the network does "
+        "not take); null when accepting would succeed or it is accepted already",
+    )
 
 
 class NetworkMemberView(BaseModel):
@@ -301,10 +315,32 @@ class NetworkMemberView(BaseModel):
     email: str | None = Field(default=None, description="Only when the member is contactable")
 
 
+# A page of the listed members: a network of thousands is read a page at a time.
+MEMBERS_PAGE_MAX = 200
+MEMBERS_OFFSET_MAX = 1_000_000
+
+
+class NetworkMembersQuery(BaseModel):
+    """The members a network lists, all of them or one page (``limit`` from ``offset``, in
+    the listing's order: by name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    offset: int = Field(default=0, ge=0, le=MEMBERS_OFFSET_MAX)
+    limit: int | None = Field(
+        default=None, ge=1, le=MEMBERS_PAGE_MAX, description="At most this many; none: all"
+    )
+
+
 class NetworkMembersView(BaseModel):
     slug: str
     total: int = Field(description="Everyone in the network, listed or not")
-    members: list[NetworkMemberView] = Field(description="Members who agreed to be listed")
+    listed: int = Field(description="Members who agreed to be listed, on every page")
+    offset: int = Field(default=0, description="Where ``members`` starts among the listed")
+    members: list[NetworkMemberView] = Field(
+        description="Members who agreed to be listed (from ``offset``, at most the limit asked)"
+    )
 
 
 class InvitationSummary(BaseModel):

@@ -13,8 +13,8 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, ConfigDict, EmailStr
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from huddle_gateway.rpc import Rpc
 
@@ -23,6 +23,13 @@ class JoinBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: contract.Text = ""
+    accepted_ground_rules: bool = Field(default=False, description=contract.ACCEPTED_GROUND_RULES)
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted_ground_rules: bool = Field(default=False, description=contract.ACCEPTED_GROUND_RULES)
 
 
 class DecisionBody(BaseModel):
@@ -123,7 +130,8 @@ class NetworkController(Controller):
         "/{slug:str}/join",
         summary="Join a network",
         description="Open networks: 200, a member at once. Approval networks: 202, a pending "
-        "request (asking again answers the same request). Invite-only networks: 403.",
+        "request (asking again answers the same request). Invite-only networks: 403. A network "
+        "with ground rules needs `accepted_ground_rules: true` (422 otherwise).",
         status_code=200,
         responses={
             202: ResponseSpec(
@@ -195,13 +203,29 @@ class NetworkController(Controller):
         "/{slug:str}/members",
         summary="The network's members",
         description="Active members only. Lists those who agreed to be listed, with their "
-        "email only if they agreed to be contacted; `total` counts everyone.",
+        "email only if they agreed to be contacted, ordered by name: all of them, or a page "
+        "(`limit` from `offset`). `total` counts everyone, `listed` those listed.",
     )
     async def members(
-        self, slug: FromPath[str], rpc: NamedDependency[Rpc]
+        self,
+        slug: FromPath[str],
+        rpc: NamedDependency[Rpc],
+        limit: int | None = Parameter(
+            default=None,
+            ge=1,
+            le=contract.MEMBERS_PAGE_MAX,
+            description="Page size (default: every listed member)",
+        ),
+        offset: int | None = Parameter(
+            default=None,
+            ge=0,
+            le=contract.MEMBERS_OFFSET_MAX,
+            description="Listed members to skip (default 0)",
+        ),
     ) -> contract.NetworkMembersView:
-        subject = contract.LIST_NETWORK_MEMBERS
-        return await rpc.call(contract.NetworkMembersView, subject, {"slug": slug})
+        given = {"slug": slug, "limit": limit, "offset": offset}
+        body = {name: value for name, value in given.items() if value is not None}
+        return await rpc.call(contract.NetworkMembersView, contract.LIST_NETWORK_MEMBERS, body)
 
     @put(
         "/{slug:str}/members/{member_id:uuid}/role",
@@ -249,11 +273,15 @@ class InvitationController(Controller):
         "/{token:str}/accept",
         summary="Accept an invitation",
         description="For the account whose email the invitation was sent to (404 otherwise). "
-        "Accepting again answers the same; an expired invitation is 409.",
+        "Accepting again answers the same; an expired invitation is 409. A network with ground "
+        "rules needs `accepted_ground_rules: true` (422 otherwise).",
         status_code=200,
     )
     async def accept(
-        self, token: FromPath[str], idempotent_rpc: NamedDependency[Rpc]
+        self,
+        token: FromPath[str],
+        idempotent_rpc: NamedDependency[Rpc],
+        data: JSONBody[AcceptBody | None] = None,
     ) -> contract.JoinResult:
-        body = {"token": token}
+        body = _body(data, token=token)
         return await idempotent_rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, body)

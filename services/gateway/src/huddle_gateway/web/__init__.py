@@ -11,7 +11,8 @@ A page, in short (``pages/account.py`` has examples of each):
 - ``render_page("pages/<group>/x.jinja", context)``; a template extends ``layout.jinja``
   (blocks ``title``, ``back``, ``content``), includes ``partials/error_summary.jinja``, and
   writes ``{{ csrf_input | safe }}`` in every form that posts;
-- a POST reads ``await form_of(request)``, calls the service, and on its refusal
+- a POST reads ``await form_of(request)``, asks for the change with ``idempotent_rpc`` (the
+  form's one-time key; reads go through ``rpc``), and on its refusal
   (``ProblemDetailsException``) renders the form again with
   ``error_summary, field_errors = problem_to_errors(exc)``, the values typed (never a
   password) and ``status=exc.status_code``; on success it redirects (303).
@@ -34,6 +35,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from huddle_gateway.settings import GatewaySettings
+from huddle_gateway.web.forms import provide_form_rpc
 from huddle_gateway.web.pages import (
     account,
     instance_admin,
@@ -42,7 +44,7 @@ from huddle_gateway.web.pages import (
     profile,
     sessions,
 )
-from huddle_gateway.web.session import caller_of, provide_web_caller
+from huddle_gateway.web.session import SessionRenewal, caller_of, provide_web_caller
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -97,9 +99,14 @@ def web_routes(settings: GatewaySettings) -> WebRoutes:
     pages = Router(
         path="/",
         route_handlers=[handler for group in GROUPS for handler in group.HANDLERS],
-        # Pages act for the member the session cookie names, never an Authorization header.
-        dependencies={"caller": Provide(provide_web_caller)},
+        # Pages act for the member the session cookie names, never an Authorization header;
+        # a form's change is sent with the form's one-time key (``forms``).
+        dependencies={
+            "caller": Provide(provide_web_caller),
+            "idempotent_rpc": Provide(provide_form_rpc),
+        },
         include_in_schema=False,
+        middleware=[SessionRenewal()],  # a sign-in in use is renewed (``session``)
     )
     assets = create_static_files_router(
         path="/assets",

@@ -2,17 +2,74 @@
 
 A refusal arrives as the same RFC 9457 problem the API would answer; here it becomes the
 NHS error summary (at the top) and a message beside each field the problem names.
+
+Every form is sent once: ``{{ csrf_input | safe }}``, which every form that posts writes,
+also writes a one-time key made as that form is rendered (``FormFields``), and the pages'
+``idempotent_rpc`` sends it as the Idempotency-Key of the change the form asks for
+(``provide_form_rpc``). A double click, or a form sent again from the browser's history,
+is applied once and answered as the first time.
 """
 
+import html
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from huddle_shared.contracts.rpc import Caller
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Template
 
+from huddle_gateway.rpc import Rpc, ServiceClient
 from huddle_gateway.web.security import WEB_HEADERS
+
+ONE_TIME_FIELD = "_once"
+
+
+class FormFields:
+    """What ``csrf_input`` writes into a form: the CSRF field and a one-time key, a new one
+    each time it is written (so two forms on one page never share a key)."""
+
+    def __init__(self, csrf_input: str) -> None:
+        self._csrf_input = csrf_input
+
+    def __html__(self) -> str:
+        key = html.escape(str(uuid.uuid4()))
+        return f'{self._csrf_input}<input type="hidden" name="{ONE_TIME_FIELD}" value="{key}" />'
+
+    __str__ = __html__
+
+
+class Page(Template):
+    def create_template_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        context = super().create_template_context(request)
+        context["csrf_input"] = FormFields(context["csrf_input"])
+        return context
+
+
+def one_time_key(value: object) -> str | None:
+    """The form's one-time key, if it is one this site made (a UUID); else none is sent."""
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+async def provide_form_rpc(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[ServiceClient],
+    caller: NamedDependency[Caller],
+) -> Rpc:
+    """The pages' ``idempotent_rpc``: the Idempotency-Key is the posted form's one-time key.
+    Pages use it for the one change a form asks for, never for reads (whose answers the key
+    would keep)."""
+    key = None
+    if request.method == "POST":
+        key = one_time_key((await request.form()).get(ONE_TIME_FIELD))
+    return Rpc(services, caller, key)
+
 
 # What a problem's field names are called where the person typed them (``field_labels``
 # maps a page's own names; a field not on the page is shown in the summary only).
@@ -26,7 +83,7 @@ def render_page(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Template:
-    return Template(
+    return Page(
         template_name=template,
         context=dict(context or {}),
         status_code=status,
@@ -74,6 +131,17 @@ _PLAIN_WORDING: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^Input should be a valid datetime.*$", re.DOTALL),
         "Enter a real date and time",
     ),
+    # A form's one-time key sent again with other answers (the browser's history), or while
+    # the first is still being handled (a double click on a slow answer).
+    (
+        re.compile(r"^This Idempotency-Key was used with a different request.*$", re.DOTALL),
+        "This form was sent already with different answers. Check your answers and send it again",
+    ),
+    (
+        re.compile(r"^A request with this Idempotency-Key is still being handled.*$", re.DOTALL),
+        "This form is still being sent. Wait a moment and check whether it worked before "
+        "sending it again",
+    ),
 ]
 
 
@@ -106,5 +174,5 @@ def problem_to_errors(
         elif not target:
             summary.append({"text": message})
     if not summary:
-        summary.append({"text": str(exc.detail)})
+        summary.append({"text": _plain(str(exc.detail))})
     return summary, by_field

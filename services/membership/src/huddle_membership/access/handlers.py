@@ -104,6 +104,20 @@ async def _sign_in(
     return contract.SignedIn(member_id=member.id)
 
 
+# No idempotency keys: a stored answer would outlive a suspension, as a sign-in's would.
+@rpc.route(
+    contract.RENEW_SIGN_IN,
+    "A signed-in member may keep their sign-in: they are still active (not suspended, not "
+    "erased). The gateway asks before it renews a web sign-in's access token.",
+    idempotency_keys=False,
+)
+async def renew_sign_in(
+    request: Empty, caller: Caller, deps: AccessDependencies
+) -> contract.SignedIn:
+    member = await active_member(caller, deps.members)
+    return contract.SignedIn(member_id=member.id)
+
+
 # No idempotency keys: the token is shown once and kept only as a hash.
 @rpc.route(
     contract.CREATE_API_TOKEN, "Instance admins: a machine client's token.", idempotency_keys=False

@@ -266,13 +266,18 @@ class NoMemberWithEmail(NotFound):
         )
 
 
-@rpc.route(contract.FIND_MEMBER, "Instance admins: find a member by their email address.")
+@rpc.route(contract.FIND_MEMBER, "Instance admins: find a member by their email address or id.")
 async def find_member(
     request: contract.FindMember, caller: Caller, deps: Dependencies
 ) -> contract.AdminMemberView:
     admin = await active_member(caller, deps.members)
     admin.require_instance_admin()
-    member = await deps.members.find_by_email(request.email)
+    if request.member_id is not None:
+        member = await deps.members.get(request.member_id)
+        if member is None or member.status == MemberStatus.ERASED:
+            raise MemberNotFound(request.member_id)
+        return view_of(contract.AdminMemberView, member)
+    member = await deps.members.find_by_email(request.email or "")
     if member is None or member.status == MemberStatus.ERASED:
         raise NoMemberWithEmail()
     return view_of(contract.AdminMemberView, member)

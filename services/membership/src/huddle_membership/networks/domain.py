@@ -136,6 +136,24 @@ class InvitationUsed(
 ): ...
 
 
+class GroundRulesNotAccepted(Invalid):
+    """Joining a network with ground rules is accepting them: the service asks, not only
+    the page (an API client or a form that skips the question is refused the same way)."""
+
+    MESSAGE = "Accept the network's ground rules to join"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"{self.MESSAGE}.",
+            [FieldError(field="accepted_ground_rules", message=self.MESSAGE)],
+        )
+
+
+def check_ground_rules_accepted(network: "Network", accepted: bool) -> None:
+    if network.ground_rules and not accepted:
+        raise GroundRulesNotAccepted()
+
+
 class MemberTypeNotAllowed(Forbidden):
     def __init__(self, member_type: MemberType) -> None:
         super().__init__(f"This network is not open to members of type '{member_type.value}'.")
@@ -310,6 +328,9 @@ class NetworkMembership:
     decided_by: UUID | None = None
     decided_at: datetime | None = None
     decision_message: str = ""
+    # When the member accepted the network's ground rules: on joining, asking to join or
+    # accepting an invitation (None: the network had none, or a membership from before).
+    ground_rules_accepted_at: datetime | None = None
     version: int = 0  # optimistic concurrency; 0: not stored yet
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
@@ -345,11 +366,22 @@ class NetworkMembership:
             NetworkMemberJoinedV1(slug=self.slug, member_id=self.member_id, role=role)
         )
 
-    def join(self, network: Network, *, message: str, request_id: UUID, now: datetime) -> bool:
-        """Open: a member at once. Approval: a request (one at a time). Invite-only: refused."""
+    def join(
+        self,
+        network: Network,
+        *,
+        message: str,
+        request_id: UUID,
+        now: datetime,
+        accepted_ground_rules: bool = False,
+    ) -> bool:
+        """Open: a member at once. Approval: a request (one at a time). Invite-only: refused.
+        Either way, only once they accept the network's ground rules, if it has any."""
         if self.is_active:
             return False
         if network.visibility == Visibility.OPEN:
+            check_ground_rules_accepted(network, accepted_ground_rules)
+            self._accepted_ground_rules(network, now)
             self._activate(Role.MEMBER, now)
             return True
         if self.status == MembershipStatus.PENDING:
@@ -357,6 +389,8 @@ class NetworkMembership:
         if network.visibility == Visibility.INVITE_ONLY:
             raise InvitationRequired()
         # Approval: a new request (also after leaving, or after a declined request).
+        check_ground_rules_accepted(network, accepted_ground_rules)
+        self._accepted_ground_rules(network, now)
         self.status = MembershipStatus.PENDING
         self.role = Role.MEMBER
         self.message = message
@@ -366,6 +400,9 @@ class NetworkMembership:
         self.decided_at = None
         self.decision_message = ""
         return True
+
+    def _accepted_ground_rules(self, network: Network, now: datetime) -> None:
+        self.ground_rules_accepted_at = now if network.ground_rules else None
 
     def _decide(self, decided_by: UUID, message: str, now: datetime) -> None:
         self.decided_by = decided_by
@@ -396,8 +433,15 @@ class NetworkMembership:
         self.status = MembershipStatus.DECLINED
         return True
 
-    def accept_invitation(self, invitation: "Invitation", now: datetime) -> bool:
-        """Join with the invitation's role (call after ``Invitation.accept``).
+    def accept_invitation(
+        self,
+        invitation: "Invitation",
+        now: datetime,
+        *,
+        ground_rules_accepted_at: datetime | None = None,
+    ) -> bool:
+        """Join with the invitation's role (call after ``Invitation.accept``), recording when
+        its ground rules were accepted (with the invitation's use).
 
         An active member stays as they are. A member who left after using this invitation
         cannot use it again; a member who used it but is not active yet (the process stopped
@@ -411,6 +455,7 @@ class NetworkMembership:
             and self.left_at >= invitation.used_at
         ):
             raise InvitationUsed()
+        self.ground_rules_accepted_at = ground_rules_accepted_at
         self._activate(invitation.role, now)
         return True
 
@@ -541,11 +586,8 @@ class Invitation:
     def status_for(self, member: Member, now: datetime) -> InvitationStatus:
         """What the invitee sees before accepting. To anyone else, as when accepting, the
         invitation does not exist."""
-        if normalise_email(member.email) != self.email_normalised or not member.email:
-            raise InvitationNotFound()
+        self._require_invitee(member)
         if self.used_by is not None:
-            if self.used_by != member.id:
-                raise InvitationNotFound()
             return InvitationStatus.ACCEPTED
         if now >= self.expires_at:
             return InvitationStatus.EXPIRED
@@ -556,25 +598,58 @@ class Invitation:
             return InvitationStatus.ACCEPTED
         return InvitationStatus.EXPIRED if now >= self.expires_at else InvitationStatus.PENDING
 
-    def accept(self, member: Member, network: Network, now: datetime) -> bool:
-        """Use the invitation for ``member``. False if they had used it already (a repeat).
-
-        It is for the address it was sent to: to anyone else it does not exist.
-        """
+    def _require_invitee(self, member: Member) -> None:
+        """It is for the address it was sent to, and once used, for the member who used it:
+        to anyone else it does not exist."""
         if normalise_email(member.email) != self.email_normalised or not member.email:
             raise InvitationNotFound()
+        if self.used_by is not None and self.used_by != member.id:
+            raise InvitationNotFound()
+
+    def _check_acceptable(self, member: Member, network: Network, now: datetime) -> bool:
+        """The rule accepting keeps, for accepting and its preview alike: raises why
+        ``member`` may not accept it now; True if they had used it already (a repeat)."""
+        self._require_invitee(member)
         if not in_good_standing(member):
             raise NotInGoodStanding()
         if self.used_by is not None:
-            if self.used_by != member.id:
-                raise InvitationNotFound()
-            return False
+            return True
         if now >= self.expires_at:
             raise InvitationExpired()
         if network.allowed_member_types and member.member_type not in (
             network.allowed_member_types
         ):
             raise MemberTypeNotAllowed(member.member_type)
+        return False
+
+    def refusal_for(self, member: Member, network: Network, now: datetime) -> str | None:
+        """Why accepting would refuse ``member`` now, in accepting's own words (None: it
+        would not), so a preview never offers what accepting refuses. To anyone but the
+        invitee it does not exist (``InvitationNotFound``, raised)."""
+        try:
+            self._check_acceptable(member, network, now)
+        except InvitationNotFound:
+            raise
+        except (Forbidden, Conflict) as refusal:
+            return refusal.detail
+        return None
+
+    def accept(
+        self,
+        member: Member,
+        network: Network,
+        now: datetime,
+        *,
+        accepted_ground_rules: bool = False,
+    ) -> bool:
+        """Use the invitation for ``member``. False if they had used it already (a repeat).
+
+        It is for the address it was sent to: to anyone else it does not exist. A network
+        with ground rules takes only a member who accepts them.
+        """
+        if self._check_acceptable(member, network, now):
+            return False
+        check_ground_rules_accepted(network, accepted_ground_rules)
         self.used_by = member.id
         self.used_at = now
         return True

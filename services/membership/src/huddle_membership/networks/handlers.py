@@ -275,18 +275,22 @@ async def finish_interrupted_writes(deps: NetworkDependencies) -> None:
 
 @rpc.route(
     contract.LIST_NETWORKS,
-    "The networks the caller may see, with their own role and status in each.",
+    "The networks the caller may see, with their own role and status in each; to a caller "
+    "who is not a member, the networks anyone may find (all but the invite-only ones).",
 )
 async def list_networks(
     request: Empty, caller: Caller, deps: NetworkDependencies
 ) -> list[contract.NetworkView]:
-    member = await _caller_member(caller, deps)
-    every = await _standing_in(await deps.networks.all_networks(), member, deps)
-    views = [
-        network_view(network, membership)
-        for network, membership in every
-        if can_see(network, membership) or may_step_in(member, network)
-    ]
+    networks = await deps.networks.all_networks()
+    if caller.member_id is None:  # a visitor: what they could join once they have an account
+        views = [network_view(network, None) for network in networks if can_see(network, None)]
+    else:
+        member = await _caller_member(caller, deps)
+        views = [
+            network_view(network, membership)
+            for network, membership in await _standing_in(networks, member, deps)
+            if can_see(network, membership) or may_step_in(member, network)
+        ]
     return sorted(views, key=lambda view: (view.name.lower(), view.slug))
 
 
@@ -361,7 +365,11 @@ async def join_network(
                 network.slug, member.id
             ) or NetworkMembership.outsider(network.slug, member.id)
             if membership.join(
-                network, message=request.message, request_id=deps.new_id(), now=deps.clock()
+                network,
+                message=request.message,
+                request_id=deps.new_id(),
+                now=deps.clock(),
+                accepted_ground_rules=request.accepted_ground_rules,
             ):
                 await deps.networks.save_membership(membership)
             return membership
@@ -474,6 +482,7 @@ async def read_invitation(
     use = await deps.networks.use_of(token_hash)
     if use is not None:  # the claim is what counts, even if the invitation lags
         invitation.used_by, invitation.used_at = use.member_id, use.used_at
+    now = deps.clock()
     return contract.InvitationPreview(
         slug=network.slug,
         name=network.name,
@@ -482,7 +491,8 @@ async def read_invitation(
         glossary=network.glossary,
         role=invitation.role,
         expires_at=invitation.expires_at,
-        status=invitation.status_for(member, deps.clock()),
+        status=invitation.status_for(member, now),
+        cannot_accept=invitation.refusal_for(member, network, now),  # accepting's own rule
     )
 
 
@@ -530,14 +540,18 @@ async def accept_invitation(
             use = await deps.networks.use_of(token_hash)
             if use is not None:  # the claim is what counts, even if the invitation lags
                 invitation.used_by, invitation.used_at = use.member_id, use.used_at
-            first_use = invitation.accept(member, network, deps.clock())
+            first_use = invitation.accept(
+                member, network, deps.clock(), accepted_ground_rules=request.accepted_ground_rules
+            )
             if first_use or use is None:  # (None: used before uses were recorded apart)
+                used_at = invitation.used_at or deps.clock()
                 use = InvitationUse(
                     token_hash=token_hash,
                     slug=invitation.slug,
                     member_id=member.id,
                     role=invitation.role,
-                    used_at=invitation.used_at or deps.clock(),
+                    used_at=used_at,
+                    ground_rules_accepted_at=used_at if network.ground_rules else None,
                 )
             if first_use:
                 use = await deps.networks.claim_use(use)
@@ -557,7 +571,9 @@ async def _join_by_invitation(
         membership = await deps.networks.get_membership(
             use.slug, use.member_id
         ) or NetworkMembership.outsider(use.slug, use.member_id)
-        if membership.accept_invitation(invitation, deps.clock()):
+        if membership.accept_invitation(
+            invitation, deps.clock(), ground_rules_accepted_at=use.ground_rules_accepted_at
+        ):
             await deps.networks.save_membership(membership)
             if membership.role == Role.CHAIR:
                 await _chair_seated(use.slug, deps)
@@ -573,15 +589,21 @@ async def _join_by_invitation(
     "Active members: who else is in the network (those who agreed to be listed).",
 )
 async def list_network_members(
-    request: BySlug, caller: Caller, deps: NetworkDependencies
+    request: contract.NetworkMembersQuery, caller: Caller, deps: NetworkDependencies
 ) -> contract.NetworkMembersView:
     member = await _caller_member(caller, deps)
     _, membership = await _visible_network(request.slug, member, deps)
     if membership is None or not membership.is_active:
         raise NetworkNotFound(request.slug)  # members see each other; others see nothing
-    return await deps.networks.listed_roster(
+    roster = await deps.networks.listed_roster(
         request.slug, partial(_listed_roster, request.slug, deps)
     )
+    if request.offset == 0 and request.limit is None:
+        return roster
+    end = None if request.limit is None else request.offset + request.limit
+    # A page of the roster kept in memory: what travels (and is rendered) is the page.
+    page = roster.members[request.offset : end]
+    return roster.model_copy(update={"offset": request.offset, "members": page})
 
 
 async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.NetworkMembersView:
@@ -608,7 +630,9 @@ async def _listed_roster(slug: str, deps: NetworkDependencies) -> contract.Netwo
             )
         )
     listed.sort(key=lambda view: (view.display_name.lower(), str(view.member_id)))
-    return contract.NetworkMembersView(slug=slug, total=len(active), members=listed)
+    return contract.NetworkMembersView(
+        slug=slug, total=len(active), listed=len(listed), members=listed
+    )
 
 
 @rpc.route(

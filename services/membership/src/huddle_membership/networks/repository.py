@@ -63,6 +63,8 @@ class InvitationUse:
     member_id: UUID
     role: Role
     used_at: datetime
+    # When the invitee accepted the network's ground rules (None: it had none).
+    ground_rules_accepted_at: datetime | None = None
 
 
 class NetworkRepository:
@@ -338,6 +340,7 @@ class NetworkRepository:
                     "member_id": str(use.member_id),
                     "role": use.role.value,
                     "used_at": use.used_at,
+                    "ground_rules_accepted_at": use.ground_rules_accepted_at,
                     "completed": False,
                 }
             )
@@ -402,6 +405,7 @@ def _use(document: dict[str, Any]) -> InvitationUse:
         member_id=UUID(document["member_id"]),
         role=Role(document["role"]),
         used_at=document["used_at"],
+        ground_rules_accepted_at=document.get("ground_rules_accepted_at"),
     )
 
 
@@ -461,6 +465,7 @@ def _membership_fields(membership: NetworkMembership) -> dict[str, Any]:
         "decided_by": str(membership.decided_by) if membership.decided_by else None,
         "decided_at": membership.decided_at,
         "decision_message": membership.decision_message,
+        "ground_rules_accepted_at": membership.ground_rules_accepted_at,
     }
 
 
@@ -478,5 +483,6 @@ def _membership(document: dict[str, Any]) -> NetworkMembership:
         decided_by=_uuid(document.get("decided_by")),
         decided_at=document.get("decided_at"),
         decision_message=document.get("decision_message", ""),
+        ground_rules_accepted_at=document.get("ground_rules_accepted_at"),
         version=document.get("version", 1),
     )

@@ -75,12 +75,10 @@ async def home(
 ) -> Template:
     figures = await public_stats.get()
     stats, tag = figures.stats, figures.tag
-    # Membership lists networks to members only: a visitor is asked to sign in to see them.
-    networks = None
-    if caller_of(request).member_id is not None:
-        networks = await rpc.call_list(
-            networks_contract.NetworkView, networks_contract.LIST_NETWORKS, {}
-        )
+    # Membership's rule says which: to a visitor, those anyone may find (not invite-only).
+    networks = await rpc.call_list(
+        networks_contract.NetworkView, networks_contract.LIST_NETWORKS, {}
+    )
     return render_page(
         "pages/account/home.jinja",
         {
@@ -271,6 +269,7 @@ async def create_account_page(
 async def create_account_submit(
     request: Request[Any, Any, Any],
     rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
     tokens: NamedDependency[AccessTokens],
 ) -> Response[Any]:
     form = await form_of(request)
@@ -289,7 +288,7 @@ async def create_account_submit(
                 "region": form.get("organisation_region") or None,
                 "ods_code": form.get("organisation_code", "").strip() or None,
             }
-            organisation = await rpc.call(
+            organisation = await idempotent_rpc.call(
                 contract.OrganisationView, contract.REGISTER_ORGANISATION, wanted
             )
         account = {
@@ -301,7 +300,7 @@ async def create_account_submit(
         }
         if form.get("member_type"):
             account["member_type"] = form["member_type"]
-        await rpc.send(contract.REGISTER_ACCOUNT, account)
+        await idempotent_rpc.send(contract.REGISTER_ACCOUNT, account)
     except ProblemDetailsException as exc:
         if exc.status_code not in (400, 409, 422):
             raise

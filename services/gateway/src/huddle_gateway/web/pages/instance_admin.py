@@ -11,6 +11,7 @@ one with the "no permission" page rather than with forms that would all be refus
 import contextlib
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts import networks as networks_contract
@@ -197,31 +198,36 @@ async def find_member(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]
     return _page("members", {"member": member, "values": {"email": email}})
 
 
-@post("/admin/members/{member_id:str}/status", status_code=200)
+@post("/admin/members/{member_id:uuid}/status", status_code=200)
 async def set_status(
-    request: Request[Any, Any, Any], member_id: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    member_id: FromPath[UUID],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template:
+    """Acts on the member the address names, and reads that member again by their id: an
+    email address changed meanwhile cannot bring up someone else."""
     await _administrator(request, rpc)
     form = await form_of(request)
-    email = form.get("email", "")
     body = {
-        "member_id": member_id,
+        "member_id": str(member_id),
         "status": form.get("status", ""),
         "reason": form.get("reason", ""),
     }
+    by_id = {"member_id": str(member_id)}
     try:
-        await rpc.call(contract.MemberView, contract.SET_MEMBER_STATUS, body)
+        await idempotent_rpc.call(contract.MemberView, contract.SET_MEMBER_STATUS, body)
     except ProblemDetailsException as exc:
         context = _refusal(exc, {"reason": "reason", "status": "reason"})
-        context["values"] = {"email": email, "reason": body["reason"]}
+        context["values"] = {"reason": body["reason"]}
         with contextlib.suppress(ProblemDetailsException):  # the form again, if they exist
-            context["member"] = await rpc.call(
-                contract.AdminMemberView, contract.FIND_MEMBER, {"email": email}
-            )
+            member = await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, by_id)
+            context["member"] = member
+            context["values"]["email"] = member.email
         return _page("members", context, status=int(exc.status_code))
-    member = await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, {"email": email})
+    member = await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, by_id)
     done = "suspended" if member.status == "suspended" else "reinstated"
-    return _page("members", {"member": member, "values": {"email": email}, "done": done})
+    return _page("members", {"member": member, "values": {"email": member.email}, "done": done})
 
 
 # --- Access keys for other systems (API tokens) -------------------------------------------------
@@ -241,13 +247,17 @@ async def tokens(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) -> 
 
 
 @post("/admin/tokens", status_code=200)
-async def create_token(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) -> Template:
+async def create_token(
+    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], idempotent_rpc: NamedDependency[Rpc]
+) -> Template:
     """The key is shown here, once: membership keeps only its hash."""
     await _administrator(request, rpc)
     form = await form_of(request)
     body = {"name": form.get("name", "").strip(), "scopes": form.get("scopes", "").split()}
     try:
-        created = await rpc.call(contract.ApiTokenCreated, contract.CREATE_API_TOKEN, body)
+        created = await idempotent_rpc.call(
+            contract.ApiTokenCreated, contract.CREATE_API_TOKEN, body
+        )
     except ProblemDetailsException as exc:
         fields = {"name": "token-name", "scopes": "token-scopes"}
         fields |= {f"scopes.{index}": "token-scopes" for index in range(len(body["scopes"]))}
@@ -262,11 +272,14 @@ async def create_token(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc
 
 @post("/admin/tokens/{token_id:str}/revoke", status_code=303)
 async def revoke_token(
-    request: Request[Any, Any, Any], token_id: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    token_id: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Response[Any]:
     await _administrator(request, rpc)
     try:
-        await rpc.send(contract.REVOKE_API_TOKEN, {"id": token_id})
+        await idempotent_rpc.send(contract.REVOKE_API_TOKEN, {"id": token_id})
     except ProblemDetailsException as exc:
         context = await _tokens_context(rpc) | _refusal(exc)
         return _page("tokens", context, status=int(exc.status_code))

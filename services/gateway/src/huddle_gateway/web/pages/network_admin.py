@@ -128,7 +128,10 @@ async def decide(
 
 @post("/networks/{slug:str}/admin/invitations", status_code=200)
 async def invite(
-    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template:
     """The link is shown here, once: membership keeps only the token's hash."""
     require_member(request)
@@ -136,7 +139,7 @@ async def invite(
     values = {"invite-email": form.get("email", "").strip(), "invite-role": form.get("role", "")}
     body = {"slug": slug, "email": values["invite-email"], "role": values["invite-role"]}
     try:
-        invitation = await rpc.call(contract.InvitationView, contract.INVITE, body)
+        invitation = await idempotent_rpc.call(contract.InvitationView, contract.INVITE, body)
     except ProblemDetailsException as exc:
         fields = {"email": "invite-email", "role": "invite-role"}
         return await _refused(slug, rpc, exc, fields, values, beside="role")
@@ -156,13 +159,14 @@ async def change_role(
     slug: FromPath[str],
     member_id: FromPath[UUID],
     rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Response[Any]:
     require_member(request)
     form = await form_of(request)
     role_field = f"role-{member_id}"
     body = {"slug": slug, "member_id": str(member_id), "role": form.get("role", "")}
     try:
-        await rpc.call(contract.ChangeRole, contract.CHANGE_ROLE, body)
+        await idempotent_rpc.call(contract.ChangeRole, contract.CHANGE_ROLE, body)
     except ProblemDetailsException as exc:
         # The service's reason (only chairs appoint chairs; the last chair stays) belongs
         # beside this member's role.
@@ -175,8 +179,13 @@ HANDLERS: list[Any] = [admin_page, decide, invite, change_role]
 
 
 def invitation_link(request: Request[Any, Any, Any], token: str) -> str:
-    """The link the invitee opens: https when TLS ended here or at a trusted proxy that says
-    so (the gateway's server trusts no proxy headers itself)."""
+    """The link the invitee opens: at the instance's public address when it is configured
+    (HUDDLE_PUBLIC_URL: a Host header cannot choose where the link leads); otherwise at the
+    request's host, https when TLS ended here or at a trusted proxy that says so (the
+    gateway's server trusts no proxy headers itself)."""
+    public_url: str | None = getattr(request.app.state, "public_url", None)
+    if public_url:
+        return f"{public_url}/invitations/{token}"
     base = request.base_url
     scheme = "https" if is_secure(request) else base.scheme
     return f"{scheme}://{base.netloc}/invitations/{token}"

@@ -3,12 +3,13 @@ and accepting an invitation from its link.
 
 Every door is the membership service's: an open network answers "active", an approval one
 "pending", an invite-only one refuses (403) or is not there at all (404) for outsiders. The
-pages only show those answers. The one thing checked here is the form's own question,
-whether the person accepts the ground rules they were shown: the service is never asked
-until they do.
+pages only show those answers, and pass on the form's question, whether the person accepts
+the ground rules they were shown: membership refuses a join or an acceptance without it
+(beside the checkbox, in its words).
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,7 +23,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
-from markupsafe import Markup
 
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web.forms import problem_to_errors, render_page
@@ -60,7 +60,8 @@ DOORS = {
 WORDS = {"a_role": A_ROLE, "doors": DOORS}
 
 ACCEPT_FIELD = "accept_ground_rules"
-ACCEPT_MISSING = "Confirm that you have read the ground rules and will keep them"
+# The service's field names, as the fields are called on these forms.
+FORM_FIELDS = {"accepted_ground_rules": ACCEPT_FIELD}
 
 
 def _refusal(exc: ProblemDetailsException) -> bool:
@@ -88,12 +89,34 @@ async def _or_none(call: Awaitable[View]) -> View | None:
         raise
 
 
-async def _roster(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkMembersView | None:
-    """Who else is in the network: for its members only (the service's rule; asking as an
-    outsider would only be refused)."""
+# The members list is read and rendered a page at a time: a national network has thousands.
+MEMBERS_PER_PAGE = 50
+MAX_PAGE_NUMBER = contract.MEMBERS_OFFSET_MAX // MEMBERS_PER_PAGE
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _page_number(request: Request[Any, Any, Any]) -> int:
+    """``?page=N``, a whole number from 1; anything else is an address that leads nowhere."""
+    given = request.query_params.get("page")
+    if given is None:
+        return 1
+    if not PAGE_NUMBER.fullmatch(given) or not 1 <= int(given) <= MAX_PAGE_NUMBER:
+        raise NotFoundException()
+    return int(given)
+
+
+async def _roster(
+    rpc: Rpc, network: contract.NetworkView, page: int
+) -> contract.NetworkMembersView | None:
+    """One page of who else is in the network: for its members only (the service's rule;
+    asking as an outsider would only be refused)."""
     if network.my_role is None:
         return None
-    body = {"slug": network.slug}
+    body = {
+        "slug": network.slug,
+        "offset": (page - 1) * MEMBERS_PER_PAGE,
+        "limit": MEMBERS_PER_PAGE,
+    }
     return await _or_none(
         rpc.call(contract.NetworkMembersView, contract.LIST_NETWORK_MEMBERS, body)
     )
@@ -107,34 +130,32 @@ async def _parent(rpc: Rpc, network: contract.NetworkView) -> contract.NetworkVi
     return await _or_none(rpc.call(contract.NetworkView, contract.GET_NETWORK, body))
 
 
-def _glossary_rows(glossary: dict[str, str]) -> list[list[dict[str, Any]]]:
-    # The short forms are the glossary's point: marked up as abbreviations with their meaning.
-    return [
-        [
-            {"html": Markup('<abbr title="{}">{}</abbr>').format(expansion, short)},
-            {"text": expansion},
-        ]
-        for short, expansion in sorted(glossary.items(), key=lambda item: item[0].lower())
-    ]
+def _glossary(glossary: dict[str, str]) -> list[tuple[str, str]]:
+    """The short forms and what they stand for, in alphabetical order."""
+    return sorted(glossary.items(), key=lambda item: item[0].lower())
 
 
-def _member_rows(roster: contract.NetworkMembersView) -> list[list[dict[str, Any]]]:
-    rows = []
-    for member in roster.members:
-        email: dict[str, Any] = (
-            {"html": Markup('<a class="nhsuk-link" href="mailto:{0}">{0}</a>').format(member.email)}
-            if member.email
-            else {"text": "Not shared"}
-        )
-        rows.append(
-            [
-                {"text": member.display_name, "header": "Name"},
-                {"text": member.job_title or "Not given", "header": "Job title"},
-                {"text": ROLES[member.role], "header": "Role"},
-                {**email, "header": "Email"},
-            ]
-        )
-    return rows
+def _pagination(slug: str, page: int, pages: int) -> dict[str, Any] | None:
+    """NHS.UK's numbered pagination: the first and last pages, this one and its neighbours,
+    an ellipsis for the pages between."""
+    if pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return f"/networks/{slug}?page={number}#members"
+
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    items: list[dict[str, Any]] = []
+    for before, number in zip([0, *shown], shown, strict=False):
+        if number - before > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+    return {
+        "ariaLabel": "Pages of members",
+        "items": items,
+        "previous": {"href": href(page - 1)} if page > 1 else {},
+        "next": {"href": href(page + 1)} if page < pages else {},
+    }
 
 
 def _long_date(moment: datetime) -> str:
@@ -146,7 +167,7 @@ def _long_date(moment: datetime) -> str:
 
 @get("/networks", name="networks:list")
 async def networks_page(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) -> Template:
-    require_member(request)
+    """Membership says which networks: a visitor sees those anyone may find."""
     networks = await rpc.call_list(contract.NetworkView, contract.LIST_NETWORKS, Empty())
     return render_page(PAGES + "list.jinja", {"networks": networks, **WORDS})
 
@@ -156,14 +177,21 @@ async def network_page(
     request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
 ) -> Template:
     require_member(request)
+    page = _page_number(request)
     network = await _network(rpc, slug)
-    roster, parent = await asyncio.gather(_roster(rpc, network), _parent(rpc, network))
+    roster, parent = await asyncio.gather(_roster(rpc, network, page), _parent(rpc, network))
+    pages = -(-roster.listed // MEMBERS_PER_PAGE) if roster else 0
+    if roster is not None and page > max(pages, 1):
+        raise NotFoundException()  # past the last page
     context = {
         "network": network,
         "parent": parent,
         "roster": roster,
-        "glossary_rows": _glossary_rows(network.glossary),
-        "member_rows": _member_rows(roster) if roster else [],
+        "roles": ROLES,
+        "page": page,
+        "pages": pages,
+        "pagination": _pagination(slug, page, pages) if roster else None,
+        "glossary": _glossary(network.glossary),
         **WORDS,
     }
     return render_page(PAGES + "network.jinja", context)
@@ -178,10 +206,9 @@ def _join_form(
     accepted: bool = False,
     message: str = "",
     exc: ProblemDetailsException | None = None,
-    own_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    summary, errors = _errors(exc, own_errors)
+    summary, errors = problem_to_errors(exc, FORM_FIELDS) if exc is not None else ([], {})
     context = {
         "network": network,
         "accepted": accepted,
@@ -206,22 +233,21 @@ async def join_page(
 
 @post("/networks/{slug:str}/join", name="networks:join-send")
 async def join(
-    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template | Redirect:
     require_member(request)
     form = await request.form()
     accepted = form.get(ACCEPT_FIELD) == "yes"
     message = str(form.get("message") or "")
     network = await _network(rpc, slug)
-    if network.ground_rules and not accepted:
-        return _join_form(
-            network, message=message, own_errors={ACCEPT_FIELD: ACCEPT_MISSING}, status=422
-        )
-    body = {"slug": slug}
+    body: dict[str, Any] = {"slug": slug, "accepted_ground_rules": accepted}
     if network.visibility == contract.Visibility.APPROVAL:
         body["message"] = message
     try:
-        await rpc.send(contract.JOIN_NETWORK, body)
+        await idempotent_rpc.send(contract.JOIN_NETWORK, body)
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
@@ -267,14 +293,17 @@ async def leave_page(
 
 @post("/networks/{slug:str}/leave", name="networks:leave-send")
 async def leave(
-    request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    slug: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template:
     """Answered here, not by a redirect: after leaving, an invite-only network's own page is
     no longer there for them."""
     require_member(request)
     network = await _network(rpc, slug)
     try:
-        await rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
+        await idempotent_rpc.send(contract.LEAVE_NETWORK, {"slug": slug})
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
@@ -291,11 +320,10 @@ def _invitation_page(
     invitation: contract.InvitationPreview | None,
     *,
     exc: ProblemDetailsException | None = None,
-    own_errors: dict[str, str] | None = None,
     accepted: bool = False,
     status: int = 200,
 ) -> Template:
-    summary, errors = _errors(exc, own_errors)
+    summary, errors = problem_to_errors(exc, FORM_FIELDS) if exc is not None else ([], {})
     back_here = safe_next(this_path(request))
     context = {
         "token": token,
@@ -339,24 +367,24 @@ async def invitation_page(
 
 @post("/invitations/{token:str}", name="networks:invitation-accept")
 async def accept_invitation(
-    request: Request[Any, Any, Any], token: FromPath[str], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
 ) -> Template | Redirect:
     require_member(request)
     form = await request.form()
-    invitation = await _preview(rpc, token)
-    if invitation is None:
-        return _invitation_page(request, token, None, status=404)
     accepted = form.get(ACCEPT_FIELD) == "yes"
-    if invitation.ground_rules and not accepted:
-        own = {ACCEPT_FIELD: ACCEPT_MISSING}
-        return _invitation_page(request, token, invitation, own_errors=own, status=422)
+    body = {"token": token, "accepted_ground_rules": accepted}
     try:
-        result = await rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, {"token": token})
+        result = await idempotent_rpc.call(contract.JoinResult, contract.ACCEPT_INVITATION, body)
     except ProblemDetailsException as exc:
         if not _refusal(exc):
             raise
+        invitation = await _preview(rpc, token)  # as it is now, to show the form again
+        status = exc.status_code if invitation is not None else 404
         return _invitation_page(
-            request, token, invitation, exc=exc, accepted=accepted, status=exc.status_code
+            request, token, invitation, exc=exc, accepted=accepted, status=status
         )
     return Redirect(f"/networks/{result.slug}/joined", status_code=303)
 
@@ -372,18 +400,3 @@ HANDLERS: list[Any] = [
     invitation_page,
     accept_invitation,
 ]
-
-
-def _errors(
-    exc: ProblemDetailsException | None, own_errors: dict[str, str] | None
-) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """The error summary and the messages beside fields: the service's refusal, if any,
-    then the page's own (the ground rules not accepted)."""
-    summary: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    if exc is not None:
-        summary, errors = problem_to_errors(exc)
-    for field, text in (own_errors or {}).items():
-        errors[field] = text
-        summary.append({"text": text, "href": f"#{field}"})
-    return summary, errors

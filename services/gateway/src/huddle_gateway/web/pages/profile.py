@@ -121,12 +121,12 @@ async def profile(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]) ->
 
 @post("/me", name="web-profile-save")
 async def save_profile(
-    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], idempotent_rpc: NamedDependency[Rpc]
 ) -> Template | Redirect:
     require_member(request)
     typed = _typed(await form_of(request))
     try:
-        await rpc.send(contract.UPDATE_ME, typed)
+        await idempotent_rpc.send(contract.UPDATE_ME, typed)
     except ProblemDetailsException as refused:
         if refused.status_code not in SHOWN_ON_THE_FORM:
             raise
@@ -163,11 +163,11 @@ async def confirm_deletion(request: Request[Any, Any, Any], rpc: NamedDependency
 
 @post("/me/delete", name="web-delete-account-confirmed")
 async def delete_account(
-    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc]
+    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], idempotent_rpc: NamedDependency[Rpc]
 ) -> Template | Redirect:
     require_member(request)
     try:
-        await rpc.send(ERASE_ME, {})
+        await idempotent_rpc.send(ERASE_ME, {})
     except ProblemDetailsException as refused:
         if refused.status_code not in SHOWN_ON_THE_FORM:
             raise

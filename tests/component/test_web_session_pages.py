@@ -1,0 +1,460 @@
+"""The sessions pages against the app: the gateway, membership and scheduling in-process on
+real NATS and FerretDB, httpx with cookies as a browser. Sessions are made through the
+organiser's own form; each test has its own networks.
+
+Each page: its happy path, the service's refusal shown on it, and what someone who may not
+see it is answered (a visitor is sent to sign in; outsiders get the service's 403 or 404).
+"""
+
+import asyncio
+import html
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+import icalendar
+import pytest
+from support import eventually
+from web_support import Person, Site, web_site
+
+pytestmark = pytest.mark.component
+
+LONDON = ZoneInfo("Europe/London")
+RULES = ["We do not record sessions.", "Hierarchy does not apply here."]
+HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
+
+
+def text_of(response: httpx.Response) -> str:
+    body = re.sub(r"<script.*?</script>", " ", response.text, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@dataclass
+class Browser:
+    client: httpx.AsyncClient
+    person: Person | None = None
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.client.get(path)
+
+    async def submit(self, form_page: str, action: str, data: dict[str, Any]) -> httpx.Response:
+        """Post as the form on ``form_page`` does: its hidden fields, then ``data``."""
+        page = await self.client.get(form_page)
+        hidden = {}
+        for tag in HIDDEN_INPUT.findall(page.text):
+            attributes = dict(ATTRIBUTE.findall(tag))
+            hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
+        assert "_csrf_token" in hidden, f"no form on {form_page}: {page.status_code} {page.text}"
+        return await self.client.post(action, data={**hidden, **data})
+
+
+@dataclass
+class World:
+    site: Site
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def browser(self, person: Person | None = None) -> Browser:
+        client = httpx.AsyncClient(base_url=self.site.url, timeout=30, follow_redirects=False)
+        self.clients.append(client)
+        if person is not None:
+            client.cookies.set("huddle_session", self.site.tokens.issue(uuid.UUID(person.id)))
+        return Browser(client, person)
+
+    async def network(self, chair: Person, visibility: str = "open") -> str:
+        return await self.site.network(chair, visibility, ground_rules=RULES, never_recorded=True)
+
+    async def join(self, slug: str, member: Person) -> None:
+        joined = await self.site.client.post(
+            f"/api/v1/networks/{slug}/join", json={}, headers=member.headers
+        )
+        assert joined.status_code in (200, 201), joined.text
+
+    async def invite(self, slug: str, chair: Person, member: Person) -> None:
+        invited = await self.site.client.post(
+            f"/api/v1/networks/{slug}/invitations",
+            json={"email": member.email, "role": "member"},
+            headers=chair.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        token = invited.json()["token"]
+        accepted = await self.site.client.post(
+            f"/api/v1/invitations/{token}/accept", headers=member.headers
+        )
+        assert accepted.status_code == 200, accepted.text
+
+
+@pytest.fixture(scope="module")
+async def world(
+    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str, nats_credentials: Any
+) -> AsyncIterator[World]:
+    async with web_site(
+        tmp_path_factory, mongodb_url, nats_credentials, "membership", "scheduling"
+    ) as site:
+        world = World(site)
+        try:
+            yield world
+        finally:
+            await asyncio.gather(*(client.aclose() for client in world.clients))
+
+
+@dataclass(frozen=True)
+class Cast:
+    chair: Person  # an instance admin, who chairs every network they create
+    member: Person
+    second: Person
+    outsider: Person
+
+
+@pytest.fixture(scope="module")
+async def cast(world: World) -> Cast:
+    chair, member, second, outsider = await asyncio.gather(
+        world.site.person(admin=True),
+        world.site.person(name="Mo Member"),
+        world.site.person(name="Sam Second"),
+        world.site.person(name="Otto Outside"),
+    )
+    return Cast(chair, member, second, outsider)
+
+
+def next_friday(weeks: int = 1) -> datetime:
+    today = datetime.now(LONDON).date()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
+    return datetime(friday.year, friday.month, friday.day, 13, 0, tzinfo=LONDON)
+
+
+def session_form(start: datetime, **fields: str) -> dict[str, str]:
+    return {
+        "title": "Friday huddle",
+        "format": "discussion",
+        "attendance": "online",
+        "starts_at-day": str(start.day),
+        "starts_at-month": str(start.month),
+        "starts_at-year": str(start.year),
+        "starts_at-time": f"{start:%H:%M}",
+        "duration_minutes": "60",
+        "time_zone": "Europe/London",
+        "registration": "yes",
+        "repeat": "none",
+        "joining_link": "https://meet.example.org/friday",
+        "agenda": "Welcome\nOpen discussion",
+        **fields,
+    }
+
+
+WEEKLY = {"repeat": "weekly", "weekday": "FR", "ends": "count", "count": "10"}
+
+
+async def create(world: World, chair: Person, slug: str, form: dict[str, str]) -> str:
+    """A session made through the organiser's form; its id from where the form leads."""
+    browser = world.browser(chair)
+    new = f"/networks/{slug}/sessions/new"
+
+    async def made() -> httpx.Response | None:
+        # The network reaches scheduling as an event: until then it is not there.
+        response = await browser.submit(new, new, form)
+        return response if response.status_code == 303 else None
+
+    response = await eventually(made)
+    location = response.headers["location"]
+    assert location.startswith("/sessions/"), location
+    return location.split("/")[2].split("?")[0]
+
+
+def occurrence(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def assert_signs_in_first(response: httpx.Response, path: str) -> None:
+    assert response.status_code == 303, response.text
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/sign-in"
+    assert parse_qs(location.query)["next"] == [path]
+
+
+# --- Creating, listing, reading -----------------------------------------------------------------
+
+
+async def test_a_chair_creates_a_weekly_series_and_a_member_reads_it(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **WEEKLY))
+
+    member = world.browser(cast.member)
+    listed = await eventually(lambda: _listed(member, slug, "Friday huddle"))
+    assert listed.text.count("Friday huddle") >= 5  # one card a Friday
+    page = await member.get(f"/sessions/{session_id}?occurrence={occurrence(next_friday())}")
+    body = text_of(page)
+    assert page.status_code == 200
+    assert "Not recorded" in body and 'id="not-recorded"' in page.text
+    assert "Every week on Friday, 10 times" in body
+    assert "1pm to 2pm" in body and "Open discussion" in body
+    assert "Register for this session" in body
+    assert "We do not record sessions." in body  # the network's ground rules, shown with it
+    # The joining link is for those who registered.
+    assert "meet.example.org/friday" not in page.text
+    # The network's page leads to them; /sessions lists them among the member's networks.
+    network_page = await member.get(f"/networks/{slug}")
+    assert f"/networks/{slug}/sessions" in network_page.text
+    upcoming = await member.get("/sessions")
+    assert upcoming.status_code == 200 and "Friday huddle" in upcoming.text
+
+
+async def _listed(browser: Browser, slug: str, title: str) -> httpx.Response | None:
+    page = await browser.get(f"/networks/{slug}/sessions")
+    return page if page.status_code == 200 and title in page.text else None
+
+
+async def test_the_services_refusal_of_a_rule_that_never_ends_is_shown_on_the_form(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    await create(world, cast.chair, slug, session_form(next_friday(), title="First"))
+    chair = world.browser(cast.chair)
+    new = f"/networks/{slug}/sessions/new"
+    refused = await chair.submit(
+        new, new, session_form(next_friday(), repeat="as_written", rrule="FREQ=WEEKLY;BYDAY=FR")
+    )
+    assert refused.status_code == 422, refused.text
+    assert "There is a problem" in refused.text
+    assert 'href="#repeat"' in refused.text or "nhsuk-error-summary" in refused.text
+    assert 'value="Friday huddle"' in refused.text  # what was typed is kept
+    recorded = await chair.submit(new, new, session_form(next_friday(), recorded="yes"))
+    assert recorded.status_code in (409, 422), recorded.text  # never recorded: refused
+    assert "nhsuk-error-summary" in recorded.text
+
+
+async def test_who_may_see_the_sessions_pages(world: World, cast: Cast) -> None:
+    open_slug = await world.network(cast.chair)
+    hidden_slug = await world.network(cast.chair, "invite_only")
+    await world.join(open_slug, cast.member)
+    open_id = await create(world, cast.chair, open_slug, session_form(next_friday()))
+    hidden_id = await create(world, cast.chair, hidden_slug, session_form(next_friday()))
+
+    visitor = world.browser()
+    for path in ("/sessions", "/sessions/calendar-feed", f"/networks/{open_slug}/sessions/new"):
+        assert_signs_in_first(await visitor.get(path), path)
+    # An open network's sessions are anyone's to read, never its joining link.
+    page = await visitor.get(f"/sessions/{open_id}")
+    assert page.status_code == 200, page.text
+    assert "Sign in to register" in page.text and "meet.example.org" not in page.text
+    refused = await visitor.submit(f"/sessions/{open_id}", f"/sessions/{open_id}/register", {})
+    assert_signs_in_first(refused, f"/sessions/{open_id}/register")
+
+    outsider = world.browser(cast.outsider)
+    assert (await outsider.get(f"/sessions/{hidden_id}")).status_code == 404
+    assert (await outsider.get(f"/networks/{hidden_slug}/sessions")).status_code == 404
+    # A member who does not organise: the organisers' pages are refused.
+    member = world.browser(cast.member)
+    edit = await member.get(f"/sessions/{open_id}/edit")
+    assert edit.status_code == 403
+    attendance = await member.get(f"/sessions/{open_id}/attendance")
+    assert attendance.status_code == 403
+    summary = await member.get(f"/sessions/{open_id}/feedback/summary")
+    assert summary.status_code == 403
+    assert (await member.get(f"/sessions/{uuid.uuid4()}")).status_code == 404
+
+
+# --- Places --------------------------------------------------------------------------------------
+
+
+async def test_registering_the_waitlist_and_a_place_coming_free(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    await world.join(slug, cast.second)
+    session_id = await create(
+        world, cast.chair, slug, session_form(next_friday(), title="Focus group", capacity="1")
+    )
+    page = f"/sessions/{session_id}"
+    first, second = world.browser(cast.member), world.browser(cast.second)
+
+    async def registered(browser: Browser) -> httpx.Response | None:
+        response = await browser.submit(page, f"{page}/register", {})
+        return response if response.status_code == 303 else None
+
+    done = await eventually(lambda: registered(first))
+    assert "done=registered" in done.headers["location"]
+    shown = await first.get(done.headers["location"])
+    assert "You have a place at this session." in shown.text
+    assert "meet.example.org/friday" in shown.text  # registered: the joining link
+    waiting = await eventually(lambda: registered(second))
+    assert "done=waitlisted" in waiting.headers["location"]
+    shown = await second.get(waiting.headers["location"])
+    assert "You are on the waitlist, number 1" in text_of(shown)
+    assert "Leave the waitlist" in shown.text
+
+    cancelled = await first.submit(page, f"{page}/cancel-registration", {})
+    assert cancelled.status_code == 303
+    promoted = await eventually(lambda: _showing(second, page, "You have a place"))
+    assert "Cancel my place" in promoted.text
+
+
+async def _showing(browser: Browser, path: str, words: str) -> httpx.Response | None:
+    page = await browser.get(path)
+    return page if words in text_of(page) else None
+
+
+async def test_registering_when_the_service_refuses_shows_why(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    session_id = await create(world, cast.chair, slug, session_form(next_friday()))
+    outsider = world.browser(cast.outsider)  # not a member of the network
+    page = f"/sessions/{session_id}"
+    refused = await outsider.submit(page, f"{page}/register", {})
+    assert refused.status_code == 403, refused.text
+    assert "There is a problem" in refused.text and "nhsuk-error-summary" in refused.text
+
+
+# --- Organisers: one occurrence, the whole series --------------------------------------------
+
+
+async def test_a_chair_cancels_one_friday_and_changes_another(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **WEEKLY))
+    chair = world.browser(cast.chair)
+    second = occurrence(next_friday(2))
+    cancel = f"/sessions/{session_id}/occurrence/cancel?occurrence={second}"
+    form = await chair.get(cancel)
+    assert form.status_code == 200 and "This session and all the ones after it" in form.text
+    done = await chair.submit(
+        cancel, f"/sessions/{session_id}/occurrence/cancel", {"scope": "this"}
+    )
+    assert done.status_code == 303, done.text
+    shown = await chair.get(done.headers["location"])
+    assert "This session has been cancelled" in shown.text
+    third = await chair.get(f"/sessions/{session_id}?occurrence={occurrence(next_friday(3))}")
+    assert "This session has been cancelled" not in third.text
+    listing = text_of(await chair.get(f"/networks/{slug}/sessions"))
+    assert listing.count("Cancelled") == 1
+
+    change = f"/sessions/{session_id}/occurrence/change?occurrence={occurrence(next_friday(3))}"
+    moved = await chair.submit(
+        change,
+        f"/sessions/{session_id}/occurrence/change",
+        {"scope": "this", "starts_at-time": "14:00", "title": "Friday huddle, later"},
+    )
+    assert moved.status_code == 303, moved.text
+    shown = await chair.get(moved.headers["location"])
+    assert "Friday huddle, later" in shown.text and "2pm to 3pm" in text_of(shown)
+    # The service's refusal on the change form: no such length.
+    refused = await chair.submit(
+        change, f"/sessions/{session_id}/occurrence/change", {"duration_minutes": "1"}
+    )
+    assert refused.status_code == 422 and "nhsuk-error-summary" in refused.text
+
+
+async def test_a_chair_edits_the_whole_series(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **WEEKLY))
+    chair = world.browser(cast.chair)
+    edit = f"/sessions/{session_id}/edit"
+    page = await chair.get(edit)
+    assert page.status_code == 200 and 'value="Friday huddle"' in page.text
+    form = session_form(next_friday(), **WEEKLY, title="Friday afternoon huddle")
+    done = await chair.submit(edit, edit, form)
+    assert done.status_code == 303, done.text
+    assert "Friday afternoon huddle" in (await chair.get(f"/sessions/{session_id}")).text
+    refused = await chair.submit(edit, edit, {**form, "title": ""})
+    assert refused.status_code == 422 and "nhsuk-error-summary" in refused.text
+
+
+# --- Attendance and feedback ------------------------------------------------------------------
+
+
+async def test_attendance_then_feedback_once_and_the_summary_below_eight(
+    world: World, cast: Cast
+) -> None:
+    """A series that began three weeks ago (an organiser recording history)."""
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    start = next_friday() - timedelta(weeks=3)
+    session_id = await create(
+        world,
+        cast.chair,
+        slug,
+        session_form(start, **{**WEEKLY, "count": "6"}, title="History"),
+    )
+    chair, member = world.browser(cast.chair), world.browser(cast.member)
+    held = occurrence(start)
+    attendance = f"/sessions/{session_id}/attendance?occurrence={held}"
+    page = await chair.get(attendance)
+    assert page.status_code == 200, page.text
+    no_count = await chair.submit(
+        attendance, f"/sessions/{session_id}/attendance", {"how": "count", "count": ""}
+    )
+    assert no_count.status_code == 422 and "Enter how many people came" in no_count.text
+    # Ticking someone the service does not know: its refusal on the page.
+    refused = await chair.submit(
+        attendance,
+        f"/sessions/{session_id}/attendance",
+        {"how": "names", "attended": str(cast.outsider.id)},
+    )
+    assert refused.status_code == 422, refused.text
+    recorded = await chair.submit(
+        attendance,
+        f"/sessions/{session_id}/attendance",
+        {"how": "names", "attended": str(cast.member.id)},
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert "Attendance recorded" in recorded.text
+
+    feedback = f"/sessions/{session_id}/feedback?occurrence={held}"
+    form = await member.get(feedback)
+    assert form.status_code == 200 and "How would you rate it?" in form.text
+    given = await member.submit(
+        feedback, f"/sessions/{session_id}/feedback", {"rating": "4", "comment": "Useful."}
+    )
+    assert given.status_code == 200 and "Thank you for your feedback" in given.text
+    again = await member.submit(feedback, f"/sessions/{session_id}/feedback", {"rating": "5"})
+    assert again.status_code == 409 and "nhsuk-error-summary" in again.text
+    # Someone who did not come: refused.
+    outsider = await world.browser(cast.second).submit(
+        feedback, f"/sessions/{session_id}/feedback", {"rating": "5"}
+    )
+    assert outsider.status_code in (403, 404)
+
+    summary = await chair.get(f"/sessions/{session_id}/feedback/summary?occurrence={held}")
+    assert summary.status_code == 200
+    body = text_of(summary)
+    assert "1 response" in body
+    assert "Not enough responses to show without identifying people" in body
+    assert "Useful." not in body
+
+
+# --- Calendars ----------------------------------------------------------------------------------
+
+
+async def test_add_to_calendar_and_the_personal_feed(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **WEEKLY))
+    member = world.browser(cast.member)
+    friday = occurrence(next_friday())
+    page = f"/sessions/{session_id}?occurrence={friday}"
+    await eventually(lambda: _showing(member, page, "Register for this session"))
+    await member.submit(page, f"/sessions/{session_id}/register", {})
+
+    shown = await member.get(page)
+    assert "calendar.google.com/calendar/render" in shown.text
+    download = await member.get(f"/sessions/{session_id}/calendar.ics?occurrence={friday}")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/calendar")
+    (event,) = icalendar.Calendar.from_ical(download.content).walk("VEVENT")
+    assert event.decoded("DTSTART").astimezone(UTC) == next_friday().astimezone(UTC)
+
+    made = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
+    assert made.status_code == 200
+    found = re.search(r"(/api/v1/calendar/[^\"<]+\.ics)", made.text)
+    assert found, made.text
+    feed = await world.site.client.get(found.group(1))
+    assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
+    revoked = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
+    assert revoked.status_code == 200 and "no longer works" in revoked.text
+    assert (await world.site.client.get(found.group(1))).status_code == 404
