@@ -17,7 +17,8 @@ class Attendee:
     member_id: UUID
     display_name: str
     member_type: MemberType
+    is_instance_admin: bool = False
 
     @classmethod
     def from_registration(cls, event: MemberRegisteredV1) -> "Attendee":
-        return cls(event.member_id, event.display_name, event.member_type)
+        return cls(event.member_id, event.display_name, event.member_type, event.is_instance_admin)

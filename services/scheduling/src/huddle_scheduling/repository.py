@@ -23,6 +23,7 @@ class Attendees(MemberProjection):
             "$set": {
                 "display_name": attendee.display_name,
                 "member_type": attendee.member_type.value,
+                "is_instance_admin": attendee.is_instance_admin,
             }
         }
         return await self.apply_in_order(attendee.member_id, update, envelope=envelope)
@@ -30,3 +31,14 @@ class Attendees(MemberProjection):
     async def rename(self, member_id: UUID, display_name: str, *, envelope: EventEnvelope) -> bool:
         update = {"$set": {"display_name": display_name}}
         return await self.apply_in_order(member_id, update, envelope=envelope)
+
+    async def set_instance_admin(
+        self, member_id: UUID, is_instance_admin: bool, *, envelope: EventEnvelope
+    ) -> bool:
+        update = {"$set": {"is_instance_admin": is_instance_admin}}
+        return await self.apply_in_order(member_id, update, envelope=envelope)
+
+    async def is_instance_admin(self, member_id: UUID) -> bool:
+        """Instance admins organise every network's sessions (announced by membership)."""
+        document = await self.collection.find_one({"_id": str(member_id)}, {"is_instance_admin": 1})
+        return bool(document and document.get("is_instance_admin"))
