@@ -18,9 +18,14 @@ class Attendee:
     display_name: str
     member_type: MemberType
     listed: bool = False  # consented to be named in member lists
+    is_instance_admin: bool = False
 
     @classmethod
     def from_registration(cls, event: MemberRegisteredV1) -> "Attendee":
         return cls(
-            event.member_id, event.display_name, event.member_type, event.listed_in_directory
+            event.member_id,
+            event.display_name,
+            event.member_type,
+            event.listed_in_directory,
+            event.is_instance_admin,
         )

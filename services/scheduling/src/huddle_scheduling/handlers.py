@@ -3,6 +3,7 @@
 from huddle_shared.contracts.common import Empty, export_subject
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
+    MemberInstanceAdminChangedV1,
     MemberProfileUpdatedV1,
     MemberRegisteredV1,
 )
@@ -36,6 +37,13 @@ async def on_member_profile_updated(
     await attendees.rename(
         event.member_id, event.display_name, listed=event.listed_in_directory, envelope=envelope
     )
+
+
+@attendee_events.handler
+async def on_instance_admin_changed(
+    envelope: EventEnvelope, event: MemberInstanceAdminChangedV1, attendees: Attendees
+) -> None:
+    await attendees.set_instance_admin(event.member_id, event.is_instance_admin, envelope=envelope)
 
 
 rpc = RouteTable()

@@ -24,6 +24,7 @@ class Attendees(MemberProjection):
                 "display_name": attendee.display_name,
                 "member_type": attendee.member_type.value,
                 "listed": attendee.listed,
+                "is_instance_admin": attendee.is_instance_admin,
             }
         }
         return await self.apply_in_order(attendee.member_id, update, envelope=envelope)
@@ -39,3 +40,14 @@ class Attendees(MemberProjection):
         query = {"_id": {"$in": [str(m) for m in member_ids]}, "listed": True}
         cursor = self.collection.find(query, {"display_name": 1})
         return {UUID(document["_id"]): document["display_name"] async for document in cursor}
+
+    async def set_instance_admin(
+        self, member_id: UUID, is_instance_admin: bool, *, envelope: EventEnvelope
+    ) -> bool:
+        update = {"$set": {"is_instance_admin": is_instance_admin}}
+        return await self.apply_in_order(member_id, update, envelope=envelope)
+
+    async def is_instance_admin(self, member_id: UUID) -> bool:
+        """Instance admins organise every network's sessions (announced by membership)."""
+        document = await self.collection.find_one({"_id": str(member_id)}, {"is_instance_admin": 1})
+        return bool(document and document.get("is_instance_admin"))
