@@ -21,6 +21,7 @@ from huddle_gateway.limits import HeaderLimits, LimitedRequest
 from huddle_gateway.problems import EXCEPTION_HANDLERS
 from huddle_gateway.reference import ApiReferencePlugin, reference_router
 from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
+from huddle_gateway.routes.calendar import CALENDAR_HANDLERS
 from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
@@ -80,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             InvitationController,
             SessionRegistrationController,
             MyRegistrationsController,
+            *CALENDAR_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],

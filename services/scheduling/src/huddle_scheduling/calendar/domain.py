@@ -10,10 +10,13 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from huddle_shared.contracts.registrations import ReminderDueV1
+from icalendar import Calendar, Event, Timezone, vRecur
 
 from huddle_scheduling.ports import OccurrenceFacts
 
@@ -113,3 +116,242 @@ def new_calendar_token() -> str:
 def calendar_token_hash(token: str) -> str:
     """Tokens are long and random, so a fast hash suffices (unlike passwords)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Calendar files (RFC 5545, written with the icalendar library) ----------------------------
+
+
+@dataclass(frozen=True)
+class FeedOccurrence:
+    """One occurrence that differs from its series (an override, RECURRENCE-ID), or a
+    single session's only one. ``occurrence_start`` names it (UTC); ``starts_at`` and
+    ``ends_at`` are when it happens, aware."""
+
+    occurrence_start: datetime
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    description: str
+    location: str
+    joining_link: str | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class FeedSession:
+    """A session or series as a calendar shows it. ``starts_at`` is its first start in its
+    own zone; ``rule`` its RRULE (UNTIL in UTC); ``overrides`` the occurrences that differ;
+    ``left_out`` occurrences this calendar does not show (EXDATE: in a personal feed, those
+    the member holds no place on). ``joining_link`` is None where it must not show."""
+
+    session_id: UUID
+    slug: str
+    title: str
+    description: str
+    location: str
+    joining_link: str | None
+    starts_at: datetime
+    duration: timedelta
+    time_zone: str
+    rule: str | None
+    revised_at: datetime
+    sequence: int
+    last_ends_at: datetime  # when its last occurrence ends (the VTIMEZONE must reach it)
+    overrides: tuple[FeedOccurrence, ...] = ()
+    left_out: tuple[datetime, ...] = ()
+    cancelled: bool = False  # a single session, cancelled
+    path: str = ""
+
+
+PRODUCT_ID = "-//Huddle//Sessions//EN"
+# Calendar apps poll a subscribed feed this often (a hint: Outlook and Apple read it).
+REFRESH_INTERVAL = timedelta(hours=1)
+CANCELLED_PREFIX = "Cancelled: "
+
+
+def event_uid(session_id: UUID) -> str:
+    """Stable for the session's whole life: an override shares its series' UID."""
+    return f"session-{session_id}@huddle"
+
+
+def _wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
+
+
+def _details(description: str, joining_link: str | None, page: str | None) -> str:
+    parts = [part for part in (description.strip(),) if part]
+    if joining_link:
+        parts.append(f"Join: {joining_link}")
+    if page:
+        parts.append(f"Session page: {page}")
+    return "\n\n".join(parts)
+
+
+def _vevent(
+    session: FeedSession,
+    *,
+    title: str,
+    description: str,
+    location: str,
+    joining_link: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    cancelled: bool,
+    base_url: str,
+) -> Event:
+    zone = ZoneInfo(session.time_zone)
+    event = Event()
+    event.add("uid", event_uid(session.session_id))
+    event.add("dtstamp", session.revised_at.astimezone(UTC))
+    event.add("sequence", session.sequence)
+    event.add("dtstart", _wall_clock(starts_at, zone))
+    event.add("dtend", _wall_clock(ends_at, zone))
+    # A client that ignores STATUS still shows the cancellation in the title.
+    event.add("summary", f"{CANCELLED_PREFIX}{title}" if cancelled else title)
+    page = f"{base_url}{session.path}" if base_url and session.path else None
+    details = _details(description, joining_link, page)
+    if details:
+        event.add("description", details)
+    # Online only: the link is where it happens (calendar apps make it a button).
+    where = location or joining_link
+    if where:
+        event.add("location", where)
+    if page:
+        event.add("url", page)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    return event
+
+
+def session_events(session: FeedSession, *, base_url: str = "") -> list[Event]:
+    """The master VEVENT (RRULE, EXDATE) and one VEVENT per override (RECURRENCE-ID)."""
+    zone = ZoneInfo(session.time_zone)
+    master = _vevent(
+        session,
+        title=session.title,
+        description=session.description,
+        location=session.location,
+        joining_link=session.joining_link,
+        starts_at=session.starts_at,
+        ends_at=session.starts_at + session.duration,
+        cancelled=session.cancelled,
+        base_url=base_url,
+    )
+    if session.rule is not None:
+        master.add("rrule", vRecur.from_ical(session.rule))
+        if session.left_out:
+            master.add("exdate", [_wall_clock(moment, zone) for moment in sorted(session.left_out)])
+    events = [master]
+    for occurrence in sorted(session.overrides, key=lambda o: o.occurrence_start):
+        if session.rule is None:
+            continue  # a single session has no instances to override: the master is it
+        override = _vevent(
+            session,
+            title=occurrence.title,
+            description=occurrence.description,
+            location=occurrence.location,
+            joining_link=occurrence.joining_link,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
+            cancelled=occurrence.cancelled,
+            base_url=base_url,
+        )
+        override.add("recurrence-id", _wall_clock(occurrence.occurrence_start, zone))
+        events.append(override)
+    return events
+
+
+def _years_covered(sessions: Sequence[FeedSession]) -> tuple[int, int]:
+    starts = [s.starts_at for s in sessions] + [o.starts_at for s in sessions for o in s.overrides]
+    last = [s.last_ends_at for s in sessions] + [o.ends_at for s in sessions for o in s.overrides]
+    return min(starts).year, max(last).year
+
+
+@lru_cache(maxsize=256)
+def time_zone_component(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE for ``tzid`` from zoneinfo, covering those years (kept: it never
+    changes, and working it out is most of the cost of a small calendar)."""
+    first, last = date(first_year, 1, 1), date(last_year + 1, 1, 1)
+    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def calendar_document(sessions: Sequence[FeedSession], *, name: str, base_url: str = "") -> bytes:
+    """A whole calendar: a VTIMEZONE for every TZID used, then each session's events.
+
+    Each session's events and each VTIMEZONE are written once and kept (``_session_text``,
+    ``_time_zone_text``: keyed by what they are written from, so a change is a new key):
+    serialising is nearly all of the cost, and most feeds differ from the last one asked
+    for by a session or two, if at all."""
+    calendar = _calendar(name)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    parts: list[bytes] = []
+    if sessions:
+        first, last = _years_covered(sessions)
+        for tzid in sorted({session.time_zone for session in sessions}):
+            parts.append(_time_zone_text(tzid, first, last))
+    for session in sorted(sessions, key=lambda s: (s.starts_at, str(s.session_id))):
+        parts.append(_session_text(session, base_url))
+    return _with_components(calendar, parts)
+
+
+def _with_components(calendar: Calendar, components: Sequence[bytes]) -> bytes:
+    """The calendar with components already written put inside it, before its END line."""
+    text = calendar.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    if not text.endswith(end):  # pragma: no cover - icalendar always ends so
+        raise ValueError("unexpected calendar text")
+    return b"".join((text[: -len(end)], *components, end))
+
+
+@lru_cache(maxsize=4096)
+def _session_text(session: FeedSession, base_url: str) -> bytes:
+    return b"".join(event.to_ical() for event in session_events(session, base_url=base_url))
+
+
+@lru_cache(maxsize=256)
+def _time_zone_text(tzid: str, first_year: int, last_year: int) -> bytes:
+    return bytes(time_zone_component(tzid, first_year, last_year).to_ical())
+
+
+def occurrence_uid(session_id: UUID, occurrence_start: datetime) -> str:
+    """A single occurrence added on its own: its own event, not an instance of the series
+    (the file has no series for a RECURRENCE-ID to belong to)."""
+    return f"session-{session_id}-{occurrence_start.astimezone(UTC):%Y%m%dT%H%M%SZ}@huddle"
+
+
+def occurrence_document(
+    session: FeedSession, occurrence: FeedOccurrence, *, base_url: str = ""
+) -> bytes:
+    """One occurrence as a single-event file ("Add to calendar")."""
+    calendar = _calendar(occurrence.title)
+    first, last = occurrence.starts_at.year, occurrence.ends_at.year
+    event = _vevent(
+        session,
+        title=occurrence.title,
+        description=occurrence.description,
+        location=occurrence.location,
+        joining_link=occurrence.joining_link,
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        cancelled=occurrence.cancelled,
+        base_url=base_url,
+    )
+    event["uid"] = occurrence_uid(session.session_id, occurrence.occurrence_start)
+    time_zone = _time_zone_text(session.time_zone, first, last)
+    return _with_components(calendar, [time_zone, event.to_ical()])
+
+
+def entity_tag(document: bytes) -> str:
+    """From the document itself: the same calendar always has the same tag."""
+    return '"' + hashlib.sha256(document).hexdigest()[:32] + '"'
