@@ -381,8 +381,14 @@ class FakeAttendees(Projection):
             "display_name": attendee.display_name,
             "member_type": attendee.member_type.value,
             "listed": attendee.listed,
+            "is_instance_admin": attendee.is_instance_admin,
         }
         return self._in_order(str(attendee.member_id), envelope, fields)
+
+    async def set_instance_admin(
+        self, member_id: UUID, is_instance_admin: bool, *, envelope: Any
+    ) -> bool:
+        return self._in_order(str(member_id), envelope, {"is_instance_admin": is_instance_admin})
 
     async def rename(
         self, member_id: UUID, display_name: str, *, listed: bool, envelope: Any

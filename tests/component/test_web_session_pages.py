@@ -72,7 +72,9 @@ class World:
 
     async def join(self, slug: str, member: Person) -> None:
         joined = await self.site.client.post(
-            f"/api/v1/networks/{slug}/join", json={}, headers=member.headers
+            f"/api/v1/networks/{slug}/join",
+            json={"accepted_ground_rules": True},
+            headers=member.headers,
         )
         assert joined.status_code in (200, 201), joined.text
 
@@ -85,7 +87,9 @@ class World:
         assert invited.status_code == 201, invited.text
         token = invited.json()["token"]
         accepted = await self.site.client.post(
-            f"/api/v1/invitations/{token}/accept", headers=member.headers
+            f"/api/v1/invitations/{token}/accept",
+            json={"accepted_ground_rules": True},
+            headers=member.headers,
         )
         assert accepted.status_code == 200, accepted.text
 

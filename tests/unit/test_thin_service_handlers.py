@@ -4,6 +4,7 @@ The handlers are the same ones the services run; the fakes keep the projections'
 event applies once, an erasure leaves a tombstone no late event can fill again).
 """
 
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -81,20 +82,43 @@ async def test_notes_keep_old_and_new_names_and_forget_them_for_good() -> None:
     assert await names.all_terms() == []
 
 
+class _NothingElseHeld:
+    """Scheduling's other areas, holding nothing about the member (this test is the roster's)."""
+
+    async def export(self, member_id: UUID) -> dict[str, object]:
+        return {}
+
+    async def of_member(self, member_id: UUID) -> None:
+        return None
+
+
+async def _scheduling_export(attendees: FakeAttendees) -> dict[str, Any]:
+    others = _NothingElseHeld()
+    deps = SimpleNamespace(tokens=others, reminders=SimpleNamespace(of_member=_no_reminders))
+    return await scheduling.export_me(
+        Empty(), CALLER, attendees=attendees, registrations=others, calendar_deps=deps
+    )
+
+
+async def _no_reminders(member_id: UUID) -> list[object]:
+    return []
+
+
 async def test_scheduling_keeps_the_latest_name_until_erasure() -> None:
     attendees = FakeAttendees()
     await deliver(scheduling.attendee_events, registered(), attendees=attendees)
     await deliver(scheduling.attendee_events, renamed("Priya Shah"), attendees=attendees)
-    exported = await scheduling.export_me(Empty(), CALLER, attendees=attendees)
+    exported = await _scheduling_export(attendees)
     assert exported["attendee"] == {
         "_id": str(MEMBER),
         "display_name": "Priya Shah",
         "member_type": "patient_safety_partner",
         "listed": False,
+        "is_instance_admin": False,
     }
     await deliver(scheduling.attendee_events, ERASED, attendees=attendees)
     await deliver(scheduling.attendee_events, registered(), attendees=attendees)  # late
-    assert await scheduling.export_me(Empty(), CALLER, attendees=attendees) == {"attendee": None}
+    assert (await _scheduling_export(attendees))["attendee"] is None
 
 
 async def test_signposting_counts_members_by_organisation() -> None:

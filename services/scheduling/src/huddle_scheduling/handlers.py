@@ -13,7 +13,10 @@ from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_scheduling import SERVICE
+from huddle_scheduling.calendar.handlers import CalendarDependencies
+from huddle_scheduling.calendar.handlers import export_member as export_calendar
 from huddle_scheduling.domain import Attendee
+from huddle_scheduling.registrations.repository import Registrations
 from huddle_scheduling.repository import Attendees
 
 attendee_events = Subscription(
@@ -50,5 +53,16 @@ rpc = RouteTable()
 
 
 @rpc.route(export_subject(SERVICE), "What scheduling holds about the caller.")
-async def export_me(request: Empty, caller: Caller, attendees: Attendees) -> dict[str, object]:
-    return {"attendee": await attendees.export(require_member(caller))}
+async def export_me(
+    request: Empty,
+    caller: Caller,
+    attendees: Attendees,
+    registrations: Registrations,
+    calendar_deps: CalendarDependencies,
+) -> dict[str, object]:
+    member_id = require_member(caller)
+    return {
+        "attendee": await attendees.export(member_id),
+        **await registrations.export(member_id),
+        **await export_calendar(caller, calendar_deps),
+    }

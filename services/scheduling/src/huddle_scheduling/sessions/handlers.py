@@ -24,12 +24,14 @@ from huddle_shared.contracts.sessions import (
     DELETE_SESSION,
     GET_SESSION,
     LIST_SESSIONS,
+    LIST_UPCOMING,
     UPDATE_SESSION,
     CancelOccurrence,
     ChangeOccurrence,
     CreateSession,
     GetSession,
     ListSessions,
+    ListUpcoming,
     OccurrenceChanges,
     OccurrenceList,
     OccurrenceView,
@@ -45,11 +47,20 @@ from huddle_shared.projections.network_roster import NetworkRoster
 
 from huddle_scheduling.ports import OccurrenceKey, PlaceCounts, Places
 from huddle_scheduling.repository import Attendees
-from huddle_scheduling.sessions.domain import Occurrence, Session, SessionNotFound
+from huddle_scheduling.sessions.domain import (
+    FieldInvalid,
+    Occurrence,
+    Session,
+    SessionNotFound,
+)
 from huddle_scheduling.sessions.repository import NetworkFacts, Networks, SessionRepository
 
 ORGANISER_ROLES = frozenset({Role.CHAIR, Role.FACILITATOR})
 LIST_WINDOW = timedelta(days=366)
+# The joining link is shown to a member registered for an occurrence that started up to a
+# day ago or is still to come (the first ``LINK_KEYS`` of them).
+LINK_LOOKBACK = timedelta(days=1)
+LINK_KEYS = 60
 GUEST_SPEAKER = "a guest speaker"
 
 
@@ -168,8 +179,11 @@ async def _shows_link(area: SessionsArea, standing: Standing, session: Session) 
         return True
     if area.places is None:
         return False
-    first = session.occurrence(None).key
-    states = await area.places.states_of(standing.member_id, [first])
+    now = area.clock()
+    keys = [o.key for o in session.occurrences(now - LINK_LOOKBACK, now + LIST_WINDOW)]
+    if not keys:  # a past session: its only (or last) occurrence
+        keys = [session.all_occurrences()[-1].key]
+    states = await area.places.states_of(standing.member_id, keys[:LINK_KEYS])
     return bool(states)
 
 
@@ -316,6 +330,53 @@ async def list_sessions(
     return await _occurrence_views(area, standing.member_id, pairs)
 
 
+@rpc.route(LIST_UPCOMING, "The caller's occurrences across their networks (default: a year).")
+async def list_upcoming(
+    request: ListUpcoming, caller: Caller, area: SessionsArea
+) -> OccurrenceList:
+    member_id = require_member(caller)
+    slugs = sorted(await area.roster.networks_of(member_id))
+    start = request.from_ or area.clock()
+    end = request.to or start + LIST_WINDOW
+    pairs = [
+        (session, occurrence)
+        for session in (await area.sessions.between(start, end, slugs=slugs) if slugs else [])
+        for occurrence in session.occurrences(start, end)
+    ]
+    pairs.sort(key=lambda pair: (pair[1].starts_at, pair[1].key))
+    return await _occurrence_views(area, member_id, pairs)
+
+
+async def _capacity_allows(
+    area: SessionsArea, occurrences: list[Occurrence]
+) -> list[OccurrenceKey]:
+    """Refuses a capacity below the places already taken on any occurrence still to come;
+    answers the occurrences whose capacity may now promote from their waitlist."""
+    now = area.clock()
+    coming = [o for o in occurrences if o.starts_at > now and not o.cancelled]
+    if area.places is None or not coming:
+        return []
+    counts = await area.places.counts([o.key for o in coming])
+    for occurrence in coming:
+        capacity = occurrence.fields.capacity
+        taken = counts.get(occurrence.key, PlaceCounts()).registered
+        if capacity is not None and taken > capacity:
+            raise FieldInvalid(
+                "capacity",
+                f"{taken} people hold places on {occurrence.starts_at:%-d %B %Y}: "
+                f"the capacity cannot be below {taken}",
+            )
+    return [o.key for o in coming if counts.get(o.key, PlaceCounts()).waitlisted]
+
+
+async def _promote(area: SessionsArea, session: Session, keys: list[OccurrenceKey]) -> None:
+    if area.places is None:
+        return
+    for key in keys:
+        occurrence = session.occurrence(key.occurrence_start)
+        await area.places.capacity_changed(key, occurrence.fields.capacity)
+
+
 async def _organised(
     area: SessionsArea, caller: Caller, session_id: UUID
 ) -> tuple[Session, NetworkFacts, Standing]:
@@ -329,7 +390,10 @@ async def update_session(request: UpdateSession, caller: Caller, area: SessionsA
     async with area.sessions.lock(request.session_id):
         session, network, standing = await _organised(area, caller, request.session_id)
         if session.update(request, never_recorded=network.never_recorded):
+            now = area.clock()
+            promote = await _capacity_allows(area, session.occurrences(now, now + LIST_WINDOW))
             await area.sessions.save(session)
+            await _promote(area, session, promote)
     return _session_view(session, network, standing, shows_link=True)
 
 
@@ -353,7 +417,9 @@ async def change_occurrence(
         )
         changed = session.change_occurrence(request.occurrence_start, changes, request.scope)
         if changed:
+            promote = await _capacity_allows(area, changed)
             await area.sessions.save(session)
+            await _promote(area, session, promote)
     return await _occurrence_views(area, standing.member_id, [(session, o) for o in changed])
 
 
