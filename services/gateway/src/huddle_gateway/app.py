@@ -30,6 +30,7 @@ from huddle_gateway.routes.registrations import (
     MyRegistrationsController,
     SessionRegistrationController,
 )
+from huddle_gateway.routes.sessions import SESSION_HANDLERS
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
 from huddle_gateway.web import web_routes
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             ApiTokenController,
             NetworkController,
             InvitationController,
+            *SESSION_HANDLERS,
             SessionRegistrationController,
             MyRegistrationsController,
             *CALENDAR_HANDLERS,
