@@ -49,7 +49,10 @@ ADMIN = {"admin_email": demo.DEMO_ADMIN_EMAIL, "admin_password": demo.DEMO_ADMIN
 async def gateway(settings_for, nats_url, monkeypatch) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("HUDDLE_ADMIN_EMAIL", demo.DEMO_ADMIN_EMAIL)
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", demo.DEMO_ADMIN_PASSWORD)
-    async with services(settings_for, "membership"), gateway_server(NATS_URL=nats_url) as url:
+    async with (
+        services(settings_for, "membership", "scheduling"),
+        gateway_server(NATS_URL=nats_url) as url,
+    ):
         yield url
 
 
@@ -65,6 +68,9 @@ async def test_loads_everything_once(gateway: str) -> None:
         invited=2,
         accepted=2,
     )
+    # The four demo sessions, a year of past Fridays with attendance, and feedback.
+    assert first.sessions.skipped == "" and first.sessions.created == 4
+    assert first.sessions.attendance >= demo.PAST_WEEKS - 1 and first.sessions.feedback > 0
     async with httpx.AsyncClient(base_url=gateway) as client:
         stats = (await client.get("/api/v1/stats")).json()
         assert (stats["members"], stats["networks"]) == (len(MEMBERS) + 1, 4)  # and the admin
