@@ -18,6 +18,7 @@ from huddle_scheduling.ports import OccurrenceFacts, OccurrenceKey, PlaceCounts
 from huddle_scheduling.registrations.domain import FeedbackAlreadyGiven
 from huddle_scheduling.registrations.repository import PLACES, WAITLIST, Registrations
 from huddle_shared.contracts.sessions import RegistrationState, SessionFormat
+from huddle_shared.storage.locks import KeyedLocks
 from huddle_shared.storage.mongo import create_client
 from huddle_shared.storage.outbox import OutboxRelay
 
@@ -119,9 +120,12 @@ async def test_200_at_once_for_100_places_100_registered_100_waitlisted_in_order
 async def test_two_processes_never_overbook_nor_give_anyone_two_places(
     database: Any, registrations: Registrations, published: Published
 ) -> None:
-    """Two repositories on one database: their in-process locks do not see each other,
-    so only the unique keys stand between them."""
+    """Two repositories on one database, the second with its own locks as another process
+    would have: their locks do not see each other, so only the unique keys stand between
+    them."""
     other = Registrations(database, OutboxRelay(published, []), "test-instance")
+    own_locks = KeyedLocks()  # another process's: not the module's ``document_locks``
+    other._hold = lambda occurrence: own_locks.hold((database.name, PLACES, occurrence))  # type: ignore[method-assign]
     facts = occurrence(capacity=20)
     members = [uuid.uuid4() for _ in range(60)]
     stores = [registrations, other]
