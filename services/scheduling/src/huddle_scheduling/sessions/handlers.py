@@ -82,36 +82,27 @@ network_events = Subscription(
 )
 
 
+def _network_fields(event: NetworkCreatedV1 | NetworkUpdatedV1) -> dict[str, object]:
+    return {
+        "name": event.name,
+        "visibility": event.visibility.value,
+        "ground_rules": list(event.ground_rules),
+        "never_recorded": event.never_recorded,
+    }
+
+
 @network_events.handler
 async def on_network_created(
     envelope: EventEnvelope, event: NetworkCreatedV1, networks: Networks
 ) -> None:
-    await networks.record(
-        event.slug,
-        {
-            "name": event.name,
-            "visibility": event.visibility.value,
-            "ground_rules": list(event.ground_rules),
-            "never_recorded": event.never_recorded,
-        },
-        envelope=envelope,
-    )
+    await networks.record(event.slug, _network_fields(event), envelope=envelope)
 
 
 @network_events.handler
 async def on_network_updated(
     envelope: EventEnvelope, event: NetworkUpdatedV1, networks: Networks
 ) -> None:
-    await networks.record(
-        event.slug,
-        {
-            "name": event.name,
-            "visibility": event.visibility.value,
-            "ground_rules": list(event.ground_rules),
-            "never_recorded": event.never_recorded,
-        },
-        envelope=envelope,
-    )
+    await networks.record(event.slug, _network_fields(event), envelope=envelope)
 
 
 # --- Who may do what ------------------------------------------------------------------------
