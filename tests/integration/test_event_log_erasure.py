@@ -331,7 +331,8 @@ async def state_without(database: Any, member_id: str) -> dict[str, list[Any]]:
             if "applied_event_ids" in document:
                 document["applied_event_ids"] = sorted(document["applied_event_ids"])
             documents.append(document)
-        state[name] = documents
+        if documents or await database[name].count_documents({}):
+            state[name] = documents  # an empty collection holds nothing (a delete may make one)
     return state
 
 

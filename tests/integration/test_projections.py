@@ -86,7 +86,13 @@ async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
                 }
             ]
             assert state["scheduling"] == [
-                {"_id": member["id"], "display_name": "Aisha Okafor", "member_type": "researcher"}
+                {
+                    "_id": member["id"],
+                    "display_name": "Aisha Okafor",
+                    "member_type": "researcher",
+                    "listed": False,
+                    "is_instance_admin": False,
+                }
             ]
             assert state["signposting"] == [
                 {
@@ -125,6 +131,8 @@ async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
                     "_id": member["id"],
                     "display_name": "Aisha Okafor-Bello",
                     "member_type": "researcher",
+                    "listed": False,
+                    "is_instance_admin": False,
                 }
             ]
             assert "Aisha Okafor-Bello" in state["notes"][0]["terms"]
