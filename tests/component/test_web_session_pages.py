@@ -13,8 +13,9 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -26,14 +27,78 @@ from web_support import Person, Site, web_site
 pytestmark = pytest.mark.component
 
 LONDON = ZoneInfo("Europe/London")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 RULES = ["We do not record sessions.", "Hierarchy does not apply here."]
-HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
 
 
 def text_of(response: httpx.Response) -> str:
     body = re.sub(r"<script.*?</script>", " ", response.text, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+class Forms(HTMLParser):
+    """The forms of a page, each as a browser would send it untouched: its hidden fields,
+    the boxes' values, the ticked radios and checkboxes, the chosen options, the text of
+    its text areas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._fields: list[tuple[str, str]] | None = None
+        self._text_area: str | None = None
+        self._typed = ""
+        self._select: str | None = None
+        self._first_option: tuple[str, str] | None = None
+        self._chosen = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._fields = self.forms.setdefault(found.get("action", ""), [])
+        if self._fields is None or "disabled" in found:
+            return
+        name = found.get("name", "")
+        if tag == "input" and name:
+            kind = found.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in found:
+                    self._fields.append((name, found.get("value", "on")))
+            elif kind not in ("submit", "button", "file"):
+                self._fields.append((name, found.get("value", "")))
+        elif tag == "textarea" and name:
+            self._text_area, self._typed = name, ""
+        elif tag == "select" and name:
+            self._select, self._first_option, self._chosen = name, None, False
+        elif tag == "option" and self._select is not None:
+            choice = (self._select, found.get("value", ""))
+            if self._first_option is None:
+                self._first_option = choice
+            if "selected" in found and not self._chosen:
+                self._fields.append(choice)
+                self._chosen = True
+
+    def handle_data(self, data: str) -> None:
+        if self._text_area is not None:
+            self._typed += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._fields is None:
+            return
+        if tag == "textarea" and self._text_area is not None:
+            self._fields.append((self._text_area, self._typed.removeprefix("\n")))
+            self._text_area = None
+        elif tag == "select" and self._select is not None:
+            if not self._chosen and self._first_option is not None:
+                self._fields.append(self._first_option)
+            self._select = None
+        elif tag == "form":
+            self._fields = None
+
+
+def form_on(page: httpx.Response, action: str) -> list[tuple[str, str]] | None:
+    forms = Forms()
+    forms.feed(page.text)
+    return forms.forms.get(action)
 
 
 @dataclass
@@ -45,14 +110,24 @@ class Browser:
         return await self.client.get(path)
 
     async def submit(self, form_page: str, action: str, data: dict[str, Any]) -> httpx.Response:
-        """Post as the form on ``form_page`` does: its hidden fields, then ``data``."""
+        """Post the form on ``form_page`` that goes to ``action`` as a browser does: what the
+        page filled in, with ``data`` typed over it (a list for a field sent more than once,
+        such as ticked boxes)."""
         page = await self.client.get(form_page)
-        hidden = {}
-        for tag in HIDDEN_INPUT.findall(page.text):
-            attributes = dict(ATTRIBUTE.findall(tag))
-            hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
-        assert "_csrf_token" in hidden, f"no form on {form_page}: {page.status_code} {page.text}"
-        return await self.client.post(action, data={**hidden, **data})
+        fields = form_on(page, action)
+        assert fields is not None, f"no form to {action} on {form_page}: {page.status_code}"
+        sent = [(name, value) for name, value in fields if name not in data]
+        for name, typed in data.items():
+            sent += [(name, value) for value in (typed if isinstance(typed, list) else [typed])]
+        return await self.client.post(action, content=urlencode(sent), headers=FORM)
+
+    async def forge(self, action: str, data: dict[str, str]) -> httpx.Response:
+        """A post no page of ours offered (a stale or hand-made one), with a good CSRF token
+        (the sign-in form's)."""
+        page = await self.client.get("/sign-in")
+        fields = dict(form_on(page, "/sign-in") or [])
+        assert "_csrf_token" in fields, page.text
+        return await self.client.post(action, data={"_csrf_token": fields["_csrf_token"], **data})
 
 
 @dataclass
@@ -250,7 +325,10 @@ async def test_who_may_see_the_sessions_pages(world: World, cast: Cast) -> None:
     page = await visitor.get(f"/sessions/{open_id}")
     assert page.status_code == 200, page.text
     assert "Sign in to register" in page.text and "meet.example.org" not in page.text
-    refused = await visitor.submit(f"/sessions/{open_id}", f"/sessions/{open_id}/register", {})
+    # No form to register: a visitor is offered signing in; a post all the same (a stale
+    # page, a hand-made form) is sent to sign in too.
+    assert form_on(page, f"/sessions/{open_id}/register") is None
+    refused = await visitor.forge(f"/sessions/{open_id}/register", {})
     assert_signs_in_first(refused, f"/sessions/{open_id}/register")
 
     outsider = world.browser(cast.outsider)
