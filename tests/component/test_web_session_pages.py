@@ -208,7 +208,7 @@ def next_friday(weeks: int = 1) -> datetime:
     return datetime(friday.year, friday.month, friday.day, 13, 0, tzinfo=LONDON)
 
 
-def session_form(start: datetime, **fields: str) -> dict[str, str]:
+def session_form(start: datetime, **fields: Any) -> dict[str, Any]:
     return {
         "title": "Friday huddle",
         "format": "discussion",
@@ -540,3 +540,148 @@ async def test_add_to_calendar_and_the_personal_feed(world: World, cast: Cast) -
     revoked = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
     assert revoked.status_code == 200 and "no longer works" in revoked.text
     assert (await world.site.client.get(found.group(1))).status_code == 404
+
+
+# --- What every page shows, and who sees it -----------------------------------------------------
+
+# pydantic's own words, which a person should never read on a page
+PROGRAMMERS_WORDS = re.compile(
+    r"Input should|Value error|Field required|validation error|type=|String should|\{'"
+)
+
+
+def problems_on(response: httpx.Response) -> list[str]:
+    """The error summary's messages, each checked to be in plain English."""
+    found = re.search(r'nhsuk-error-summary__list">(.*?)</ul>', response.text, re.S)
+    assert found, f"no error summary ({response.status_code})"
+    messages = [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+        for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
+    ]
+    assert messages and all(messages), response.text
+    for message in messages:
+        assert not PROGRAMMERS_WORDS.search(message), message
+    return messages
+
+
+async def test_the_refusals_read_in_plain_english(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    chair = world.browser(cast.chair)
+    new = f"/networks/{slug}/sessions/new"
+    await create(world, cast.chair, slug, session_form(next_friday(), title="First"))
+    for typed in (
+        {"title": ""},
+        {"duration_minutes": "1"},
+        {"duration_minutes": "sixty"},
+        {"capacity": "0"},
+        {"joining_link": "meet.example.org"},
+        {"time_zone": "Mars/Olympus"},
+        {"repeat": "as_written", "rrule": "FREQ=SOMETIMES"},
+        {"recorded": "yes"},
+    ):
+        refused = await chair.submit(new, new, session_form(next_friday(), **typed))
+        assert refused.status_code in (409, 422), (typed, refused.text)
+        problems_on(refused)
+
+
+async def test_speakers_are_shown_and_an_unnamed_guest_is_not_named(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    speakers = {
+        "format": "speaker_session",
+        "speaker-0-name": "Dr Ada Guest",
+        "speaker-0-named": "yes",
+        "speaker-0-organisation": "Health Services Safety Investigations Body",
+        "speaker-0-topic": "Learning from incidents",
+        "speaker-1-name": "Shy Person",
+        "speaker-1-organisation": "A hospital trust",
+    }
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **speakers))
+    page = text_of(await world.browser().get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Speakers" in page and "Speaker session" in page
+    assert (
+        "Dr Ada Guest, Health Services Safety Investigations Body: Learning from incidents" in page
+    )
+    assert "Shy Person" not in page and "A guest speaker, A hospital trust" in page
+    # The service's refusal: a speaker with an organisation and no name.
+    chair = world.browser(cast.chair)
+    new = f"/networks/{slug}/sessions/new"
+    refused = await chair.submit(
+        new, new, session_form(next_friday(), **{"speaker-0-organisation": "Nameless Trust"})
+    )
+    assert refused.status_code == 422, refused.text
+    problems_on(refused)
+
+
+async def test_a_session_without_registration_shows_every_member_the_link(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    session_id = await create(
+        world, cast.chair, slug, session_form(next_friday(), registration="no")
+    )
+    page = f"/sessions/{session_id}"
+    member = await eventually(
+        lambda: _showing(world.browser(cast.member), page, "Join the session online")
+    )
+    assert "meet.example.org/friday" in member.text
+    assert "There is no need to register" in text_of(member)
+    assert form_on(member, f"{page}/register") is None
+    # Not to a visitor, nor to someone outside the network, nor does registering work.
+    for outside in (world.browser(), world.browser(cast.outsider)):
+        shown = await outside.get(page)
+        assert shown.status_code == 200 and "meet.example.org" not in shown.text
+    refused = await world.browser(cast.member).forge(f"{page}/register", {})
+    assert refused.status_code in (409, 422), refused.text
+    problems_on(refused)
+
+
+async def test_a_session_opened_to_another_network(world: World, cast: Cast) -> None:
+    """The chair's forum opened to a regional network: its members find it among their
+    sessions and register; the network it was not opened to is refused."""
+    forum = await world.network(cast.chair, "approval")
+    regional = await world.network(cast.chair, "approval")
+    await world.invite(regional, cast.chair, cast.second)
+    session_id = await create(
+        world,
+        cast.chair,
+        forum,
+        session_form(next_friday(), title="Specialists' forum", open_to_networks=[regional]),
+    )
+    guest = world.browser(cast.second)
+    upcoming = await eventually(lambda: _showing(guest, "/sessions", "Specialists' forum"))
+    assert upcoming.status_code == 200
+    page = f"/sessions/{session_id}"
+    shown = await guest.get(page)
+    assert shown.status_code == 200 and "Members of other networks are welcome" in shown.text
+    done = await guest.submit(page, f"{page}/register", {})
+    assert done.status_code == 303 and "done=registered" in done.headers["location"]
+    assert "meet.example.org/friday" in (await guest.get(done.headers["location"])).text
+    # An approval network's sessions are refused to who is in neither network.
+    outsider = world.browser(cast.outsider)
+    assert (await outsider.get(page)).status_code == 403
+    assert (await outsider.get(f"/networks/{forum}/sessions")).status_code == 403
+
+
+async def test_the_calendar_feed_address_made_copied_and_stopped(world: World, cast: Cast) -> None:
+    member = world.browser(cast.member)
+    page = await member.get("/sessions/calendar-feed")
+    assert page.status_code == 200 and "Get my calendar feed address" in page.text
+    assert "feed-address" not in page.text  # shown only when made
+    made = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
+    assert made.status_code == 200, made.text
+    address = _boxes(made)["feed-address"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1/calendar/[\w-]{20,}\.ics", address)
+    assert "readonly" in made.text and address.replace("http://", "webcal://") in made.text
+    again = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
+    assert _boxes(again)["feed-address"] != address  # a new one: the old stops working
+    stopped = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
+    assert stopped.status_code == 200 and "no longer works" in stopped.text
+    assert "feed-address" not in stopped.text
+
+
+def _boxes(page: httpx.Response) -> dict[str, str]:
+    """The text boxes outside any form (such as an address to copy)."""
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))

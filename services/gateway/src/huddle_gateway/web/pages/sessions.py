@@ -150,6 +150,22 @@ async def _listing(
     return listed.items
 
 
+async def _occurrences_of(
+    rpc: Rpc, session: contract.SessionView, start: datetime, end: datetime
+) -> list[contract.OccurrenceView]:
+    """The session's occurrences in a window. Its network's listing, or, for a member of a
+    network it was opened to (whom that network's listing refuses), the caller's own
+    sessions across their networks, which the service says include it."""
+    try:
+        listed = await _listing(rpc, session.slug, start, end)
+    except ProblemDetailsException as exc:
+        if exc.status_code not in (403, 404) or not session.open_to_networks:
+            raise
+        window = {"from": start.isoformat(), "to": end.isoformat()}
+        listed = (await rpc.call(contract.OccurrenceList, contract.LIST_UPCOMING, window)).items
+    return [o for o in listed if o.id == session.id]
+
+
 async def _network_or_none(rpc: Rpc, slug: str) -> network_contract.NetworkView | None:
     """The network, when the caller may see it (a visitor may not: the sessions of an open
     network are still theirs to read)."""
@@ -171,14 +187,12 @@ async def _occurrence(
     if at is None:
         if session.rrule:
             now = datetime.now(UTC)
-            coming = [
-                o for o in await _listing(rpc, session.slug, now, now + YEAR) if o.id == session.id
-            ]
+            coming = await _occurrences_of(rpc, session, now, now + YEAR)
             if coming:
                 return coming[0]
         at = session.starts_at
-    near = await _listing(rpc, session.slug, at - NEAR, at + NEAR)
-    return next((o for o in near if o.id == session.id and o.occurrence_start == at), None)
+    near = await _occurrences_of(rpc, session, at - NEAR, at + NEAR)
+    return next((o for o in near if o.occurrence_start == at), None)
 
 
 async def _my_registration(
@@ -342,10 +356,10 @@ async def _shown_session(
     if session.rrule:
         now = datetime.now(UTC)
         listed, registration = await asyncio.gather(
-            _listing(rpc, session.slug, now, now + timedelta(days=120)),
+            _occurrences_of(rpc, session, now, now + timedelta(days=120)),
             _my_registration(rpc, request, occurrence),
         )
-        coming = [_row(o) for o in listed if o.id == session.id][:8]
+        coming = [_row(o) for o in listed][:8]
     else:
         registration = await _my_registration(rpc, request, occurrence)
     return Shown(session, occurrence, registration, coming)
@@ -539,13 +553,12 @@ def _speakers(form: dict[str, str]) -> list[dict[str, Any]]:
         prefix = f"speaker-{index}-"
         name = form.get(prefix + "name", "").strip()
         member_id = form.get(prefix + "member_id", "").strip()
+        organisation = form.get(prefix + "organisation", "")
+        topic = form.get(prefix + "topic", "")
         index += 1
-        if not name and not member_id:
-            continue
-        speaker: dict[str, Any] = {
-            "organisation": form.get(prefix + "organisation", ""),
-            "topic": form.get(prefix + "topic", ""),
-        }
+        if not any(typed.strip() for typed in (name, member_id, organisation, topic)):
+            continue  # a row left blank; one half filled in goes for the service to refuse
+        speaker: dict[str, Any] = {"organisation": organisation, "topic": topic}
         if member_id:
             speaker["member_id"] = member_id
         else:
