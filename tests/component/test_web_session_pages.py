@@ -153,10 +153,10 @@ class World:
         )
         assert joined.status_code in (200, 201), joined.text
 
-    async def invite(self, slug: str, chair: Person, member: Person) -> None:
+    async def invite(self, slug: str, chair: Person, member: Person, role: str = "member") -> None:
         invited = await self.site.client.post(
             f"/api/v1/networks/{slug}/invitations",
-            json={"email": member.email, "role": "member"},
+            json={"email": member.email, "role": role},
             headers=chair.headers,
         )
         assert invited.status_code == 201, invited.text
@@ -425,6 +425,21 @@ async def test_a_chair_cancels_one_friday_and_changes_another(world: World, cast
     assert moved.status_code == 303, moved.text
     shown = await chair.get(moved.headers["location"])
     assert "Friday huddle, later" in shown.text and "2pm to 3pm" in text_of(shown)
+    # A cancelled Friday cannot be changed: the service's refusal, on the page.
+    cancelled = f"/sessions/{session_id}/occurrence/change?occurrence={second}"
+    refused = await chair.submit(
+        cancelled, f"/sessions/{session_id}/occurrence/change", {"title": "Back on"}
+    )
+    assert refused.status_code == 409, refused.text
+    problems_on(refused)
+    # The fifth Friday and all after it.
+    fifth = f"/sessions/{session_id}/occurrence/cancel?occurrence={occurrence(next_friday(5))}"
+    done = await chair.submit(
+        fifth, f"/sessions/{session_id}/occurrence/cancel", {"scope": "this_and_following"}
+    )
+    assert done.status_code == 303, done.text
+    listing = text_of(await chair.get(f"/networks/{slug}/sessions"))
+    assert listing.count("Cancelled") == 1 + 6  # the second, and the fifth to the tenth
     # The service's refusal on the change form: no such length.
     refused = await chair.submit(
         change, f"/sessions/{session_id}/occurrence/change", {"duration_minutes": "1"}
@@ -685,3 +700,70 @@ async def test_the_calendar_feed_address_made_copied_and_stopped(world: World, c
 def _boxes(page: httpx.Response) -> dict[str, str]:
     """The text boxes outside any form (such as an address to copy)."""
     return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+
+
+async def test_a_facilitator_organises_and_a_member_is_not_offered_to(
+    world: World, cast: Cast
+) -> None:
+    """Not an instance admin: a facilitator of the network, as the service says."""
+    slug = await world.network(cast.chair)
+    facilitator = await world.site.person(name="Fay Facilitator")
+    await world.invite(slug, cast.chair, facilitator, role="facilitator")
+    await world.join(slug, cast.member)
+    session_id = await create(world, facilitator, slug, session_form(next_friday(), **WEEKLY))
+    page = f"/sessions/{session_id}?occurrence={occurrence(next_friday())}"
+    theirs = await world.browser(facilitator).get(page)
+    assert "For organisers" in theirs.text and "Record who came" in theirs.text
+    assert "meet.example.org/friday" in theirs.text  # organisers have the link
+    edit = await world.browser(facilitator).get(f"/sessions/{session_id}/edit")
+    assert edit.status_code == 200
+    members = await world.browser(cast.member).get(page)
+    assert members.status_code == 200 and "For organisers" not in members.text
+    # A member posting an organiser's form all the same: the refusal, in words.
+    refused = await world.browser(cast.member).forge(
+        f"/sessions/{session_id}/occurrence/cancel", {"occurrence": occurrence(next_friday())}
+    )
+    assert refused.status_code == 403 and "You do not have permission" in refused.text
+
+
+async def test_feedback_from_eight_shows_the_ratings_and_comments_without_names(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    people = await asyncio.gather(
+        *(world.site.person(name=f"Attendee Number{n}") for n in range(8))
+    )
+    await asyncio.gather(*(world.join(slug, person) for person in people))
+    start = next_friday() - timedelta(weeks=2)
+    session_id = await create(world, cast.chair, slug, session_form(start, title="Held"))
+    held = occurrence(start)
+    chair = world.browser(cast.chair)
+    attendance = f"/sessions/{session_id}/attendance?occurrence={held}"
+    recorded = await chair.submit(
+        attendance,
+        f"/sessions/{session_id}/attendance",
+        {"how": "names", "attended": [person.id for person in people]},
+    )
+    assert recorded.status_code == 200 and "Attendance recorded" in recorded.text
+    feedback = f"/sessions/{session_id}/feedback?occurrence={held}"
+    for n, person in enumerate(people):
+        given = await world.browser(person).submit(
+            feedback,
+            f"/sessions/{session_id}/feedback",
+            {"rating": str(5 if n % 2 else 3), "comment": f"Comment number {n}."},
+        )
+        assert given.status_code == 200, given.text
+    summary = await chair.get(f"/sessions/{session_id}/feedback/summary?occurrence={held}")
+    body = text_of(summary)
+    assert "8 responses" in body and "Not enough responses" not in body
+    assert "5 - Excellent 4" in body and "3 - Good 4" in body and "1 - Poor 0" in body
+    assert all(f"Comment number {n}." in body for n in range(8))
+    assert "Attendee" not in body and "Number" not in body  # never with a name
+    # A rating the service does not take: its refusal, in words.
+    late = await world.site.person()
+    await world.join(slug, late)
+    refused = await world.browser(late).submit(
+        feedback, f"/sessions/{session_id}/feedback", {"rating": "6"}
+    )
+    assert refused.status_code in (403, 422), refused.text
+    problems_on(refused)
