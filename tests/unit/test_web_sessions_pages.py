@@ -589,3 +589,26 @@ def test_the_session_forms_commonest_refusals_read_plainly(message: str, words: 
     )
     _, fields = pages.problem_to_errors(exc)
     assert words in fields["capacity"]
+
+
+def test_the_error_summary_says_which_box_it_means() -> None:
+    """The summary is read apart from the form: "Enter this information" names its box;
+    beside the box the message stays as it is."""
+    exc = problem(
+        422,
+        "Invalid request",
+        "The request failed validation.",
+        type_="invalid",
+        errors=[
+            {"field": "title", "message": "String should have at least 1 character"},
+            {"field": "speakers.1.name", "message": "Field required"},
+            {"field": "somewhere_else", "message": "Something is wrong"},
+        ],
+    )
+    summary, fields = pages.problem_to_errors(exc, pages.SESSION_FIELDS)
+    assert [item["text"] for item in summary] == [
+        "Title: enter this information",
+        "Speaker 2, name: enter this information",
+        "Something is wrong",
+    ]
+    assert fields["title"] == "Enter this information"

@@ -30,9 +30,9 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
-from huddle_gateway.web import recurrence
+from huddle_gateway.web import forms, recurrence
 from huddle_gateway.web.charts import bar_chart
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import render_page
 from huddle_gateway.web.session import caller_of, is_secure, require_member
 
 PAGES = "pages/sessions/"
@@ -211,6 +211,52 @@ async def _my_registration(
         ),
         None,
     )
+
+
+# What each box is called in the error summary, which is read apart from the form: "Enter
+# this information" says which box it means there.
+BOX_NAMES = {
+    "title": "Title",
+    "description": "What it is about",
+    "format": "Kind of session",
+    "attendance": "Where it happens",
+    "venue_name": "Name of the venue",
+    "venue_address": "Address of the venue",
+    "venue_access_notes": "Getting there and access",
+    "starts_at-day": "Date",
+    "starts_at-time": "Start time",
+    "duration_minutes": "Length in minutes",
+    "time_zone": "Time zone",
+    "capacity": "Places",
+    "registration": "Registering",
+    "repeat": "How often",
+    "joining_link": "Joining link",
+    "agenda": "Agenda",
+    "recorded": "Recording",
+    "open_to_networks": "Other networks",
+    "scope": "Which sessions",
+    "count": "How many came",
+    "attended": "Who came",
+    "rating": "Rating",
+    "comment": "Comment",
+    **{
+        f"speaker-{index}-{box}": f"Speaker {index + 1}, {words}"
+        for index in range(contract.MAX_SPEAKERS)
+        for box, words in (("name", "name"), ("organisation", "organisation"), ("topic", "topic"))
+    },
+}
+
+
+def problem_to_errors(
+    exc: ProblemDetailsException, fields: dict[str, str] | None = None
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The service's refusal as the page shows it; each summary line names its box."""
+    summary, errors = forms.problem_to_errors(exc, fields)
+    for item in summary:
+        name = BOX_NAMES.get(item.get("href", "").removeprefix("#"))
+        if name:
+            item["text"] = f"{name}: {item['text'][:1].lower()}{item['text'][1:]}"
+    return summary, errors
 
 
 def _shown(exc: ProblemDetailsException) -> bool:
