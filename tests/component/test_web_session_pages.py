@@ -690,6 +690,7 @@ async def test_the_calendar_feed_address_made_copied_and_stopped(world: World, c
     address = _boxes(made)["feed-address"]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1/calendar/[\w-]{20,}\.ics", address)
     assert "readonly" in made.text and address.replace("http://", "webcal://") in made.text
+    assert 'data-huddle-copy="feed-address"' in made.text  # a button to copy it
     again = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
     assert _boxes(again)["feed-address"] != address  # a new one: the old stops working
     stopped = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
@@ -746,6 +747,9 @@ async def test_feedback_from_eight_shows_the_ratings_and_comments_without_names(
     )
     assert recorded.status_code == 200 and "Attendance recorded" in recorded.text
     feedback = f"/sessions/{session_id}/feedback?occurrence={held}"
+    # Ticked as there without a place: the session page leads them to give feedback too.
+    page = await world.browser(people[0]).get(f"/sessions/{session_id}?occurrence={held}")
+    assert "This session has finished" in page.text and f'href="{feedback}"' in page.text
     for n, person in enumerate(people):
         given = await world.browser(person).submit(
             feedback,
