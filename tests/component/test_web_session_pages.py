@@ -619,8 +619,19 @@ async def test_speakers_are_shown_and_an_unnamed_guest_is_not_named(
         "Dr Ada Guest, Health Services Safety Investigations Body: Learning from incidents" in page
     )
     assert "Shy Person" not in page and "A guest speaker, A hospital trust" in page
-    # The service's refusal: a speaker with an organisation and no name.
+    # The organisers named them: their edit keeps the name, and the guest unnamed to others.
     chair = world.browser(cast.chair)
+    edit = f"/sessions/{session_id}/edit"
+    form = await chair.get(edit)
+    assert 'value="Shy Person"' in form.text
+    assert dict(form_on(form, edit) or []).get("speaker-1-named") is None  # not ticked
+    done = await chair.submit(edit, edit, {"speaker-1-topic": "Speaking up"})
+    assert done.status_code == 303, done.text
+    theirs = text_of(await chair.get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Shy Person, A hospital trust: Speaking up (named only to organisers" in theirs
+    page = text_of(await world.browser().get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Shy Person" not in page and "A guest speaker, A hospital trust: Speaking up" in page
+    # The service's refusal: a speaker with an organisation and no name.
     new = f"/networks/{slug}/sessions/new"
     refused = await chair.submit(
         new, new, session_form(next_friday(), **{"speaker-0-organisation": "Nameless Trust"})

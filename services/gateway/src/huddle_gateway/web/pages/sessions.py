@@ -679,7 +679,7 @@ def form_of_session(session: contract.SessionView) -> dict[str, str]:
         values[prefix + "topic"] = speaker.topic
         if speaker.member_id:
             values[prefix + "member_id"] = str(speaker.member_id)
-        else:
+        elif speaker.agreed_to_be_named:
             values[prefix + "named"] = "yes"
     return values
 
