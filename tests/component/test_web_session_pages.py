@@ -731,6 +731,9 @@ async def test_a_facilitator_organises_and_a_member_is_not_offered_to(
     assert edit.status_code == 200
     members = await world.browser(cast.member).get(page)
     assert members.status_code == 200 and "For organisers" not in members.text
+    listing = f"/networks/{slug}/sessions"
+    assert "Create a session" in (await world.browser(facilitator).get(listing)).text
+    assert "Create a session" not in (await world.browser(cast.member).get(listing)).text
     # A member posting an organiser's form all the same: the refusal, in words.
     refused = await world.browser(cast.member).forge(
         f"/sessions/{session_id}/occurrence/cancel", {"occurrence": occurrence(next_friday())}

@@ -102,7 +102,7 @@ class FakeService:
             raise self.refuse[subject]
         answers: dict[str, Any] = {
             contract.GET_SESSION: self.session,
-            contract.LIST_SESSIONS: {"items": self.occurrences},
+            contract.LIST_SESSIONS: {"items": self.occurrences, "may_organise": True},
             contract.LIST_UPCOMING: {"items": self.occurrences},
             contract.CREATE_SESSION: self.session,
             contract.UPDATE_SESSION: self.session,
@@ -519,7 +519,7 @@ def test_upcoming_and_a_networks_list() -> None:
         upcoming = client.get("/sessions")
         network = client.get(f"/networks/{SLUG}/sessions")
     assert upcoming.status_code == 200 and "Friday huddle" in upcoming.text
-    assert "Create a session" in network.text  # the network says this member is its chair
+    assert "Create a session" in network.text  # the service says this member organises
     assert f"/api/v1/networks/{SLUG}/calendar.ics" in network.text
 
 

@@ -299,6 +299,10 @@ class OccurrenceView(BaseModel):
 
 class OccurrenceList(BaseModel):
     items: list[OccurrenceView]
+    may_organise: bool = Field(
+        default=False,
+        description="A network's listing: the caller may create and change its sessions",
+    )
 
 
 # --- Calendar feeds -----------------------------------------------------------------------

@@ -330,7 +330,8 @@ async def list_sessions(
         for occurrence in session.occurrences(start, end)
     ]
     pairs.sort(key=lambda pair: (pair[1].starts_at, pair[1].key))
-    return await _occurrence_views(area, standing.member_id, pairs)
+    listed = await _occurrence_views(area, standing.member_id, pairs)
+    return listed.model_copy(update={"may_organise": standing.organiser})
 
 
 @rpc.route(LIST_UPCOMING, "The caller's occurrences across their networks (default: a year).")

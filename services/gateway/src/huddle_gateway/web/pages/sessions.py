@@ -54,7 +54,6 @@ WHERE = {
     contract.Attendance.IN_PERSON: "In person",
     contract.Attendance.BOTH: "In person, and online for those who cannot come",
 }
-ORGANISERS = {network_contract.Role.CHAIR, network_contract.Role.FACILITATOR}
 SCOPES = {
     contract.ChangeScope.THIS: "Only this session",
     contract.ChangeScope.THIS_AND_FOLLOWING: "This session and all the ones after it",
@@ -138,16 +137,17 @@ async def _session(rpc: Rpc, session_id: UUID) -> contract.SessionView:
     return await rpc.call(contract.SessionView, contract.GET_SESSION, {"session_id": session_id})
 
 
+async def _network_listing(
+    rpc: Rpc, slug: str, start: datetime, end: datetime
+) -> contract.OccurrenceList:
+    body = {"slug": slug, "from": start.isoformat(), "to": end.isoformat()}
+    return await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
+
+
 async def _listing(
-    rpc: Rpc, slug: str, start: datetime | None = None, end: datetime | None = None
+    rpc: Rpc, slug: str, start: datetime, end: datetime
 ) -> list[contract.OccurrenceView]:
-    body: dict[str, Any] = {"slug": slug}
-    if start is not None:
-        body["from"] = start.isoformat()
-    if end is not None:
-        body["to"] = end.isoformat()
-    listed = await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
-    return listed.items
+    return (await _network_listing(rpc, slug, start, end)).items
 
 
 async def _occurrences_of(
@@ -354,16 +354,15 @@ async def network_sessions_page(
     now = datetime.now(UTC)
     start, end = (now - YEAR, now) if past else (now, now + YEAR)
     try:
-        listed, network = await asyncio.gather(
-            _listing(rpc, slug, start, end), _network_or_none(rpc, slug)
+        listing, network = await asyncio.gather(
+            _network_listing(rpc, slug, start, end), _network_or_none(rpc, slug)
         )
     except ProblemDetailsException as exc:
         if exc.status_code == 422:  # not a network's name at all
             raise NotFoundException() from None
         raise
-    if past:
-        listed = list(reversed(listed))
-    organiser = bool(network and network.my_role in ORGANISERS)
+    listed = list(reversed(listing.items)) if past else listing.items
+    organiser = listing.may_organise  # the service's answer for this caller
     context = {
         "slug": slug,
         "network": network,
