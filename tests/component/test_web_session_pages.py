@@ -13,8 +13,9 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -26,14 +27,78 @@ from web_support import Person, Site, web_site
 pytestmark = pytest.mark.component
 
 LONDON = ZoneInfo("Europe/London")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 RULES = ["We do not record sessions.", "Hierarchy does not apply here."]
-HIDDEN_INPUT = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTRIBUTE = re.compile(r'(name|value)="([^"]*)"')
 
 
 def text_of(response: httpx.Response) -> str:
     body = re.sub(r"<script.*?</script>", " ", response.text, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+class Forms(HTMLParser):
+    """The forms of a page, each as a browser would send it untouched: its hidden fields,
+    the boxes' values, the ticked radios and checkboxes, the chosen options, the text of
+    its text areas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._fields: list[tuple[str, str]] | None = None
+        self._text_area: str | None = None
+        self._typed = ""
+        self._select: str | None = None
+        self._first_option: tuple[str, str] | None = None
+        self._chosen = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._fields = self.forms.setdefault(found.get("action", ""), [])
+        if self._fields is None or "disabled" in found:
+            return
+        name = found.get("name", "")
+        if tag == "input" and name:
+            kind = found.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in found:
+                    self._fields.append((name, found.get("value", "on")))
+            elif kind not in ("submit", "button", "file"):
+                self._fields.append((name, found.get("value", "")))
+        elif tag == "textarea" and name:
+            self._text_area, self._typed = name, ""
+        elif tag == "select" and name:
+            self._select, self._first_option, self._chosen = name, None, False
+        elif tag == "option" and self._select is not None:
+            choice = (self._select, found.get("value", ""))
+            if self._first_option is None:
+                self._first_option = choice
+            if "selected" in found and not self._chosen:
+                self._fields.append(choice)
+                self._chosen = True
+
+    def handle_data(self, data: str) -> None:
+        if self._text_area is not None:
+            self._typed += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._fields is None:
+            return
+        if tag == "textarea" and self._text_area is not None:
+            self._fields.append((self._text_area, self._typed.removeprefix("\n")))
+            self._text_area = None
+        elif tag == "select" and self._select is not None:
+            if not self._chosen and self._first_option is not None:
+                self._fields.append(self._first_option)
+            self._select = None
+        elif tag == "form":
+            self._fields = None
+
+
+def form_on(page: httpx.Response, action: str) -> list[tuple[str, str]] | None:
+    forms = Forms()
+    forms.feed(page.text)
+    return forms.forms.get(action)
 
 
 @dataclass
@@ -45,14 +110,24 @@ class Browser:
         return await self.client.get(path)
 
     async def submit(self, form_page: str, action: str, data: dict[str, Any]) -> httpx.Response:
-        """Post as the form on ``form_page`` does: its hidden fields, then ``data``."""
+        """Post the form on ``form_page`` that goes to ``action`` as a browser does: what the
+        page filled in, with ``data`` typed over it (a list for a field sent more than once,
+        such as ticked boxes)."""
         page = await self.client.get(form_page)
-        hidden = {}
-        for tag in HIDDEN_INPUT.findall(page.text):
-            attributes = dict(ATTRIBUTE.findall(tag))
-            hidden[attributes["name"]] = html.unescape(attributes.get("value", ""))
-        assert "_csrf_token" in hidden, f"no form on {form_page}: {page.status_code} {page.text}"
-        return await self.client.post(action, data={**hidden, **data})
+        fields = form_on(page, action)
+        assert fields is not None, f"no form to {action} on {form_page}: {page.status_code}"
+        sent = [(name, value) for name, value in fields if name not in data]
+        for name, typed in data.items():
+            sent += [(name, value) for value in (typed if isinstance(typed, list) else [typed])]
+        return await self.client.post(action, content=urlencode(sent), headers=FORM)
+
+    async def forge(self, action: str, data: dict[str, str]) -> httpx.Response:
+        """A post no page of ours offered (a stale or hand-made one), with a good CSRF token
+        (the sign-in form's)."""
+        page = await self.client.get("/sign-in")
+        fields = dict(form_on(page, "/sign-in") or [])
+        assert "_csrf_token" in fields, page.text
+        return await self.client.post(action, data={"_csrf_token": fields["_csrf_token"], **data})
 
 
 @dataclass
@@ -78,10 +153,10 @@ class World:
         )
         assert joined.status_code in (200, 201), joined.text
 
-    async def invite(self, slug: str, chair: Person, member: Person) -> None:
+    async def invite(self, slug: str, chair: Person, member: Person, role: str = "member") -> None:
         invited = await self.site.client.post(
             f"/api/v1/networks/{slug}/invitations",
-            json={"email": member.email, "role": "member"},
+            json={"email": member.email, "role": role},
             headers=chair.headers,
         )
         assert invited.status_code == 201, invited.text
@@ -133,7 +208,7 @@ def next_friday(weeks: int = 1) -> datetime:
     return datetime(friday.year, friday.month, friday.day, 13, 0, tzinfo=LONDON)
 
 
-def session_form(start: datetime, **fields: str) -> dict[str, str]:
+def session_form(start: datetime, **fields: Any) -> dict[str, Any]:
     return {
         "title": "Friday huddle",
         "format": "discussion",
@@ -250,7 +325,10 @@ async def test_who_may_see_the_sessions_pages(world: World, cast: Cast) -> None:
     page = await visitor.get(f"/sessions/{open_id}")
     assert page.status_code == 200, page.text
     assert "Sign in to register" in page.text and "meet.example.org" not in page.text
-    refused = await visitor.submit(f"/sessions/{open_id}", f"/sessions/{open_id}/register", {})
+    # No form to register: a visitor is offered signing in; a post all the same (a stale
+    # page, a hand-made form) is sent to sign in too.
+    assert form_on(page, f"/sessions/{open_id}/register") is None
+    refused = await visitor.forge(f"/sessions/{open_id}/register", {})
     assert_signs_in_first(refused, f"/sessions/{open_id}/register")
 
     outsider = world.browser(cast.outsider)
@@ -347,6 +425,21 @@ async def test_a_chair_cancels_one_friday_and_changes_another(world: World, cast
     assert moved.status_code == 303, moved.text
     shown = await chair.get(moved.headers["location"])
     assert "Friday huddle, later" in shown.text and "2pm to 3pm" in text_of(shown)
+    # A cancelled Friday cannot be changed: the service's refusal, on the page.
+    cancelled = f"/sessions/{session_id}/occurrence/change?occurrence={second}"
+    refused = await chair.submit(
+        cancelled, f"/sessions/{session_id}/occurrence/change", {"title": "Back on"}
+    )
+    assert refused.status_code == 409, refused.text
+    problems_on(refused)
+    # The fifth Friday and all after it.
+    fifth = f"/sessions/{session_id}/occurrence/cancel?occurrence={occurrence(next_friday(5))}"
+    done = await chair.submit(
+        fifth, f"/sessions/{session_id}/occurrence/cancel", {"scope": "this_and_following"}
+    )
+    assert done.status_code == 303, done.text
+    listing = text_of(await chair.get(f"/networks/{slug}/sessions"))
+    assert listing.count("Cancelled") == 1 + 6  # the second, and the fifth to the tenth
     # The service's refusal on the change form: no such length.
     refused = await chair.submit(
         change, f"/sessions/{session_id}/occurrence/change", {"duration_minutes": "1"}
@@ -462,3 +555,233 @@ async def test_add_to_calendar_and_the_personal_feed(world: World, cast: Cast) -
     revoked = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
     assert revoked.status_code == 200 and "no longer works" in revoked.text
     assert (await world.site.client.get(found.group(1))).status_code == 404
+
+
+# --- What every page shows, and who sees it -----------------------------------------------------
+
+# pydantic's own words, which a person should never read on a page
+PROGRAMMERS_WORDS = re.compile(
+    r"Input should|Value error|Field required|validation error|type=|String should|\{'"
+)
+
+
+def problems_on(response: httpx.Response) -> list[str]:
+    """The error summary's messages, each checked to be in plain English."""
+    found = re.search(r'nhsuk-error-summary__list">(.*?)</ul>', response.text, re.S)
+    assert found, f"no error summary ({response.status_code})"
+    messages = [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+        for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
+    ]
+    assert messages and all(messages), response.text
+    for message in messages:
+        assert not PROGRAMMERS_WORDS.search(message), message
+    return messages
+
+
+async def test_the_refusals_read_in_plain_english(world: World, cast: Cast) -> None:
+    slug = await world.network(cast.chair)
+    chair = world.browser(cast.chair)
+    new = f"/networks/{slug}/sessions/new"
+    await create(world, cast.chair, slug, session_form(next_friday(), title="First"))
+    for typed in (
+        {"title": ""},
+        {"duration_minutes": "1"},
+        {"duration_minutes": "sixty"},
+        {"capacity": "0"},
+        {"joining_link": "meet.example.org"},
+        {"time_zone": "Mars/Olympus"},
+        {"repeat": "as_written", "rrule": "FREQ=SOMETIMES"},
+        {"recorded": "yes"},
+    ):
+        refused = await chair.submit(new, new, session_form(next_friday(), **typed))
+        assert refused.status_code in (409, 422), (typed, refused.text)
+        problems_on(refused)
+
+
+async def test_speakers_are_shown_and_an_unnamed_guest_is_not_named(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    speakers = {
+        "format": "speaker_session",
+        "speaker-0-name": "Dr Ada Guest",
+        "speaker-0-named": "yes",
+        "speaker-0-organisation": "Health Services Safety Investigations Body",
+        "speaker-0-topic": "Learning from incidents",
+        "speaker-1-name": "Shy Person",
+        "speaker-1-organisation": "A hospital trust",
+    }
+    session_id = await create(world, cast.chair, slug, session_form(next_friday(), **speakers))
+    page = text_of(await world.browser().get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Speakers" in page and "Speaker session" in page
+    assert (
+        "Dr Ada Guest, Health Services Safety Investigations Body: Learning from incidents" in page
+    )
+    assert "Shy Person" not in page and "A guest speaker, A hospital trust" in page
+    # The organisers named them: their edit keeps the name, and the guest unnamed to others.
+    chair = world.browser(cast.chair)
+    edit = f"/sessions/{session_id}/edit"
+    form = await chair.get(edit)
+    assert 'value="Shy Person"' in form.text
+    assert dict(form_on(form, edit) or []).get("speaker-1-named") is None  # not ticked
+    done = await chair.submit(edit, edit, {"speaker-1-topic": "Speaking up"})
+    assert done.status_code == 303, done.text
+    theirs = text_of(await chair.get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Shy Person, A hospital trust: Speaking up (named only to organisers" in theirs
+    page = text_of(await world.browser().get(f"/sessions/{session_id}")).replace(" ,", ",")
+    assert "Shy Person" not in page and "A guest speaker, A hospital trust: Speaking up" in page
+    # The service's refusal: a speaker with an organisation and no name.
+    new = f"/networks/{slug}/sessions/new"
+    refused = await chair.submit(
+        new, new, session_form(next_friday(), **{"speaker-0-organisation": "Nameless Trust"})
+    )
+    assert refused.status_code == 422, refused.text
+    problems_on(refused)
+
+
+async def test_a_session_without_registration_shows_every_member_the_link(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    await world.join(slug, cast.member)
+    session_id = await create(
+        world, cast.chair, slug, session_form(next_friday(), registration="no")
+    )
+    page = f"/sessions/{session_id}"
+    member = await eventually(
+        lambda: _showing(world.browser(cast.member), page, "Join the session online")
+    )
+    assert "meet.example.org/friday" in member.text
+    assert "There is no need to register" in text_of(member)
+    assert form_on(member, f"{page}/register") is None
+    # Not to a visitor, nor to someone outside the network, nor does registering work.
+    for outside in (world.browser(), world.browser(cast.outsider)):
+        shown = await outside.get(page)
+        assert shown.status_code == 200 and "meet.example.org" not in shown.text
+    refused = await world.browser(cast.member).forge(f"{page}/register", {})
+    assert refused.status_code in (409, 422), refused.text
+    problems_on(refused)
+
+
+async def test_a_session_opened_to_another_network(world: World, cast: Cast) -> None:
+    """The chair's forum opened to a regional network: its members find it among their
+    sessions and register; the network it was not opened to is refused."""
+    forum = await world.network(cast.chair, "approval")
+    regional = await world.network(cast.chair, "approval")
+    await world.invite(regional, cast.chair, cast.second)
+    session_id = await create(
+        world,
+        cast.chair,
+        forum,
+        session_form(next_friday(), title="Specialists' forum", open_to_networks=[regional]),
+    )
+    guest = world.browser(cast.second)
+    upcoming = await eventually(lambda: _showing(guest, "/sessions", "Specialists' forum"))
+    assert upcoming.status_code == 200
+    page = f"/sessions/{session_id}"
+    shown = await guest.get(page)
+    assert shown.status_code == 200 and "Members of other networks are welcome" in shown.text
+    done = await guest.submit(page, f"{page}/register", {})
+    assert done.status_code == 303 and "done=registered" in done.headers["location"]
+    assert "meet.example.org/friday" in (await guest.get(done.headers["location"])).text
+    # An approval network's sessions are refused to who is in neither network.
+    outsider = world.browser(cast.outsider)
+    assert (await outsider.get(page)).status_code == 403
+    assert (await outsider.get(f"/networks/{forum}/sessions")).status_code == 403
+
+
+async def test_the_calendar_feed_address_made_copied_and_stopped(world: World, cast: Cast) -> None:
+    member = world.browser(cast.member)
+    page = await member.get("/sessions/calendar-feed")
+    assert page.status_code == 200 and "Get my calendar feed address" in page.text
+    assert "feed-address" not in page.text  # shown only when made
+    made = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
+    assert made.status_code == 200, made.text
+    address = _boxes(made)["feed-address"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1/calendar/[\w-]{20,}\.ics", address)
+    assert "readonly" in made.text and address.replace("http://", "webcal://") in made.text
+    assert 'data-huddle-copy="feed-address"' in made.text  # a button to copy it
+    again = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed", {})
+    assert _boxes(again)["feed-address"] != address  # a new one: the old stops working
+    stopped = await member.submit("/sessions/calendar-feed", "/sessions/calendar-feed/revoke", {})
+    assert stopped.status_code == 200 and "no longer works" in stopped.text
+    assert "feed-address" not in stopped.text
+
+
+def _boxes(page: httpx.Response) -> dict[str, str]:
+    """The text boxes outside any form (such as an address to copy)."""
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+
+
+async def test_a_facilitator_organises_and_a_member_is_not_offered_to(
+    world: World, cast: Cast
+) -> None:
+    """Not an instance admin: a facilitator of the network, as the service says."""
+    slug = await world.network(cast.chair)
+    facilitator = await world.site.person(name="Fay Facilitator")
+    await world.invite(slug, cast.chair, facilitator, role="facilitator")
+    await world.join(slug, cast.member)
+    session_id = await create(world, facilitator, slug, session_form(next_friday(), **WEEKLY))
+    page = f"/sessions/{session_id}?occurrence={occurrence(next_friday())}"
+    theirs = await world.browser(facilitator).get(page)
+    assert "For organisers" in theirs.text and "Record who came" in theirs.text
+    assert "meet.example.org/friday" in theirs.text  # organisers have the link
+    edit = await world.browser(facilitator).get(f"/sessions/{session_id}/edit")
+    assert edit.status_code == 200
+    members = await world.browser(cast.member).get(page)
+    assert members.status_code == 200 and "For organisers" not in members.text
+    listing = f"/networks/{slug}/sessions"
+    assert "Create a session" in (await world.browser(facilitator).get(listing)).text
+    assert "Create a session" not in (await world.browser(cast.member).get(listing)).text
+    # A member posting an organiser's form all the same: the refusal, in words.
+    refused = await world.browser(cast.member).forge(
+        f"/sessions/{session_id}/occurrence/cancel", {"occurrence": occurrence(next_friday())}
+    )
+    assert refused.status_code == 403 and "You do not have permission" in refused.text
+
+
+async def test_feedback_from_eight_shows_the_ratings_and_comments_without_names(
+    world: World, cast: Cast
+) -> None:
+    slug = await world.network(cast.chair)
+    people = await asyncio.gather(
+        *(world.site.person(name=f"Attendee Number{n}") for n in range(8))
+    )
+    await asyncio.gather(*(world.join(slug, person) for person in people))
+    start = next_friday() - timedelta(weeks=2)
+    session_id = await create(world, cast.chair, slug, session_form(start, title="Held"))
+    held = occurrence(start)
+    chair = world.browser(cast.chair)
+    attendance = f"/sessions/{session_id}/attendance?occurrence={held}"
+    recorded = await chair.submit(
+        attendance,
+        f"/sessions/{session_id}/attendance",
+        {"how": "names", "attended": [person.id for person in people]},
+    )
+    assert recorded.status_code == 200 and "Attendance recorded" in recorded.text
+    feedback = f"/sessions/{session_id}/feedback?occurrence={held}"
+    # Ticked as there without a place: the session page leads them to give feedback too.
+    page = await world.browser(people[0]).get(f"/sessions/{session_id}?occurrence={held}")
+    assert "This session has finished" in page.text and f'href="{feedback}"' in page.text
+    for n, person in enumerate(people):
+        given = await world.browser(person).submit(
+            feedback,
+            f"/sessions/{session_id}/feedback",
+            {"rating": str(5 if n % 2 else 3), "comment": f"Comment number {n}."},
+        )
+        assert given.status_code == 200, given.text
+    summary = await chair.get(f"/sessions/{session_id}/feedback/summary?occurrence={held}")
+    body = text_of(summary)
+    assert "8 responses" in body and "Not enough responses" not in body
+    assert "5 - Excellent 4" in body and "3 - Good 4" in body and "1 - Poor 0" in body
+    assert all(f"Comment number {n}." in body for n in range(8))
+    assert "Attendee" not in body and "Number" not in body  # never with a name
+    # A rating the service does not take: its refusal, in words.
+    late = await world.site.person()
+    await world.join(slug, late)
+    refused = await world.browser(late).submit(
+        feedback, f"/sessions/{session_id}/feedback", {"rating": "6"}
+    )
+    assert refused.status_code in (403, 422), refused.text
+    problems_on(refused)

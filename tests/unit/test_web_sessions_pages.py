@@ -102,7 +102,7 @@ class FakeService:
             raise self.refuse[subject]
         answers: dict[str, Any] = {
             contract.GET_SESSION: self.session,
-            contract.LIST_SESSIONS: {"items": self.occurrences},
+            contract.LIST_SESSIONS: {"items": self.occurrences, "may_organise": True},
             contract.LIST_UPCOMING: {"items": self.occurrences},
             contract.CREATE_SESSION: self.session,
             contract.UPDATE_SESSION: self.session,
@@ -519,7 +519,7 @@ def test_upcoming_and_a_networks_list() -> None:
         upcoming = client.get("/sessions")
         network = client.get(f"/networks/{SLUG}/sessions")
     assert upcoming.status_code == 200 and "Friday huddle" in upcoming.text
-    assert "Create a session" in network.text  # the network says this member is its chair
+    assert "Create a session" in network.text  # the service says this member organises
     assert f"/api/v1/networks/{SLUG}/calendar.ics" in network.text
 
 
@@ -589,3 +589,26 @@ def test_the_session_forms_commonest_refusals_read_plainly(message: str, words: 
     )
     _, fields = pages.problem_to_errors(exc)
     assert words in fields["capacity"]
+
+
+def test_the_error_summary_says_which_box_it_means() -> None:
+    """The summary is read apart from the form: "Enter this information" names its box;
+    beside the box the message stays as it is."""
+    exc = problem(
+        422,
+        "Invalid request",
+        "The request failed validation.",
+        type_="invalid",
+        errors=[
+            {"field": "title", "message": "String should have at least 1 character"},
+            {"field": "speakers.1.name", "message": "Field required"},
+            {"field": "somewhere_else", "message": "Something is wrong"},
+        ],
+    )
+    summary, fields = pages.problem_to_errors(exc, pages.SESSION_FIELDS)
+    assert [item["text"] for item in summary] == [
+        "Title: enter this information",
+        "Speaker 2, name: enter this information",
+        "Something is wrong",
+    ]
+    assert fields["title"] == "Enter this information"

@@ -243,9 +243,15 @@ class ListUpcoming(BaseModel):
 
 class SpeakerView(BaseModel):
     member_id: UUID | None
-    name: str = Field(description='"a guest speaker" for a guest who did not agree to be named')
+    name: str = Field(
+        description='"a guest speaker" for a guest who did not agree to be named (their name '
+        "only to the session's organisers, who gave it)"
+    )
     organisation: str
     topic: str
+    agreed_to_be_named: bool = Field(
+        default=True, description="A guest's say on being named (a member: always true)"
+    )
 
 
 class SessionView(BaseModel):
@@ -293,6 +299,10 @@ class OccurrenceView(BaseModel):
 
 class OccurrenceList(BaseModel):
     items: list[OccurrenceView]
+    may_organise: bool = Field(
+        default=False,
+        description="A network's listing: the caller may create and change its sessions",
+    )
 
 
 # --- Calendar feeds -----------------------------------------------------------------------

@@ -181,15 +181,18 @@ async def _shows_link(area: SessionsArea, standing: Standing, session: Session) 
 # --- Views ---------------------------------------------------------------------------------
 
 
-def _speakers(fields: SessionFields) -> list[SpeakerView]:
+def _speakers(fields: SessionFields, organiser: bool) -> list[SpeakerView]:
+    """A guest who did not agree to be named is "a guest speaker", except to the organisers
+    who named them (and change the session without losing the name)."""
     return [
         SpeakerView(
             member_id=speaker.member_id,
             name=speaker.name
-            if speaker.name and (speaker.member_id or speaker.agreed_to_be_named)
+            if speaker.name and (speaker.member_id or speaker.agreed_to_be_named or organiser)
             else (GUEST_SPEAKER if speaker.member_id is None else ""),
             organisation=speaker.organisation,
             topic=speaker.topic,
+            agreed_to_be_named=speaker.member_id is not None or speaker.agreed_to_be_named,
         )
         for speaker in fields.speakers
     ]
@@ -216,7 +219,7 @@ def _session_view(
         rrule=fields.rrule,
         joining_link=str(fields.joining_link) if shows_link and fields.joining_link else None,
         agenda=fields.agenda,
-        speakers=_speakers(fields),
+        speakers=_speakers(fields, standing.organiser),
         recorded=fields.recorded,
         not_recorded=network.never_recorded,
         ground_rules=list(network.ground_rules),
@@ -318,7 +321,8 @@ async def list_sessions(
         for occurrence in session.occurrences(start, end)
     ]
     pairs.sort(key=lambda pair: (pair[1].starts_at, pair[1].key))
-    return await _occurrence_views(area, standing.member_id, pairs)
+    listed = await _occurrence_views(area, standing.member_id, pairs)
+    return listed.model_copy(update={"may_organise": standing.organiser})
 
 
 @rpc.route(LIST_UPCOMING, "The caller's occurrences across their networks (default: a year).")

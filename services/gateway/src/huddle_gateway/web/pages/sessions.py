@@ -30,9 +30,9 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
-from huddle_gateway.web import recurrence
+from huddle_gateway.web import forms, recurrence
 from huddle_gateway.web.charts import bar_chart
-from huddle_gateway.web.forms import problem_to_errors, render_page
+from huddle_gateway.web.forms import render_page
 from huddle_gateway.web.session import caller_of, is_secure, require_member
 
 PAGES = "pages/sessions/"
@@ -54,7 +54,6 @@ WHERE = {
     contract.Attendance.IN_PERSON: "In person",
     contract.Attendance.BOTH: "In person, and online for those who cannot come",
 }
-ORGANISERS = {network_contract.Role.CHAIR, network_contract.Role.FACILITATOR}
 SCOPES = {
     contract.ChangeScope.THIS: "Only this session",
     contract.ChangeScope.THIS_AND_FOLLOWING: "This session and all the ones after it",
@@ -138,16 +137,33 @@ async def _session(rpc: Rpc, session_id: UUID) -> contract.SessionView:
     return await rpc.call(contract.SessionView, contract.GET_SESSION, {"session_id": session_id})
 
 
+async def _network_listing(
+    rpc: Rpc, slug: str, start: datetime, end: datetime
+) -> contract.OccurrenceList:
+    body = {"slug": slug, "from": start.isoformat(), "to": end.isoformat()}
+    return await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
+
+
 async def _listing(
-    rpc: Rpc, slug: str, start: datetime | None = None, end: datetime | None = None
+    rpc: Rpc, slug: str, start: datetime, end: datetime
 ) -> list[contract.OccurrenceView]:
-    body: dict[str, Any] = {"slug": slug}
-    if start is not None:
-        body["from"] = start.isoformat()
-    if end is not None:
-        body["to"] = end.isoformat()
-    listed = await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
-    return listed.items
+    return (await _network_listing(rpc, slug, start, end)).items
+
+
+async def _occurrences_of(
+    rpc: Rpc, session: contract.SessionView, start: datetime, end: datetime
+) -> list[contract.OccurrenceView]:
+    """The session's occurrences in a window. Its network's listing, or, for a member of a
+    network it was opened to (whom that network's listing refuses), the caller's own
+    sessions across their networks, which the service says include it."""
+    try:
+        listed = await _listing(rpc, session.slug, start, end)
+    except ProblemDetailsException as exc:
+        if exc.status_code not in (403, 404) or not session.open_to_networks:
+            raise
+        window = {"from": start.isoformat(), "to": end.isoformat()}
+        listed = (await rpc.call(contract.OccurrenceList, contract.LIST_UPCOMING, window)).items
+    return [o for o in listed if o.id == session.id]
 
 
 async def _network_or_none(rpc: Rpc, slug: str) -> network_contract.NetworkView | None:
@@ -171,14 +187,12 @@ async def _occurrence(
     if at is None:
         if session.rrule:
             now = datetime.now(UTC)
-            coming = [
-                o for o in await _listing(rpc, session.slug, now, now + YEAR) if o.id == session.id
-            ]
+            coming = await _occurrences_of(rpc, session, now, now + YEAR)
             if coming:
                 return coming[0]
         at = session.starts_at
-    near = await _listing(rpc, session.slug, at - NEAR, at + NEAR)
-    return next((o for o in near if o.id == session.id and o.occurrence_start == at), None)
+    near = await _occurrences_of(rpc, session, at - NEAR, at + NEAR)
+    return next((o for o in near if o.occurrence_start == at), None)
 
 
 async def _my_registration(
@@ -197,6 +211,52 @@ async def _my_registration(
         ),
         None,
     )
+
+
+# What each box is called in the error summary, which is read apart from the form: "Enter
+# this information" says which box it means there.
+BOX_NAMES = {
+    "title": "Title",
+    "description": "What it is about",
+    "format": "Kind of session",
+    "attendance": "Where it happens",
+    "venue_name": "Name of the venue",
+    "venue_address": "Address of the venue",
+    "venue_access_notes": "Getting there and access",
+    "starts_at-day": "Date",
+    "starts_at-time": "Start time",
+    "duration_minutes": "Length in minutes",
+    "time_zone": "Time zone",
+    "capacity": "Places",
+    "registration": "Registering",
+    "repeat": "How often",
+    "joining_link": "Joining link",
+    "agenda": "Agenda",
+    "recorded": "Recording",
+    "open_to_networks": "Other networks",
+    "scope": "Which sessions",
+    "count": "How many came",
+    "attended": "Who came",
+    "rating": "Rating",
+    "comment": "Comment",
+    **{
+        f"speaker-{index}-{box}": f"Speaker {index + 1}, {words}"
+        for index in range(contract.MAX_SPEAKERS)
+        for box, words in (("name", "name"), ("organisation", "organisation"), ("topic", "topic"))
+    },
+}
+
+
+def problem_to_errors(
+    exc: ProblemDetailsException, fields: dict[str, str] | None = None
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The service's refusal as the page shows it; each summary line names its box."""
+    summary, errors = forms.problem_to_errors(exc, fields)
+    for item in summary:
+        name = BOX_NAMES.get(item.get("href", "").removeprefix("#"))
+        if name:
+            item["text"] = f"{name}: {item['text'][:1].lower()}{item['text'][1:]}"
+    return summary, errors
 
 
 def _shown(exc: ProblemDetailsException) -> bool:
@@ -294,16 +354,15 @@ async def network_sessions_page(
     now = datetime.now(UTC)
     start, end = (now - YEAR, now) if past else (now, now + YEAR)
     try:
-        listed, network = await asyncio.gather(
-            _listing(rpc, slug, start, end), _network_or_none(rpc, slug)
+        listing, network = await asyncio.gather(
+            _network_listing(rpc, slug, start, end), _network_or_none(rpc, slug)
         )
     except ProblemDetailsException as exc:
         if exc.status_code == 422:  # not a network's name at all
             raise NotFoundException() from None
         raise
-    if past:
-        listed = list(reversed(listed))
-    organiser = bool(network and network.my_role in ORGANISERS)
+    listed = list(reversed(listing.items)) if past else listing.items
+    organiser = listing.may_organise  # the service's answer for this caller
     context = {
         "slug": slug,
         "network": network,
@@ -342,10 +401,10 @@ async def _shown_session(
     if session.rrule:
         now = datetime.now(UTC)
         listed, registration = await asyncio.gather(
-            _listing(rpc, session.slug, now, now + timedelta(days=120)),
+            _occurrences_of(rpc, session, now, now + timedelta(days=120)),
             _my_registration(rpc, request, occurrence),
         )
-        coming = [_row(o) for o in listed if o.id == session.id][:8]
+        coming = [_row(o) for o in listed][:8]
     else:
         registration = await _my_registration(rpc, request, occurrence)
     return Shown(session, occurrence, registration, coming)
@@ -539,13 +598,12 @@ def _speakers(form: dict[str, str]) -> list[dict[str, Any]]:
         prefix = f"speaker-{index}-"
         name = form.get(prefix + "name", "").strip()
         member_id = form.get(prefix + "member_id", "").strip()
+        organisation = form.get(prefix + "organisation", "")
+        topic = form.get(prefix + "topic", "")
         index += 1
-        if not name and not member_id:
-            continue
-        speaker: dict[str, Any] = {
-            "organisation": form.get(prefix + "organisation", ""),
-            "topic": form.get(prefix + "topic", ""),
-        }
+        if not any(typed.strip() for typed in (name, member_id, organisation, topic)):
+            continue  # a row left blank; one half filled in goes for the service to refuse
+        speaker: dict[str, Any] = {"organisation": organisation, "topic": topic}
         if member_id:
             speaker["member_id"] = member_id
         else:
@@ -620,7 +678,7 @@ def form_of_session(session: contract.SessionView) -> dict[str, str]:
         values[prefix + "topic"] = speaker.topic
         if speaker.member_id:
             values[prefix + "member_id"] = str(speaker.member_id)
-        else:
+        elif speaker.agreed_to_be_named:
             values[prefix + "named"] = "yes"
     return values
 

@@ -39,3 +39,19 @@ for (const form of document.querySelectorAll("form[data-huddle-live-search]")) {
     }, LIVE_SEARCH_DELAY_MS);
   });
 }
+
+// Copy buttons: a button marked data-huddle-copy="<id>" copies that box's text (hidden
+// without JavaScript, where the box is selected and copied by hand).
+for (const button of document.querySelectorAll("button[data-huddle-copy]")) {
+  const box = document.getElementById(button.dataset.huddleCopy);
+  if (!box || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(box.value);
+      button.textContent = button.dataset.huddleCopied || "Copied";
+    } catch {
+      box.select(); // the person copies it themselves
+    }
+  });
+}
