@@ -114,7 +114,8 @@ def test_a_weekly_friday_at_one_stays_at_one_across_the_clock_changes() -> None:
         ("FREQ=WEEKLY;BYDAY=FR", "never ends"),
         ("FREQ=WEEKLY;BYDAY=FR;INTERVAL=2", "never ends"),
         ("FREQ=WEEKLY;BYDAY=XX;COUNT=3", "does not parse"),
-        ("FREQ=FORTNIGHTLY;COUNT=3", "does not parse"),
+        ("FREQ=FORTNIGHTLY;COUNT=3", "not FORTNIGHTLY"),
+        ("FREQ=SOMETIMES", "not SOMETIMES"),  # what it says is wrong first, not "never ends"
         ("WEEKLY", "is not NAME=VALUE"),
         ("BYDAY=FR;COUNT=3", "needs FREQ"),
         ("FREQ=HOURLY;COUNT=3", "at most daily"),

@@ -55,6 +55,7 @@ MAX_EDITS = 1000  # changes and cancellations kept for one series
 # would search to the year 9999 for a rule no date can meet (5 s for FREQ=DAILY;BYMONTHDAY=30
 # ;BYMONTH=2).
 MAX_SERIES_YEARS = 20
+_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _SUB_DAILY = frozenset({"HOURLY", "MINUTELY", "SECONDLY"})
 # What a meeting's rule needs ("every second month on the first Thursday"); the rest
 # (BYHOUR, BYWEEKNO, BYYEARDAY...) would repeat within a day or only slow the search.
@@ -225,6 +226,10 @@ class Series:
                 raise FieldInvalid("rrule", "The RRULE needs FREQ, such as FREQ=WEEKLY.")
             if parts["FREQ"] in _SUB_DAILY:
                 raise FieldInvalid("rrule", "A session repeats at most daily.")
+            if parts["FREQ"] not in _FREQUENCIES:
+                raise FieldInvalid(
+                    "rrule", f"FREQ may be {', '.join(_FREQUENCIES)}; not {parts['FREQ']}."
+                )
             if "COUNT" not in parts and "UNTIL" not in parts:
                 raise FieldInvalid(
                     "rrule", "The RRULE never ends: give COUNT (how many) or UNTIL (a date)."
