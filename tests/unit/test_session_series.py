@@ -304,3 +304,14 @@ def test_changing_the_series_time_keeps_following_edits_and_drops_lost_names() -
     occurrences = series.all_occurrences()
     assert all(o.status is OccurrenceStatus.SCHEDULED for o in occurrences)  # name lost
     assert [o.fields.title for o in occurrences] == ["Friday huddle"] * 3 + ["Later"] * 3
+
+
+def test_a_shorter_rule_announces_the_occurrences_it_drops_as_cancelled() -> None:
+    series = session("FREQ=WEEKLY;BYDAY=FR;COUNT=10", datetime(2027, 1, 1, 13, 0))
+    starts = [o.key.occurrence_start for o in series.all_occurrences()]
+    series.cancel_occurrence(starts[8], ChangeScope.THIS)  # already cancelled: not again
+    series.pending_events = []
+    assert series.update(SessionChanges(rrule="FREQ=WEEKLY;BYDAY=FR;COUNT=6"), never_recorded=False)
+    cancelled = [e for e in series.pending_events if isinstance(e, OccurrenceCancelledV1)]
+    assert [e.occurrence_start for e in cancelled] == [starts[6], starts[7], starts[9]]
+    assert len(series.all_occurrences()) == 6

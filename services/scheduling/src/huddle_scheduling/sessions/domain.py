@@ -90,6 +90,14 @@ class OccurrenceIsCancelled(
 ): ...
 
 
+class ChangedMeanwhile(
+    Conflict, detail="Someone changed this session at the same moment; try again."
+):
+    """Another replica saved the session first (MongoDB: the version check caught it)."""
+
+    retryable = True
+
+
 class TooManyEdits(
     Conflict, detail=f"A series keeps at most {MAX_EDITS} changes: change the series instead."
 ): ...
@@ -477,6 +485,12 @@ class Session:
         fields = fields.model_copy(update={"starts_at": series.starts_at, "rrule": series.rule})
         if fields == self.fields:
             return False
+        # Occurrences the new rule no longer gives are gone: announced as cancelled.
+        dropped = [
+            o
+            for o in self.all_occurrences()
+            if not o.cancelled and not series.gives(o.key.occurrence_start)
+        ]
         self.fields = fields
         self.edits = [
             edit
@@ -484,6 +498,12 @@ class Session:
             if edit.scope is ChangeScope.THIS_AND_FOLLOWING or series.gives(edit.start)
         ]
         self.pending_events.append(self._described(SessionUpdatedV1))
+        self.pending_events.extend(
+            OccurrenceCancelledV1(
+                session_id=self.id, slug=self.slug, occurrence_start=o.key.occurrence_start
+            )
+            for o in dropped
+        )
         return True
 
     def _covered(self, start: datetime, scope: ChangeScope) -> list[Occurrence]:

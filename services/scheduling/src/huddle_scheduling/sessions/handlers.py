@@ -220,7 +220,7 @@ def _session_view(
         joining_link=str(fields.joining_link) if shows_link and fields.joining_link else None,
         agenda=fields.agenda,
         speakers=_speakers(fields, standing.organiser),
-        recorded=fields.recorded,
+        recorded=fields.recorded and not network.never_recorded,
         not_recorded=network.never_recorded,
         ground_rules=list(network.ground_rules),
         open_to_networks=list(fields.open_to_networks),
@@ -385,8 +385,7 @@ async def update_session(request: UpdateSession, caller: Caller, area: SessionsA
     async with area.sessions.lock(request.session_id):
         session, network, standing = await _organised(area, caller, request.session_id)
         if session.update(request, never_recorded=network.never_recorded):
-            now = area.clock()
-            promote = await _capacity_allows(area, session.occurrences(now, now + LIST_WINDOW))
+            promote = await _capacity_allows(area, session.all_occurrences())
             await area.sessions.save(session)
             await _promote(area, session, promote)
     return _session_view(session, network, standing, shows_link=True)

@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_scheduling.ports import OccurrenceFacts, OccurrenceKey, OccurrenceNotFound
 from huddle_scheduling.sessions.domain import (
+    ChangedMeanwhile,
     Edit,
     Occurrence,
     OccurrenceNotInSeries,
@@ -161,6 +162,9 @@ class SessionRepository:
             session.pending_events,
             expect={"version": version},
         ):
+            session.version = version
+            if await self.collection.count_documents({"_id": str(session.id)}, limit=1):
+                raise ChangedMeanwhile()
             raise SessionNotFound(session.id)
         session.pending_events = []
 
