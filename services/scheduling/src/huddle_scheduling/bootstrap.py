@@ -14,6 +14,7 @@ from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
 
 from huddle_scheduling import handlers
+from huddle_scheduling.calendar import feeds
 from huddle_scheduling.calendar import handlers as calendar
 from huddle_scheduling.calendar.repository import CalendarTokens, SentReminders
 from huddle_scheduling.registrations import handlers as registrations
@@ -62,11 +63,8 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service.include(
         handlers, attendees=attendees, registrations=places, calendar_deps=calendar_deps
     )
-    service.include(
-        sessions,
-        area=sessions.SessionsArea(session_store, networks, roster, attendees, places),
-        networks=networks,
-    )
+    sessions_area = sessions.SessionsArea(session_store, networks, roster, attendees, places)
+    service.include(sessions, area=sessions_area, networks=networks)
     service.include(
         registrations,
         registrations=places,
@@ -75,6 +73,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         people=attendees,
     )
     service.include(calendar, deps=calendar_deps)
+    service.include(feeds, sources=feeds.FeedSources(sessions_area, calendar_deps))
     service.in_background("reminders", sweeper.run)
 
     service.publishes([*SESSION_EVENTS, *REGISTRATION_EVENTS])

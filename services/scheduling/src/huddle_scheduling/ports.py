@@ -76,6 +76,10 @@ class Places(Protocol):
         """The member's registration for each key they hold one for."""
         ...
 
+    async def held_by(self, member_id: UUID) -> list[OccurrenceKey]:
+        """The occurrences the member holds a place on (not the waitlist), for their feed."""
+        ...
+
     async def registered_members(self, key: OccurrenceKey) -> list[UUID]:
         """Who holds a place (not the waitlist), for reminders."""
         ...

@@ -494,6 +494,10 @@ class Registrations:
 
     # --- Erasure and export ----------------------------------------------------------------
 
+    async def held_by(self, member_id: UUID) -> list[OccurrenceKey]:
+        cursor = self._places.find({"member_id": str(member_id)})
+        return sorted({_key_of(document) async for document in cursor})
+
     async def places_of(self, member_id: UUID) -> list[OccurrenceKey]:
         found = set()
         for claims in (self._places, self._waitlist):
