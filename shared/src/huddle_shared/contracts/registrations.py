@@ -8,7 +8,14 @@ An occurrence is named as in ``contracts.sessions``: the session's id and its
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from huddle_shared.contracts.envelope import EventPayload
 from huddle_shared.contracts.membership import EventName
@@ -66,8 +73,14 @@ class FeedbackSummaryRequest(BaseModel):
 
 
 class RegistrationResult(BaseModel):
+    """``{"status": "registered"}`` or ``{"status": "waitlisted", "position": N}``."""
+
     status: RegistrationState
-    position: int | None = Field(default=None, description="Place on the waitlist, from 1")
+    position: int | None = Field(
+        default=None,
+        description="Place on the waitlist, from 1 (left out for a place)",
+        exclude_if=lambda position: position is None,
+    )
 
 
 class MyRegistration(BaseModel):
