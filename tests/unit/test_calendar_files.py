@@ -168,3 +168,11 @@ def test_the_same_calendar_has_the_same_tag_and_a_change_changes_it() -> None:
     assert domain.entity_tag(one) == domain.entity_tag(one)
     changed = domain.calendar_document([series(overrides=(override(3, cancelled=True),))], name="x")
     assert domain.entity_tag(changed) != domain.entity_tag(one)
+
+
+def test_the_refresh_hints_are_durations_calendar_apps_read() -> None:
+    from huddle_scheduling.calendar import domain as calendar_domain
+
+    text = calendar_domain.calendar_document([], name="A network").decode()
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in text
+    assert "X-PUBLISHED-TTL:PT1H" in text

@@ -16,7 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from huddle_shared.contracts.registrations import ReminderDueV1
-from icalendar import Calendar, Event, Timezone, vRecur
+from icalendar import Calendar, Event, Timezone, vDuration, vRecur
 
 from huddle_scheduling.ports import OccurrenceFacts
 
@@ -294,7 +294,7 @@ def calendar_document(sessions: Sequence[FeedSession], *, name: str, base_url: s
     for by a session or two, if at all."""
     calendar = _calendar(name)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH_INTERVAL)
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))  # an X- name: typed here
     parts: list[bytes] = []
     if sessions:
         first, last = _years_covered(sessions)
