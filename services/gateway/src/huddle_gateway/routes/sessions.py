@@ -6,7 +6,6 @@ session, the occurrence). An occurrence of a series is named in its path by
 sent as ``%2B``). The service decides who may, and whether the session or occurrence exists.
 """
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,12 +31,13 @@ def _fields(model: BaseModel | None, *, unset: bool = False) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_unset=unset, by_alias=True)
 
 
-def _window(start: datetime | None, end: datetime | None) -> dict[str, str]:
-    return {
-        name: moment.isoformat()
-        for name, moment in (("from", start), ("to", end))
-        if moment is not None
-    }
+def _window(start: str | None, end: str | None) -> dict[str, str]:
+    return {name: moment for name, moment in (("from", start), ("to", end)) if moment is not None}
+
+
+# ``from`` and ``to`` go to the service as given: it parses them (an instant needs its UTC
+# offset), and its refusal names the parameter as sent (``from``), not a Python name here.
+_INSTANT = {"format": "date-time"}
 
 
 class NetworkSessionsController(Controller):
@@ -55,8 +55,10 @@ class NetworkSessionsController(Controller):
         self,
         slug: FromPath[str],
         rpc: NamedDependency[Rpc],
-        start: datetime | None = Parameter(query="from", default=None, description=WINDOW),
-        end: datetime | None = Parameter(query="to", default=None),
+        start: str | None = Parameter(
+            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
+        ),
+        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
     ) -> contract.OccurrenceList:
         body = {"slug": slug, **_window(start, end)}
         return await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
@@ -177,8 +179,10 @@ class MySessionsController(Controller):
     async def upcoming(
         self,
         rpc: NamedDependency[Rpc],
-        start: datetime | None = Parameter(query="from", default=None, description=WINDOW),
-        end: datetime | None = Parameter(query="to", default=None),
+        start: str | None = Parameter(
+            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
+        ),
+        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
     ) -> contract.OccurrenceList:
         body = _window(start, end)
         return await rpc.call(contract.OccurrenceList, contract.LIST_UPCOMING, body)

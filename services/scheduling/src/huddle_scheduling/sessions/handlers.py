@@ -277,6 +277,7 @@ rpc = RouteTable()
 
 @rpc.route(CREATE_SESSION, "Schedule a session or series in a network (organisers).")
 async def create_session(request: CreateSession, caller: Caller, area: SessionsArea) -> SessionView:
+    require_member(caller)  # first: an anonymous caller learns nothing of which networks exist
     network = await _network(area, request.slug)
     standing = await _organiser(area, caller, network)
     fields = SessionFields.model_validate(request.model_dump(exclude={"slug"}))
@@ -380,6 +381,7 @@ async def _promote(area: SessionsArea, session: Session, keys: list[OccurrenceKe
 async def _organised(
     area: SessionsArea, caller: Caller, session_id: UUID
 ) -> tuple[Session, NetworkFacts, Standing]:
+    require_member(caller)  # a change is signed in for, whatever the session's network
     session, network, _ = await _readable(area, caller, session_id)
     standing = await _organiser(area, caller, network)
     return session, network, standing
