@@ -457,6 +457,11 @@ async def test_a_session_opened_to_another_network_is_its_members_to_see_and_joi
     assert joined.json() == {"status": "registered", "position": None}
     read = await world.client.get(path, headers=world.other.headers)
     assert read.json()["joining_link"] == LINK
+    # They see it, so the organisers' operations answer them as any member: 403.
+    renamed = await world.client.patch(path, json={"title": "X"}, headers=world.other.headers)
+    assert renamed.status_code == 403, renamed.text
+    places = await world.client.get(f"{path}/registrations", headers=world.other.headers)
+    assert places.status_code == 403, places.text
     mine = await world.client.get("/api/v1/me/sessions", headers=world.other.headers)
     assert made["id"] in {item["id"] for item in mine.json()["items"]}
     # Opened to them, the session is not the network: its listing stays hidden.
@@ -582,7 +587,7 @@ def assert_problem(
     assert body["status"] == status
     if field is not None:
         fields = [error["field"] for error in body.get("errors", [])]
-        assert any(field in name for name in fields), response.text
+        assert field in fields, response.text
         assert all(error["message"] for error in body["errors"]), body
     if says:
         assert says in response.text, body
@@ -736,6 +741,27 @@ async def test_a_malformed_occurrence_start_is_refused(world: World, occurrence:
     assert await _read(world, made["id"]) == before
 
 
+async def test_an_unknown_scope_is_refused(world: World) -> None:
+    start = wall()
+    made = await world.session(world.networks["open"], starts_at=start, rrule="FREQ=WEEKLY;COUNT=3")
+    before = await _read(world, made["id"])
+    path = f"/api/v1/sessions/{made['id']}/occurrences/{in_path(instant(start, weeks=1))}"
+    cancelled = await world.client.delete(
+        path, params={"scope": "sometimes"}, headers=world.chair.headers
+    )
+    assert_problem(cancelled, 422, "scope")
+    changed = await world.client.patch(
+        path, json={"title": "X", "scope": "sometimes"}, headers=world.chair.headers
+    )
+    assert_problem(changed, 422, "scope")
+    assert await _read(world, made["id"]) == before
+    listed = await world.client.get(f"/api/v1/networks/{world.networks['open']}/sessions")
+    mine = [item for item in listed.json()["items"] if item["id"] == made["id"]]
+    assert [(item["status"], item["title"]) for item in mine] == [
+        ("scheduled", "Friday huddle")
+    ] * 3
+
+
 async def test_a_listing_window_without_an_offset_is_refused(world: World) -> None:
     slug = world.networks["open"]
     for name in ("from", "to"):
@@ -793,3 +819,19 @@ async def test_unknown_fields_are_refused_and_change_nothing(world: World) -> No
         headers=world.chair.headers,
     )
     assert_problem(attendance, 422, "names")
+
+
+async def test_the_openapi_still_documents_the_parameters_passed_through(world: World) -> None:
+    """``from``, ``to`` and ``scope`` reach the service as sent (so its refusal names them);
+    OpenAPI still says what they are."""
+    schema = (await world.client.get("/schema/openapi.json")).json()
+
+    def parameters(path: str, method: str) -> dict[str, Any]:
+        operation = schema["paths"][path][method]
+        return {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+
+    for path in ("/api/v1/networks/{slug}/sessions", "/api/v1/me/sessions"):
+        window = parameters(path, "get")
+        assert window["from"]["format"] == window["to"]["format"] == "date-time"
+    cancel = parameters("/api/v1/sessions/{session_id}/occurrences/{occurrence_start}", "delete")
+    assert cancel["scope"]["enum"] == ["this", "this_and_following"]

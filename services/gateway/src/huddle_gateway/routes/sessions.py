@@ -155,14 +155,19 @@ class SessionController(Controller):
         session_id: FromPath[UUID],
         occurrence_start: FromPath[str],
         rpc: NamedDependency[Rpc],
-        change_scope: contract.ChangeScope = Parameter(
-            query="scope", default=contract.ChangeScope.THIS, description=SCOPE
+        # As given: the service refuses an unknown scope under its own name, ``scope``
+        # (``scope`` itself is a name Litestar keeps for the ASGI scope).
+        change_scope: str = Parameter(
+            query="scope",
+            default=contract.ChangeScope.THIS.value,
+            description=SCOPE,
+            schema_extra={"enum": [scope.value for scope in contract.ChangeScope]},
         ),
     ) -> None:
         body = {
             "session_id": str(session_id),
             "occurrence_start": occurrence_start,
-            "scope": change_scope.value,
+            "scope": change_scope,
         }
         await rpc.send(contract.CANCEL_OCCURRENCE, body)
 

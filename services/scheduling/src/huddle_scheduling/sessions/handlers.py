@@ -161,11 +161,14 @@ async def _may_see(
     raise NotFound(f"There is no network '{network.slug}'.")
 
 
+ORGANISERS_ONLY = "Only the network's chairs, facilitators and instance admins do this."
+
+
 async def _organiser(area: SessionsArea, caller: Caller, network: NetworkFacts) -> Standing:
     require_member(caller)
     standing = await _may_see(area, caller, network, [])
     if not standing.organiser:
-        raise Forbidden("Only the network's chairs, facilitators and instance admins do this.")
+        raise Forbidden(ORGANISERS_ONLY)
     return standing
 
 
@@ -382,8 +385,11 @@ async def _organised(
     area: SessionsArea, caller: Caller, session_id: UUID
 ) -> tuple[Session, NetworkFacts, Standing]:
     require_member(caller)  # a change is signed in for, whatever the session's network
-    session, network, _ = await _readable(area, caller, session_id)
-    standing = await _organiser(area, caller, network)
+    # As the caller sees the session: a member of a network it is opened to sees it, and
+    # is refused (403) as any member who does not organise it.
+    session, network, standing = await _readable(area, caller, session_id)
+    if not standing.organiser:
+        raise Forbidden(ORGANISERS_ONLY)
     return session, network, standing
 
 
