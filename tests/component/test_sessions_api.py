@@ -557,6 +557,10 @@ async def test_places_the_waitlist_and_the_first_waiting_promoted(world: World) 
     assert await registering(third) == {"status": "waitlisted", "position": 1}  # again
     assert await registering(fourth) == {"status": "waitlisted", "position": 2}
     assert await _counts(world, slug, made["id"]) == (2, 2)
+    listed = await world.client.get(f"/api/v1/networks/{slug}/sessions")
+    (item,) = [item for item in listed.json()["items"] if item["id"] == made["id"]]
+    assert datetime.fromisoformat(item["occurrence_start"]).utcoffset() is not None
+    assert (item["status"], item["capacity"]) == ("scheduled", 2)
 
     cancelled = await world.client.delete(path, headers=first.headers)
     assert cancelled.status_code == 204, cancelled.text
@@ -776,6 +780,10 @@ async def test_a_listing_window_without_an_offset_is_refused(world: World) -> No
         f"/api/v1/networks/{slug}/sessions", params={"from": "next friday"}
     )
     assert_problem(garbage, 422, "from")
+    backwards = {"from": "2027-06-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}
+    for path in (f"/api/v1/networks/{slug}/sessions", "/api/v1/me/sessions"):
+        listed = await world.client.get(path, params=backwards, headers=world.member.headers)
+        assert_problem(listed, 422, "to")
 
 
 async def test_unknown_fields_are_refused_and_change_nothing(world: World) -> None:

@@ -316,14 +316,23 @@ async def get_session(request: GetSession, caller: Caller, area: SessionsArea) -
     return _session_view(session, network, standing, await _shows_link(area, standing, session))
 
 
+def _window(request: ListSessions | ListUpcoming, now: datetime) -> tuple[datetime, datetime]:
+    """From ``from`` (default: now) to ``to`` (default: a year later); a window that ends
+    before it starts is a mistake, not a question with no answer."""
+    start = request.from_ or now
+    end = request.to or start + LIST_WINDOW
+    if end <= start:
+        raise FieldInvalid("to", "The window must end (to) after it starts (from, or now).")
+    return start, end
+
+
 @rpc.route(LIST_SESSIONS, "A network's occurrences in a window (default: the next year).")
 async def list_sessions(
     request: ListSessions, caller: Caller, area: SessionsArea
 ) -> OccurrenceList:
     network = await _network(area, request.slug)
     standing = await _may_see(area, caller, network, [])
-    start = request.from_ or area.clock()
-    end = request.to or start + LIST_WINDOW
+    start, end = _window(request, area.clock())
     pairs = [
         (session, occurrence)
         for session in await area.sessions.between(start, end, slugs=[network.slug])
@@ -340,8 +349,7 @@ async def list_upcoming(
 ) -> OccurrenceList:
     member_id = require_member(caller)
     slugs = sorted(await area.roster.networks_of(member_id))
-    start = request.from_ or area.clock()
-    end = request.to or start + LIST_WINDOW
+    start, end = _window(request, area.clock())
     pairs = [
         (session, occurrence)
         for session in (await area.sessions.between(start, end, slugs=slugs) if slugs else [])
