@@ -4,7 +4,8 @@ changes nothing), and the registration contract.
 
 The cast, for each of an open, an approval and an invite-only network (all three never
 record their sessions): a chair and a facilitator (invited with those roles, neither an
-instance admin), a member, a member of another network only, an anonymous caller, and
+instance admin), a member, a member of another network only (its chair, even: that gives
+no rights here), an anonymous caller, and
 the configured instance administrator, who created the networks and then left them (so
 they organise as an instance admin, not as a chair).
 """
@@ -193,16 +194,23 @@ async def _settled(world: World) -> None:
     in every network, and that the admin left them."""
     made = {slug: await world.session(slug, title="Settling") for slug in world.networks.values()}
 
-    async def member_sees_all() -> bool:
-        listed = await world.client.get("/api/v1/me/sessions", headers=world.member.headers)
+    async def sees_all(person: Person) -> bool:
+        listed = await world.client.get("/api/v1/me/sessions", headers=person.headers)
         return {item["slug"] for item in listed.json()["items"]} >= set(made)
 
     async def admin_left() -> bool:
         listed = await world.client.get("/api/v1/me/sessions", headers=world.admin.headers)
         return not listed.json()["items"]
 
-    await eventually(member_sees_all)
+    async def admin_known() -> bool:  # as an instance admin: no longer a member
+        hidden = made[world.networks["invite_only"]]["id"]
+        read = await world.client.get(f"/api/v1/sessions/{hidden}", headers=world.admin.headers)
+        return read.status_code == 200
+
+    for person in (world.member, world.facilitator):
+        await eventually(lambda: sees_all(person))  # noqa: B023 - awaited at once
     await eventually(admin_left)
+    await eventually(admin_known)
 
 
 # --- The authorisation matrix -------------------------------------------------------------------
