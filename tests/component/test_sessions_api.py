@@ -851,3 +851,39 @@ async def test_the_openapi_still_documents_the_parameters_passed_through(world: 
         assert window["from"]["format"] == window["to"]["format"] == "date-time"
     cancel = parameters("/api/v1/sessions/{session_id}/occurrences/{occurrence_start}", "delete")
     assert cancel["scope"]["enum"] == ["this", "this_and_following"]
+
+
+async def test_no_answer_tells_an_outsider_which_hidden_networks_or_sessions_exist(
+    world: World,
+) -> None:
+    """An invite-only network's session, and one that does not exist: the same answer."""
+    hidden = world.networks["invite_only"]
+    made = await world.session(hidden)
+    there, nowhere = f"/api/v1/sessions/{made['id']}", f"/api/v1/sessions/{uuid.uuid4()}"
+    body = session_body()
+
+    async def answers(caller: str, method: str, path: str, **options: Any) -> int:
+        headers = world.headers(caller)
+        response = await world.client.request(method, path, headers=headers, **options)
+        return response.status_code
+
+    for caller in ("anonymous", "other"):
+        for method, suffix, options in [
+            ("GET", "", {}),
+            ("PATCH", "", {"json": {"title": "X"}}),
+            ("DELETE", "", {}),
+            ("POST", "/registrations", {}),
+            ("DELETE", "/registrations", {}),
+            ("GET", "/registrations", {}),
+            ("POST", "/attendance", {"json": {"count": 1}}),
+            ("POST", "/feedback", {"json": {"rating": 3}}),
+            ("GET", "/feedback/summary", {}),
+        ]:
+            seen = await answers(caller, method, there + suffix, **options)
+            elsewhere = await answers(caller, method, nowhere + suffix, **options)
+            assert seen == elsewhere, (caller, method, suffix)
+            assert seen in (401, 404), (caller, method, suffix, seen)
+        networks = [f"/api/v1/networks/{slug}/sessions" for slug in (hidden, "no-such-network")]
+        assert len({await answers(caller, "GET", path) for path in networks}) == 1, caller
+        posted = {await answers(caller, "POST", path, json=body) for path in networks}
+        assert len(posted) == 1, caller
