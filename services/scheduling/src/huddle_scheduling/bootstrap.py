@@ -71,6 +71,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         occurrences=occurrences,
         roster=roster,
         people=attendees,
+        networks=networks,  # who may see a session's places: the sessions area's rule
     )
     service.include(calendar, deps=calendar_deps)
     service.include(feeds, sources=feeds.FeedSources(sessions_area, calendar_deps))

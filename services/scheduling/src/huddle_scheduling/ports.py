@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from huddle_shared.contracts.networks import Visibility
 from huddle_shared.contracts.sessions import RegistrationState, SessionFormat
 
 
@@ -39,6 +40,14 @@ class OccurrenceFacts:
     registration: bool
     cancelled: bool
     joining_link: str | None
+
+
+class NetworkVisibility(Protocol):
+    """The sessions area's networks projection: who may see a network's sessions."""
+
+    async def visibility_of(self, slug: str) -> Visibility | None:
+        """The network's visibility; ``None`` for a network scheduling does not know."""
+        ...
 
 
 class OccurrenceNotFound(LookupError):

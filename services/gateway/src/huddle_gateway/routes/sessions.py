@@ -6,7 +6,6 @@ session, the occurrence). An occurrence of a series is named in its path by
 sent as ``%2B``). The service decides who may, and whether the session or occurrence exists.
 """
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,12 +31,13 @@ def _fields(model: BaseModel | None, *, unset: bool = False) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_unset=unset, by_alias=True)
 
 
-def _window(start: datetime | None, end: datetime | None) -> dict[str, str]:
-    return {
-        name: moment.isoformat()
-        for name, moment in (("from", start), ("to", end))
-        if moment is not None
-    }
+def _window(start: str | None, end: str | None) -> dict[str, str]:
+    return {name: moment for name, moment in (("from", start), ("to", end)) if moment is not None}
+
+
+# ``from`` and ``to`` go to the service as given: it parses them (an instant needs its UTC
+# offset), and its refusal names the parameter as sent (``from``), not a Python name here.
+_INSTANT = {"format": "date-time"}
 
 
 class NetworkSessionsController(Controller):
@@ -55,8 +55,10 @@ class NetworkSessionsController(Controller):
         self,
         slug: FromPath[str],
         rpc: NamedDependency[Rpc],
-        start: datetime | None = Parameter(query="from", default=None, description=WINDOW),
-        end: datetime | None = Parameter(query="to", default=None),
+        start: str | None = Parameter(
+            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
+        ),
+        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
     ) -> contract.OccurrenceList:
         body = {"slug": slug, **_window(start, end)}
         return await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
@@ -153,14 +155,19 @@ class SessionController(Controller):
         session_id: FromPath[UUID],
         occurrence_start: FromPath[str],
         rpc: NamedDependency[Rpc],
-        change_scope: contract.ChangeScope = Parameter(
-            query="scope", default=contract.ChangeScope.THIS, description=SCOPE
+        # As given: the service refuses an unknown scope under its own name, ``scope``
+        # (``scope`` itself is a name Litestar keeps for the ASGI scope).
+        change_scope: str = Parameter(
+            query="scope",
+            default=contract.ChangeScope.THIS.value,
+            description=SCOPE,
+            schema_extra={"enum": [scope.value for scope in contract.ChangeScope]},
         ),
     ) -> None:
         body = {
             "session_id": str(session_id),
             "occurrence_start": occurrence_start,
-            "scope": change_scope.value,
+            "scope": change_scope,
         }
         await rpc.send(contract.CANCEL_OCCURRENCE, body)
 
@@ -177,8 +184,10 @@ class MySessionsController(Controller):
     async def upcoming(
         self,
         rpc: NamedDependency[Rpc],
-        start: datetime | None = Parameter(query="from", default=None, description=WINDOW),
-        end: datetime | None = Parameter(query="to", default=None),
+        start: str | None = Parameter(
+            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
+        ),
+        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
     ) -> contract.OccurrenceList:
         body = _window(start, end)
         return await rpc.call(contract.OccurrenceList, contract.LIST_UPCOMING, body)

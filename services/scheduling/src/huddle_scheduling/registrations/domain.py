@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from huddle_shared.contracts.networks import ADMIN_ROLES, Role
+from huddle_shared.contracts.networks import ADMIN_ROLES, Role, Visibility
 from huddle_shared.contracts.registrations import FEEDBACK_THRESHOLD, FeedbackSummary
-from huddle_shared.errors import Conflict, Forbidden, Invalid
+from huddle_shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 from huddle_scheduling.ports import OccurrenceFacts, OccurrenceKey
 
 NOT_ENOUGH_RESPONSES = "not enough responses to show without identifying people"
+
+
+class NoSuchOccurrence(NotFound, detail="No such session, or no such occurrence of it."): ...
+
+
+class MembersOnly(Forbidden, detail="Only the network's members see its sessions."): ...
 
 
 class NotInvited(Forbidden, detail="Only members of the session's networks may register."): ...
@@ -64,12 +70,28 @@ def networks_of_occurrence(facts: OccurrenceFacts) -> tuple[str, ...]:
     return (facts.slug, *facts.open_to_networks)
 
 
+def is_invited(facts: OccurrenceFacts, member_networks: Collection[str]) -> bool:
+    """A member of the session's network, or of a network it is opened to."""
+    return any(slug in member_networks for slug in networks_of_occurrence(facts))
+
+
+def require_may_see(visibility: Visibility | None, *, instance_admin: bool) -> None:
+    """For someone not invited (``is_invited``), the sessions area's rule: an open
+    network's sessions are anyone's to see, an approval network's are refused (403), and
+    an invite-only network's do not exist to them (404), as the session itself answers."""
+    if instance_admin or visibility is Visibility.OPEN:
+        return
+    if visibility is Visibility.APPROVAL:
+        raise MembersOnly()
+    raise NoSuchOccurrence()
+
+
 def require_may_register(
     facts: OccurrenceFacts, member_networks: Collection[str], now: datetime
 ) -> None:
     """Members of the session's network, or of a network it is opened to; a scheduled
     occurrence that has not started, of a session that takes registrations."""
-    if not any(slug in member_networks for slug in networks_of_occurrence(facts)):
+    if not is_invited(facts, member_networks):
         raise NotInvited()
     require_open_for_registration(facts, now)
 

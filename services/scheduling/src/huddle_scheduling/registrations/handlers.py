@@ -2,7 +2,9 @@
 
 Who may do what is decided here from scheduling's own projections (the network roster,
 the attendees with their consent to be listed and whether they are instance admins) and
-the occurrence as the sessions area answers it (``ports.Occurrences``).
+the occurrence as the sessions area answers it (``ports.Occurrences``). Who may see a
+session's places is who may see the session (``ports.NetworkVisibility``): an approval
+network's refuse others (403), an invite-only network's do not exist to them (404).
 """
 
 import asyncio
@@ -16,12 +18,18 @@ from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.contracts.networks import Role
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import NotFound, require_member
+from huddle_shared.errors import require_member
 from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 from huddle_shared.projections.network_roster import NetworkRoster
 
-from huddle_scheduling.ports import OccurrenceFacts, OccurrenceKey, OccurrenceNotFound, Occurrences
+from huddle_scheduling.ports import (
+    NetworkVisibility,
+    OccurrenceFacts,
+    OccurrenceKey,
+    OccurrenceNotFound,
+    Occurrences,
+)
 from huddle_scheduling.registrations import domain
 from huddle_scheduling.registrations.repository import Registrations
 
@@ -36,7 +44,7 @@ class People(Protocol):
         ...
 
 
-class NoSuchOccurrence(NotFound, detail="No such session, or no such occurrence of it."): ...
+NoSuchOccurrence = domain.NoSuchOccurrence
 
 
 async def _occurrence(
@@ -46,6 +54,24 @@ async def _occurrence(
         return await occurrences.find(request.session_id, request.occurrence_start)
     except OccurrenceNotFound:
         raise NoSuchOccurrence() from None
+
+
+async def _may_see(
+    facts: OccurrenceFacts,
+    member_id: UUID,
+    roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
+) -> set[str]:
+    """Refuses a caller who may not see the session (as the session itself would answer:
+    403 for an approval network's, 404 for an invite-only one's); answers their networks."""
+    mine = set(await roster.networks_of(member_id))
+    if not domain.is_invited(facts, mine):
+        domain.require_may_see(
+            await networks.visibility_of(facts.slug),
+            instance_admin=await people.is_instance_admin(member_id),
+        )
+    return mine
 
 
 async def _require_organiser(
@@ -69,10 +95,13 @@ async def register(
     registrations: Registrations,
     occurrences: Occurrences,
     roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
 ) -> contract.RegistrationResult:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
-    domain.require_may_register(facts, await roster.networks_of(member_id), utc_now())
+    mine = await _may_see(facts, member_id, roster, people, networks)
+    domain.require_may_register(facts, mine, utc_now())
     return await registrations.register(facts, member_id)
 
 
@@ -85,9 +114,13 @@ async def cancel_registration(
     caller: Caller,
     registrations: Registrations,
     occurrences: Occurrences,
+    roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
 ) -> Empty:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
+    await _may_see(facts, member_id, roster, people, networks)
     if not facts.cancelled and facts.starts_at <= utc_now():
         raise domain.AlreadyStarted()
     await registrations.cancel(facts, member_id)
@@ -138,9 +171,11 @@ async def list_registrations(
     occurrences: Occurrences,
     roster: NetworkRoster,
     people: People,
+    networks: NetworkVisibility,
 ) -> contract.RegistrationList:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
+    await _may_see(facts, member_id, roster, people, networks)
     await _require_organiser(facts, member_id, roster, people)
     registered = await registrations.registered_members(facts.key)
     waiting = await registrations.waitlisted_members(facts.key)
@@ -177,9 +212,11 @@ async def record_attendance(
     occurrences: Occurrences,
     roster: NetworkRoster,
     people: People,
+    networks: NetworkVisibility,
 ) -> contract.AttendanceRecorded:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
+    await _may_see(facts, member_id, roster, people, networks)
     await _require_organiser(facts, member_id, roster, people)
     domain.require_attendance_recordable(facts, utc_now())
     if request.attended is not None:
@@ -210,9 +247,13 @@ async def give_feedback(
     caller: Caller,
     registrations: Registrations,
     occurrences: Occurrences,
+    roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
 ) -> contract.FeedbackGiven:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
+    await _may_see(facts, member_id, roster, people, networks)
     domain.may_give_feedback(
         facts,
         member_id,
@@ -235,9 +276,11 @@ async def feedback_summary(
     occurrences: Occurrences,
     roster: NetworkRoster,
     people: People,
+    networks: NetworkVisibility,
 ) -> contract.FeedbackSummary:
     member_id = require_member(caller)
     facts = await _occurrence(occurrences, request)
+    await _may_see(facts, member_id, roster, people, networks)
     await _require_organiser(facts, member_id, roster, people)
     key = facts.key if request.occurrence_start is not None else None
     ratings, comments = await registrations.feedback(request.session_id, key)

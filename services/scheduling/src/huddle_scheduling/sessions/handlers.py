@@ -152,11 +152,14 @@ async def _may_see(
     raise NotFound(f"There is no network '{network.slug}'.")
 
 
+ORGANISERS_ONLY = "Only the network's chairs, facilitators and instance admins do this."
+
+
 async def _organiser(area: SessionsArea, caller: Caller, network: NetworkFacts) -> Standing:
     require_member(caller)
     standing = await _may_see(area, caller, network, [])
     if not standing.organiser:
-        raise Forbidden("Only the network's chairs, facilitators and instance admins do this.")
+        raise Forbidden(ORGANISERS_ONLY)
     return standing
 
 
@@ -271,6 +274,7 @@ rpc = RouteTable()
 
 @rpc.route(CREATE_SESSION, "Schedule a session or series in a network (organisers).")
 async def create_session(request: CreateSession, caller: Caller, area: SessionsArea) -> SessionView:
+    require_member(caller)  # first: an anonymous caller learns nothing of which networks exist
     network = await _network(area, request.slug)
     standing = await _organiser(area, caller, network)
     fields = SessionFields.model_validate(request.model_dump(exclude={"slug"}))
@@ -306,14 +310,23 @@ async def get_session(request: GetSession, caller: Caller, area: SessionsArea) -
     return _session_view(session, network, standing, await _shows_link(area, standing, session))
 
 
+def _window(request: ListSessions | ListUpcoming, now: datetime) -> tuple[datetime, datetime]:
+    """From ``from`` (default: now) to ``to`` (default: a year later); a window that ends
+    before it starts is a mistake, not a question with no answer."""
+    start = request.from_ or now
+    end = request.to or start + LIST_WINDOW
+    if end <= start:
+        raise FieldInvalid("to", "The window must end (to) after it starts (from, or now).")
+    return start, end
+
+
 @rpc.route(LIST_SESSIONS, "A network's occurrences in a window (default: the next year).")
 async def list_sessions(
     request: ListSessions, caller: Caller, area: SessionsArea
 ) -> OccurrenceList:
     network = await _network(area, request.slug)
     standing = await _may_see(area, caller, network, [])
-    start = request.from_ or area.clock()
-    end = request.to or start + LIST_WINDOW
+    start, end = _window(request, area.clock())
     pairs = [
         (session, occurrence)
         for session in await area.sessions.between(start, end, slugs=[network.slug])
@@ -331,8 +344,7 @@ async def list_upcoming(
 ) -> OccurrenceList:
     member_id = require_member(caller)
     slugs = sorted(await area.roster.networks_of(member_id))
-    start = request.from_ or area.clock()
-    end = request.to or start + LIST_WINDOW
+    start, end = _window(request, area.clock())
     pairs = [
         (session, occurrence)
         for session in (await area.sessions.between(start, end, slugs=slugs) if slugs else [])
@@ -375,8 +387,12 @@ async def _promote(area: SessionsArea, session: Session, keys: list[OccurrenceKe
 async def _organised(
     area: SessionsArea, caller: Caller, session_id: UUID
 ) -> tuple[Session, NetworkFacts, Standing]:
-    session, network, _ = await _readable(area, caller, session_id)
-    standing = await _organiser(area, caller, network)
+    require_member(caller)  # a change is signed in for, whatever the session's network
+    # As the caller sees the session: a member of a network it is opened to sees it, and
+    # is refused (403) as any member who does not organise it.
+    session, network, standing = await _readable(area, caller, session_id)
+    if not standing.organiser:
+        raise Forbidden(ORGANISERS_ONLY)
     return session, network, standing
 
 

@@ -230,5 +230,10 @@ class Networks:
             never_recorded=bool(document.get("never_recorded")),
         )
 
+    async def visibility_of(self, slug: str) -> Visibility | None:
+        """``ports.NetworkVisibility``: the registrations area asks who may see a session."""
+        network = await self.get(slug)
+        return network.visibility if network is not None else None
+
 
 __all__ = ["SESSIONS", "OccurrenceKey", "SessionRepository", "StoredOccurrences", "facts_of"]
