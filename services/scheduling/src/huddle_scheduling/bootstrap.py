@@ -14,7 +14,6 @@ from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
 
 from huddle_scheduling import handlers
-from huddle_scheduling.calendar import feeds
 from huddle_scheduling.calendar import handlers as calendar
 from huddle_scheduling.calendar.repository import CalendarTokens, SentReminders
 from huddle_scheduling.registrations import handlers as registrations
@@ -74,7 +73,6 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         networks=networks,  # who may see a session's places: the sessions area's rule
     )
     service.include(calendar, deps=calendar_deps)
-    service.include(feeds, sources=feeds.FeedSources(sessions_area, calendar_deps))
     service.in_background("reminders", sweeper.run)
 
     service.publishes([*SESSION_EVENTS, *REGISTRATION_EVENTS])

@@ -444,10 +444,3 @@ async def cancel_occurrence(
             await area.sessions.save(session)
     return await _occurrence_views(area, standing.member_id, [(session, o) for o in cancelled])
 
-
-# --- The same rules, for the calendar area's feeds and files ----------------------------------
-
-network_of = _network
-may_see = _may_see
-readable = _readable
-shows_link = _shows_link
