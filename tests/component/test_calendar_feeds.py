@@ -29,6 +29,7 @@ CANCELLED = datetime(2027, 3, 19, 13, 0, tzinfo=LONDON)  # GMT
 MOVED = datetime(2027, 4, 2, 13, 0, tzinfo=LONDON)  # BST, moved to 15:30
 MOVED_TO = "2027-04-02T15:30:00"
 SINGLE = datetime(2027, 4, 14, 10, 0, tzinfo=LONDON)
+FULL = datetime(2027, 4, 20, 11, 0, tzinfo=LONDON)  # one place, the chair's: member waits
 WINDOW = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC))
 LINK = "https://meet.example.org/friday-huddle"
 
@@ -105,6 +106,23 @@ async def world(
                 "duration_minutes": 90,
             },
         )
+        full_id = await _created(
+            site,
+            chair,
+            slug,
+            {
+                "title": "Focus group",
+                "format": "focus_group",
+                "starts_at": FULL.replace(tzinfo=None).isoformat(),
+                "duration_minutes": 60,
+                "capacity": 1,
+            },
+        )
+        for person, state in ((chair, "registered"), (member, "waitlisted")):
+            placed = await site.client.post(
+                f"/api/v1/sessions/{full_id}/registrations", json={}, headers=person.headers
+            )
+            assert placed.json()["status"] == state, placed.text
         # The member takes places on three Fridays, one of which is then cancelled and
         # another moved; and on the single session.
         for occurrence in (FIRST, CANCELLED, MOVED):
@@ -183,7 +201,7 @@ def assert_well_formed(response: httpx.Response) -> icalendar.Calendar:
 async def test_the_network_feed_gives_exactly_the_listed_occurrences(world: World) -> None:
     items = await listed(world, {})
     want = api_occurrences(items)
-    assert len(want) == 9  # eight Fridays and the single session
+    assert len(want) == 10  # eight Fridays, the single session and the focus group
     assert (CANCELLED.astimezone(UTC), "cancelled", "Friday huddle") in want
     moved_to = datetime.fromisoformat(MOVED_TO).replace(tzinfo=LONDON).astimezone(UTC)
     assert (moved_to, "scheduled", "Friday huddle") in want
@@ -220,7 +238,9 @@ async def test_the_personal_feed_gives_the_occurrences_i_hold_a_place_on(world: 
         if item["my_registration"] == "registered"
     ]
     want = api_occurrences(mine)
-    assert len(want) == 4  # three Fridays (one cancelled, one moved) and the single session
+    # Three Fridays (one cancelled, one moved) and the single session; not the focus group
+    # they wait for.
+    assert len(want) == 4
     made = await world.api.post("/api/v1/me/calendar-token", headers=world.member.headers)
     assert made.status_code == 201, made.text
     path = f"/api/v1/calendar/{made.json()['token']}.ics"
