@@ -20,6 +20,7 @@ from huddle_scheduling.registrations import handlers as registrations
 from huddle_scheduling.registrations.repository import Registrations
 from huddle_scheduling.repository import Attendees
 from huddle_scheduling.sessions import handlers as sessions
+from huddle_scheduling.sessions.feeds import SessionSeries
 from huddle_scheduling.sessions.repository import (
     SESSIONS,
     Networks,
@@ -43,6 +44,8 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     # Registrations area.
     places = Registrations(service.database, service.relay, settings.instance_id)
 
+    sessions_area = sessions.SessionsArea(session_store, networks, roster, attendees, places)
+
     # Calendar area.
     reminder_settings = calendar.ReminderSettings()
     calendar_deps = calendar.CalendarDependencies(
@@ -50,6 +53,8 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
         places=places,
         tokens=CalendarTokens(service.database),
         reminders=SentReminders(service.database, service.relay, settings.instance_id),
+        series=SessionSeries(sessions_area),
+        base_url=calendar.FeedSettings().public_url,
     )
     sweeper = calendar.ReminderSweeper(
         occurrences,
@@ -62,7 +67,6 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service.include(
         handlers, attendees=attendees, registrations=places, calendar_deps=calendar_deps
     )
-    sessions_area = sessions.SessionsArea(session_store, networks, roster, attendees, places)
     service.include(sessions, area=sessions_area, networks=networks)
     service.include(
         registrations,

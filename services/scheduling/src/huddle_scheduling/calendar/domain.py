@@ -8,7 +8,7 @@ never due. Each reminder has a name (``claim_id``); whoever stores that name fir
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from huddle_shared.contracts.registrations import ReminderDueV1
 from icalendar import Calendar, Event, Timezone, vDuration, vRecur
 
-from huddle_scheduling.ports import OccurrenceFacts
+from huddle_scheduling.ports import OccurrenceDetails, OccurrenceFacts, SeriesDetails
 
 DEFAULT_REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 
@@ -161,6 +161,81 @@ class FeedSession:
     left_out: tuple[datetime, ...] = ()
     cancelled: bool = False  # a single session, cancelled
     path: str = ""
+
+
+def feed_occurrence(occurrence: OccurrenceDetails) -> FeedOccurrence:
+    return FeedOccurrence(
+        occurrence_start=occurrence.key.occurrence_start.astimezone(UTC),
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        title=occurrence.title,
+        description=occurrence.description,
+        location=occurrence.location,
+        joining_link=occurrence.joining_link,
+        cancelled=occurrence.cancelled,
+    )
+
+
+def feed_session(
+    series: SeriesDetails, *, shown: Collection[datetime] | None = None, path: str = ""
+) -> FeedSession:
+    """The session as a calendar writes it: the series (RRULE) with an override for each
+    occurrence that differs from it (moved, changed, cancelled), and, when ``shown`` names
+    the occurrences (by ``occurrence_start``) this calendar holds, every other one left out
+    (EXDATE). A single session is its only occurrence, as changed."""
+    occurrences = series.occurrences
+    last_ends_at = max(o.ends_at for o in occurrences)
+    if series.rule is None:
+        (only,) = occurrences
+        return FeedSession(
+            session_id=series.session_id,
+            slug=series.slug,
+            title=only.title,
+            description=only.description,
+            location=only.location,
+            joining_link=only.joining_link,
+            starts_at=only.starts_at,
+            duration=only.ends_at - only.starts_at,
+            time_zone=series.time_zone,
+            rule=None,
+            revised_at=series.revised_at,
+            sequence=series.revision,
+            last_ends_at=last_ends_at,
+            cancelled=only.cancelled,
+            path=path,
+        )
+    wanted = None if shown is None else {moment.astimezone(UTC) for moment in shown}
+
+    def included(occurrence: OccurrenceDetails) -> bool:
+        return wanted is None or occurrence.key.occurrence_start.astimezone(UTC) in wanted
+
+    return FeedSession(
+        session_id=series.session_id,
+        slug=series.slug,
+        title=series.title,
+        description=series.description,
+        location=series.location,
+        joining_link=series.joining_link,
+        starts_at=series.starts_at,
+        duration=series.duration,
+        time_zone=series.time_zone,
+        rule=series.rule,
+        revised_at=series.revised_at,
+        sequence=series.revision,
+        last_ends_at=last_ends_at,
+        overrides=tuple(
+            feed_occurrence(o) for o in occurrences if (o.changed or o.cancelled) and included(o)
+        ),
+        left_out=tuple(
+            o.key.occurrence_start.astimezone(UTC) for o in occurrences if not included(o)
+        ),
+        path=path,
+    )
+
+
+def series_path(session_id: UUID) -> str:
+    """The session's page on this instance (the web app's)."""
+    return f"/sessions/{session_id}"
 
 
 PRODUCT_ID = "-//Huddle//Sessions//EN"

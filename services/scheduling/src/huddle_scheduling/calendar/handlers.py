@@ -1,15 +1,19 @@
 """The calendar area's handlers: personal calendar tokens, feeds and reminders.
 
 Plain async functions ``(request, caller, deps)``; the composition root binds them. Sessions
-and places come only through ``huddle_scheduling.ports``.
+and places come only through ``huddle_scheduling.ports``: ``Series`` answers sessions whole
+as the caller may read them (the sessions area's rules, joining links included), ``Places``
+which occurrences a member holds a place on; this area only writes them as iCalendar.
 """
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import sessions as contract
@@ -17,7 +21,7 @@ from huddle_shared.contracts.common import Empty
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberErasedV1
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import require_member
+from huddle_shared.errors import NotFound, require_member
 from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 from pydantic import Field, field_validator
@@ -25,7 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from huddle_scheduling.calendar import domain
 from huddle_scheduling.calendar.repository import CalendarTokens, SentReminders
-from huddle_scheduling.ports import Occurrences, Places
+from huddle_scheduling.ports import Occurrences, Places, Series, SeriesDetails
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +62,31 @@ class ReminderSettings(BaseSettings):
         return domain.parse_offsets(self.offsets_minutes)
 
 
+class FeedSettings(BaseSettings):
+    """Where the web app is, so a calendar's events link to their session's page."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    public_url: str = Field(
+        default="",
+        alias="HUDDLE_PUBLIC_URL",
+        description="The web app's address (https://host); empty: events carry no page link",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
 @dataclass
 class CalendarDependencies:
     occurrences: Occurrences
     places: Places
     tokens: CalendarTokens
     reminders: SentReminders
+    series: Series
+    base_url: str = ""
     clock: Callable[[], datetime] = utc_now
 
 
@@ -116,9 +139,82 @@ class ReminderSweeper:
             await asyncio.sleep(self.interval)
 
 
-# --- Personal calendar tokens ---------------------------------------------------------------
+# --- Calendar feeds and files ----------------------------------------------------------------
 
 rpc = RouteTable()
+
+PERSONAL_FEED_NAME = "My Huddle sessions"
+
+
+def _calendar(document: bytes) -> contract.Calendar:
+    return contract.Calendar(ics=document.decode(), etag=domain.entity_tag(document))
+
+
+@rpc.route(
+    contract.NETWORK_FEED,
+    "A network's sessions as an iCalendar feed (never joining links); who may list them.",
+)
+async def network_feed(
+    request: contract.NetworkFeed, caller: Caller, deps: CalendarDependencies
+) -> contract.Calendar:
+    name, sessions = await deps.series.of_network(request.slug, caller)
+    feed = [
+        domain.feed_session(series, path=domain.series_path(series.session_id))
+        for series in sessions
+    ]
+    return _calendar(domain.calendar_document(feed, name=name, base_url=deps.base_url))
+
+
+@rpc.route(
+    contract.PERSONAL_FEED,
+    "A member's feed, found by its token: the occurrences they hold a place on, with links.",
+)
+async def personal_feed(
+    request: contract.PersonalFeed, caller: Caller, deps: CalendarDependencies
+) -> contract.Calendar:
+    member_id = await deps.tokens.member_of(domain.calendar_token_hash(request.token))
+    if member_id is None:  # never made, replaced or revoked: the same answer
+        raise NotFound("There is no calendar feed at this address.")
+    held: dict[UUID, list[datetime]] = defaultdict(list)
+    for key in await deps.places.held_by(member_id):
+        held[key.session_id].append(key.occurrence_start)
+    sessions = await deps.series.of_member(member_id, sorted(held))
+    feed = [
+        domain.feed_session(
+            series, shown=held[series.session_id], path=domain.series_path(series.session_id)
+        )
+        for series in sessions
+    ]
+    document = domain.calendar_document(feed, name=PERSONAL_FEED_NAME, base_url=deps.base_url)
+    return _calendar(document)
+
+
+def _occurrence_of(series: SeriesDetails, start: datetime | None) -> domain.FeedOccurrence:
+    if start is None:
+        return domain.feed_occurrence(series.occurrences[0])
+    for occurrence in series.occurrences:
+        if occurrence.key.occurrence_start == start.astimezone(UTC):
+            return domain.feed_occurrence(occurrence)
+    raise NotFound(f"The session has no occurrence starting at {start.isoformat()}.")
+
+
+@rpc.route(
+    contract.OCCURRENCE_FILE,
+    "One occurrence as a single-event iCalendar file, as the session's page shows it.",
+)
+async def occurrence_file(
+    request: contract.OccurrenceFile, caller: Caller, deps: CalendarDependencies
+) -> contract.Calendar:
+    series = await deps.series.readable(request.session_id, caller)
+    occurrence = _occurrence_of(series, request.occurrence_start)
+    path = (
+        f"/sessions/{series.session_id}?occurrence={domain.utc_text(occurrence.occurrence_start)}"
+    )
+    session = domain.feed_session(series, path=path)
+    return _calendar(domain.occurrence_document(session, occurrence, base_url=deps.base_url))
+
+
+# --- Personal calendar tokens ---------------------------------------------------------------
 
 
 # No idempotency keys: the token is shown once and kept only as a hash.

@@ -154,6 +154,12 @@ class Registrations:
         cursor = self._places.find({"occurrence": occurrence_name(key)}, {"member_id": 1})
         return [UUID(document["member_id"]) async for document in cursor.sort("n", ASCENDING)]
 
+    async def held_by(self, member_id: UUID) -> list[OccurrenceKey]:
+        cursor = self._places.find(
+            {"member_id": str(member_id)}, {"session_id": 1, "occurrence_start": 1}
+        )
+        return sorted([_key_of(document) async for document in cursor])
+
     async def waitlisted_members(self, key: OccurrenceKey) -> list[UUID]:
         """In the order they will be promoted."""
         cursor = self._waitlist.find({"occurrence": occurrence_name(key)}, {"member_id": 1})
@@ -493,10 +499,6 @@ class Registrations:
         return ratings, comments
 
     # --- Erasure and export ----------------------------------------------------------------
-
-    async def held_by(self, member_id: UUID) -> list[OccurrenceKey]:
-        cursor = self._places.find({"member_id": str(member_id)})
-        return sorted({_key_of(document) async for document in cursor})
 
     async def places_of(self, member_id: UUID) -> list[OccurrenceKey]:
         found = set()

@@ -364,6 +364,7 @@ class Session:
     created_by: UUID | None = None
     edits: list[Edit] = field(default_factory=list)
     version: int = 0  # 0: not stored yet
+    revised_at: datetime | None = None  # when last stored (calendars' DTSTAMP)
     pending_events: list[EventPayload] = field(default_factory=list, compare=False)
 
     @classmethod

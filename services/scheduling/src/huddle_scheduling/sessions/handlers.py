@@ -443,4 +443,3 @@ async def cancel_occurrence(
         if cancelled:
             await area.sessions.save(session)
     return await _occurrence_views(area, standing.member_id, [(session, o) for o in cancelled])
-

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from huddle_shared.clock import utc_now
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.networks import Visibility
 from huddle_shared.contracts.sessions import ChangeScope, SessionFields
@@ -89,6 +90,7 @@ def _document(session: Session) -> dict[str, Any]:
         "span_start": min(starts),
         "span_end": max(starts),
         "version": session.version,
+        "revised_at": session.revised_at,
     }
 
 
@@ -102,6 +104,7 @@ def _session(document: dict[str, Any]) -> Session:
         created_by=UUID(created_by) if created_by else None,
         edits=[_edit_of(edit) for edit in document["edits"]],
         version=document["version"],
+        revised_at=document.get("revised_at") or document["created_at"],
     )
 
 
@@ -142,6 +145,7 @@ class SessionRepository:
 
     async def add(self, session: Session) -> None:
         session.version = 1
+        session.revised_at = session.created_at
         document = {"_id": str(session.id), **_document(session)}
         await self._store.insert(document, session.pending_events)
         session.pending_events = []
@@ -156,6 +160,7 @@ class SessionRepository:
         """Write back a session read under ``lock``, with the events it recorded."""
         version = session.version
         session.version += 1
+        session.revised_at = utc_now()
         if not await self._store.update(
             str(session.id),
             _document(session),
