@@ -758,6 +758,8 @@ def _session_form(
         "open_to": open_to,
         "networks": networks,
         "speaker_rows": _speaker_rows(values),
+        # The rule it has, in words: RRULE's own text is full of acronyms.
+        "rule_in_words": recurrence.describe(values.get("rrule") or None),
         "editing": editing,
         "error_summary": summary or [],
         "errors": errors or {},
