@@ -453,7 +453,16 @@ class Session:
         """The occurrences that start (as moved) in ``[start, end)``, cancelled ones too, in
         the order they happen."""
         start, end = _utc(start), _utc(end)
-        found = [o for o in self.all_occurrences() if start <= _utc(o.starts_at) < end]
+        # Only names near the window can start in it (a moved one within its move, a
+        # changed duration never moves the start): a year of a long series is a slice.
+        reach = max((abs(e.move_by) for e in self.edits if e.move_by), default=timedelta(0))
+        series = self.series
+        near = (
+            self._occurrence(series, name)
+            for name in series.starts
+            if start - reach <= name < end + reach
+        )
+        found = [o for o in near if start <= _utc(o.starts_at) < end]
         return sorted(found, key=lambda occurrence: occurrence.starts_at)
 
     def occurrence(self, start: datetime | None) -> Occurrence:
