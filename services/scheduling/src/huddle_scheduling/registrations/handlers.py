@@ -82,6 +82,35 @@ async def _require_organiser(
     domain.require_organiser(role, instance_admin=admin)
 
 
+async def _seen_by(
+    request: contract.OccurrenceRef | contract.FeedbackSummaryRequest,
+    caller: Caller,
+    occurrences: Occurrences,
+    roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
+) -> tuple[UUID, OccurrenceFacts, set[str]]:
+    """The signed-in caller, the occurrence asked for, and the caller's networks; refuses
+    one who may not see it."""
+    member_id = require_member(caller)
+    facts = await _occurrence(occurrences, request)
+    return member_id, facts, await _may_see(facts, member_id, roster, people, networks)
+
+
+async def _organised_by(
+    request: contract.OccurrenceRef | contract.FeedbackSummaryRequest,
+    caller: Caller,
+    occurrences: Occurrences,
+    roster: NetworkRoster,
+    people: People,
+    networks: NetworkVisibility,
+) -> tuple[UUID, OccurrenceFacts]:
+    """As ``_seen_by``, for an organiser only."""
+    member_id, facts, _ = await _seen_by(request, caller, occurrences, roster, people, networks)
+    await _require_organiser(facts, member_id, roster, people)
+    return member_id, facts
+
+
 rpc = RouteTable()
 
 
@@ -98,9 +127,7 @@ async def register(
     people: People,
     networks: NetworkVisibility,
 ) -> contract.RegistrationResult:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    mine = await _may_see(facts, member_id, roster, people, networks)
+    member_id, facts, mine = await _seen_by(request, caller, occurrences, roster, people, networks)
     domain.require_may_register(facts, mine, utc_now())
     return await registrations.register(facts, member_id)
 
@@ -118,9 +145,7 @@ async def cancel_registration(
     people: People,
     networks: NetworkVisibility,
 ) -> Empty:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    await _may_see(facts, member_id, roster, people, networks)
+    member_id, facts, _ = await _seen_by(request, caller, occurrences, roster, people, networks)
     if not facts.cancelled and facts.starts_at <= utc_now():
         raise domain.AlreadyStarted()
     await registrations.cancel(facts, member_id)
@@ -173,10 +198,7 @@ async def list_registrations(
     people: People,
     networks: NetworkVisibility,
 ) -> contract.RegistrationList:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    await _may_see(facts, member_id, roster, people, networks)
-    await _require_organiser(facts, member_id, roster, people)
+    _, facts = await _organised_by(request, caller, occurrences, roster, people, networks)
     registered = await registrations.registered_members(facts.key)
     waiting = await registrations.waitlisted_members(facts.key)
     names = await people.listed_names([*registered, *waiting])
@@ -214,10 +236,7 @@ async def record_attendance(
     people: People,
     networks: NetworkVisibility,
 ) -> contract.AttendanceRecorded:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    await _may_see(facts, member_id, roster, people, networks)
-    await _require_organiser(facts, member_id, roster, people)
+    member_id, facts = await _organised_by(request, caller, occurrences, roster, people, networks)
     domain.require_attendance_recordable(facts, utc_now())
     if request.attended is not None:
         attended = sorted(set(request.attended))
@@ -251,9 +270,7 @@ async def give_feedback(
     people: People,
     networks: NetworkVisibility,
 ) -> contract.FeedbackGiven:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    await _may_see(facts, member_id, roster, people, networks)
+    member_id, facts, _ = await _seen_by(request, caller, occurrences, roster, people, networks)
     domain.may_give_feedback(
         facts,
         member_id,
@@ -278,10 +295,7 @@ async def feedback_summary(
     people: People,
     networks: NetworkVisibility,
 ) -> contract.FeedbackSummary:
-    member_id = require_member(caller)
-    facts = await _occurrence(occurrences, request)
-    await _may_see(facts, member_id, roster, people, networks)
-    await _require_organiser(facts, member_id, roster, people)
+    _, facts = await _organised_by(request, caller, occurrences, roster, people, networks)
     key = facts.key if request.occurrence_start is not None else None
     ratings, comments = await registrations.feedback(request.session_id, key)
     return domain.summarise(ratings, comments)
