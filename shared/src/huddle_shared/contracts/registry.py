@@ -1,6 +1,6 @@
 """Every event payload class, by (event type, version). Consumers look payloads up here."""
 
-from huddle_shared.contracts import membership, networks, registrations, sessions
+from huddle_shared.contracts import membership, networks, notes, registrations, sessions
 from huddle_shared.contracts.envelope import EventPayload
 
 _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
@@ -10,6 +10,7 @@ _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
         *networks.EVENTS,
         *sessions.SESSION_EVENTS,
         *registrations.REGISTRATION_EVENTS,
+        *notes.NOTE_EVENTS,
     )
 }
 
