@@ -147,6 +147,19 @@ class NoteRef(BaseModel):
     id: UUID
 
 
+class ApplySuggestions(BaseModel):
+    """One click: replace findings by their suggestions and expand known acronyms, in the
+    note's current body. ``finding_ids`` left out means every finding ("apply all")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    finding_ids: list[str] | None = Field(default=None, max_length=10_000)
+    expand_acronyms: list[str] = Field(
+        default_factory=list, max_length=500, description="Glossary acronyms to expand"
+    )
+
+
 class AcceptFinding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -313,6 +326,7 @@ GET_NOTE = rpc_subject(SERVICE, "notes.get")
 UPDATE_NOTE = rpc_subject(SERVICE, "notes.update")
 CHECK_NOTE = rpc_subject(SERVICE, "notes.check")
 CHECK_TEXT = rpc_subject(SERVICE, "notes.check_text")
+APPLY_SUGGESTIONS = rpc_subject(SERVICE, "notes.apply")
 SUBMIT_NOTE = rpc_subject(SERVICE, "notes.submit")
 ACCEPT_FINDING = rpc_subject(SERVICE, "notes.findings.accept")
 APPROVE_NOTE = rpc_subject(SERVICE, "notes.approve")
