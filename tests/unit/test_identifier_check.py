@@ -453,6 +453,7 @@ def test_a_twenty_thousand_word_note_is_checked_in_under_a_second() -> None:
     words = len(paragraph.split())
     text = paragraph * (20_000 // words + 1)
     CHECKER.check(paragraph)
-    started = time.perf_counter()
+    # CPU time, not wall time: other work on the machine must not fail this test.
+    started = time.process_time()
     CHECKER.check(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0

@@ -137,39 +137,108 @@ _NATIONAL_PREFIXES = re.compile(
 )
 
 # A role, then "at", "from", "in", "of" before the place it ties to.
-_ROLE_HEADS = (
-    r"midwifery|nursing|nurse|nurses|director|manager|lead|consultant|anaesthetist|"
-    r"anesthetist|surgeon|physician|matron|sister|officer|guardian|specialist|executive|"
-    r"pharmacist|registrar|paediatrician|obstetrician|midwife|practitioner|chair|governor|"
-    r"radiologist|pathologist|psychiatrist|psychologist|intensivist|neonatologist|"
-    r"cardiologist|oncologist|gynaecologist|geriatrician|gp|partner|fellow|trainee|"
-    r"coordinator|co-ordinator|administrator|secretary|therapist|physio|physiotherapist|"
-    r"paramedic|dietitian|sonographer|radiographer|educator|investigator|champion|"
-    r"advocate|deputy|head|chief|president|dean|professor|lecturer|researcher|receptionist|"
-    r"porter|technician|scientist|ceo|cno|cmo|dpsn|dpsns|fts?u|fellow|caldicott"
+# A role, then "at", "from", "in", "of" before the place it ties to.
+ROLE_HEADS = words(
+    """nurse nurses director directors manager managers lead leads consultant
+    consultants anaesthetist anesthetist surgeon surgeons physician physicians matron sister
+    officer guardian specialist specialists executive pharmacist registrar registrars
+    paediatrician obstetrician midwife midwives practitioner chair chairs governor governors
+    radiologist pathologist psychiatrist psychologist intensivist neonatologist cardiologist
+    oncologist gynaecologist geriatrician gp gps partner fellow trainee coordinator
+    co-ordinator administrator secretary therapist physio physiotherapist paramedic
+    dietitian sonographer radiographer educator investigator champion advocate deputy head
+    chief president dean professor lecturer researcher receptionist porter technician
+    scientist ceo cno cmo coo dpsn fellow caldicott anaesthetists surgeons obstetricians
+    midwives doctor doctors"""
 )
-_NOT_ROLE_WORDS = (
-    r"said|says|and|or|but|the|a|an|was|is|are|were|be|been|who|whom|with|to|that|this|told|"
-    r"asked|by|as|at|from|in|on|of|for|we|they|he|she|it|i|you|when|where|if|then|also|"
-    r"had|has|have|not|so|our|their|his|her|its|my|your|there|here|one|new|met|meet|"
-    r"visited|visit|works|worked|working|joined|left|moved|started|based|now|until|since"
+_ROLE_OF = words("of for and in")
+_NOT_ROLE_WORDS = words(
+    """said says and or but the a an was is are were be been who whom with to that this told
+    asked by as at from in on of for we they he she it i you when where if then also had has
+    have not so our their his her its my your there here one met meet visited visit works
+    worked working joined left moved started based now until since patients patient people
+    staff families family colleagues everyone team teams"""
 )
-_ROLE_MODIFIER = rf"(?!(?:{_NOT_ROLE_WORDS})\b)[\w-]+"
-_ROLE_BEFORE = re.compile(
-    r"(?P<role>(?:\b(?:the|a|an|our|their|its|his|her)[ \t]+)?"
-    rf"(?:\b{_ROLE_MODIFIER}[ \t]+){{0,4}}\b(?:{_ROLE_HEADS})\b"
-    r"(?:[ \t]+(?:of|for)[ \t]+[\w-]+(?:[ \t]+(?:and[ \t]+)?[\w-]+){0,2})?)"
-    r"[ \t]+(?:at|from|in|for|of|with)[ \t]+(?:the[ \t]+)?$",
-    re.IGNORECASE,
+_DETERMINERS = words("the a an our their its his her my your")
+_PLACE_LINKS = words("at from in for of with")
+UNITS = words(
+    """itu icu hdu nicu picu scbu ccu amu sau mau cdu ed a&e theatre theatres maternity
+    endoscopy pharmacy mortuary ward wards nicu radiology outpatients"""
 )
-_UNIT_BEFORE = re.compile(
-    r"(?P<role>\b(?:the[ \t]+)?(?:ITU|ICU|HDU|NICU|PICU|SCBU|CCU|AMU|SAU|MAU|CDU|ED|A&E|"
-    r"theatres?|maternity|labour ward|delivery suite|birth centre|emergency department|"
-    r"intensive care(?: unit)?|critical care(?: unit)?|neonatal unit|stroke unit|"
-    r"cardiac unit|renal unit|endoscopy|pharmacy|mortuary|wards?)[ \t]+(?:at|in)[ \t]+)"
-    r"(?:the[ \t]+)?$",
-    re.IGNORECASE,
+_UNIT_PHRASES = frozenset(
+    {
+        "labour ward",
+        "delivery suite",
+        "birth centre",
+        "emergency department",
+        "intensive care",
+        "intensive care unit",
+        "critical care",
+        "critical care unit",
+        "neonatal unit",
+        "stroke unit",
+        "cardiac unit",
+        "renal unit",
+        "special care baby unit",
+        "a and e",
+    }
 )
+_TOKEN = re.compile(r"[\w&'\u2019-]+")
+
+
+def _tokens_before(text: str, start: int) -> list[tuple[int, int, str]]:
+    """The words in the 100 characters before ``start`` that follow one another with only
+    spaces between them (a comma or a full stop ends the run)."""
+    window_start = max(0, start - 100)
+    found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text, window_start, start)]
+    if found and found[0][0] == window_start and window_start > 0:
+        found.pop(0)  # cut in half by the window
+    run: list[tuple[int, int, str]] = []
+    end = start
+    for token in reversed(found):
+        if text[token[1] : end].strip(" \t"):
+            break
+        run.append(token)
+        end = token[0]
+    run.reverse()
+    return run
+
+
+def role_before(text: str, start: int) -> tuple[int, str] | None:
+    """Where a role tied to the place at ``start`` begins ("the head of midwifery at"), and
+    whether it is a role or a unit ("ICU at"); None without one."""
+    run = _tokens_before(text, start)
+    if run and run[-1][2].lower() == "the":
+        run.pop()
+    if len(run) < 2 or run[-1][2].lower() not in _PLACE_LINKS:
+        return None
+    run.pop()
+    lowered = [t[2].lower() for t in run]
+    for size in (4, 3, 2):
+        if len(run) >= size and " ".join(lowered[-size:]) in _UNIT_PHRASES:
+            return _with_determiner(run, len(run) - size), "unit"
+    if lowered and lowered[-1] in UNITS:
+        return _with_determiner(run, len(run) - 1), "unit"
+    # The role's head word is the last word, or comes before "of X (and Y)".
+    for head in range(max(0, len(run) - 6), len(run)):
+        if lowered[head] in ROLE_HEADS and (
+            head == len(run) - 1 or lowered[head + 1] in ("of", "for")
+        ):
+            if any(w in _NOT_ROLE_WORDS - _ROLE_OF for w in lowered[head + 1 :]):
+                continue
+            first = head
+            while first > 0 and head - first < 4 and lowered[first - 1] not in _NOT_ROLE_WORDS:
+                first -= 1
+            return _with_determiner(run, first), "role"
+    return None
+
+
+def _with_determiner(run: list[tuple[int, int, str]], first: int) -> int:
+    if first > 0 and run[first - 1][2].lower() in _DETERMINERS:
+        first -= 1
+    return run[first][0]
+
+
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z ]{2,30}\]")
 
 
@@ -393,20 +462,16 @@ def widen(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:
             out.append(candidate)
             continue
         start = candidate.start
-        window = text[max(0, start - 90) : start]
-        role = _ROLE_BEFORE.search(window)
-        if role and candidate.strength >= WEAK + 5:
-            role_start = start - len(window) + role.start("role")
-            out.append(
-                Candidate(role_start, candidate.end, FindingCategory.ROLE_AT_PLACE, ROLE, "role")
-            )
+        found = role_before(text, start) if candidate.strength >= WEAK + 5 else None
+        if found:
+            role_start, what = found
+            if what == "role":
+                category, kind, strength = FindingCategory.ROLE_AT_PLACE, "role", ROLE
+            else:  # "ICU at the Royal Free": the unit of a named place is a place
+                category, kind, strength = L, "unit", candidate.strength + 1
+            out.append(Candidate(role_start, candidate.end, category, strength, kind))
             continue
-        unit = _UNIT_BEFORE.search(window)
-        if unit and candidate.strength >= WEAK + 5:
-            # "ICU at the Royal Free": the unit of a named place is a place.
-            unit_start = start - len(window) + unit.start("role")
-            out.append(Candidate(unit_start, candidate.end, L, candidate.strength + 1, "unit"))
-            continue
+        window = text[max(0, start - 4) : start]
         if window.endswith(("the ", "The ")):
             start -= 4
         out.append(

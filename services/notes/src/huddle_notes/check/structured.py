@@ -30,10 +30,44 @@ _SPELLED_EMAIL = re.compile(
 )
 
 
+def windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> list[tuple[int, int]]:
+    """Stretches of ``text`` around each match of a cheap ``anchor``, merged: a costly
+    pattern then runs only where it could match, not from every position of a long note."""
+    spans: list[tuple[int, int]] = []
+    for match in anchor.finditer(text):
+        start, end = max(0, match.start() - before), min(len(text), match.end() + after)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _search(
+    pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    for start, end in spans:
+        yield from pattern.finditer(text, start, end)
+
+
+# An address spelled out has "at" and, after it, "dot" or a full stop.
+_AT_ANCHOR = re.compile(r"[ \t]at[ \t]|@|[(\[{<]at[)\]}>]", re.IGNORECASE)
+
+
+def _spelled_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for start, end in windows(text, _AT_ANCHOR, 80, 120):
+        stretch = text[start:end].lower()
+        if "dot" in stretch or "." in stretch:
+            spans.append((start, end))
+    return spans
+
+
 def emails(text: str) -> Iterator[Candidate]:
-    for match in _EMAIL.finditer(text):
-        yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
-    for match in _SPELLED_EMAIL.finditer(text):
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
+    for match in _search(_SPELLED_EMAIL, text, _spelled_spans(text)):
         spelled = match.group(0)
         if "@" in spelled and not re.search(r"\bdot\b|[(\[{<]", spelled, re.IGNORECASE):
             continue  # an ordinary address, found above
@@ -210,9 +244,14 @@ _AMBIGUOUS_MONTHS = {"may", "mar", "march", "jan", "sat", "sun", "wed", "dec", "
 _DATE_MONTH_WORD = re.compile(rf"\b{_MONTHS}", re.IGNORECASE)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def dates(text: str) -> Iterator[Candidate]:
+    # Every date shape has a number in it: look only around numbers.
+    spans = windows(text, _DIGITS, 40, 40)
     for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in _search(pattern, text, spans):
             found = match.group(0)
             # "may" and "march" are also verbs: only as the month when capitalised.
             words = re.findall(r"[A-Za-z]+", found)
@@ -222,7 +261,7 @@ def dates(text: str) -> Iterator[Candidate]:
             if found.lower().startswith("the "):
                 start += 4
             yield Candidate(start, match.end(), FindingCategory.DATE, CONTEXT + 5, "date")
-    for match in _ON_THE_DAY.finditer(text):
+    for match in _search(_ON_THE_DAY, text, spans):
         yield Candidate(match.start("day") - 4, match.end(), FindingCategory.DATE, CONTEXT, "date")
 
 
