@@ -118,6 +118,17 @@ def organisation_entries(name: str, kind: str, strength: int = KNOWN) -> Iterato
         yield Entry(core, ORGANISATION, kind, Case.CAPITALISED, strength - 1)
         if len(core_words) == 1 and len(core) < 4:
             return
+    # "Northgate" for "Northgate Healthcare NHS Trust", "Frimley" for "Frimley Health": the
+    # first word, when it is distinctive (not "North", "Royal", a town or an everyday word).
+    first = core.split(" ")[0]
+    if (
+        " " in core
+        and len(first) >= 4
+        and first[0].isupper()
+        and not first.isupper()
+        and distinctive(first)
+    ):
+        yield Entry(first, ORGANISATION, kind, Case.CAPITALISED, strength - 3)
     for source in {name, core}:
         letters = "".join(
             w[0].upper() for w in source.split(" ") if w and w.lower() not in _ORG_STOP
@@ -126,6 +137,21 @@ def organisation_entries(name: str, kind: str, strength: int = KNOWN) -> Iterato
             yield Entry(letters, ORGANISATION, kind, Case.EXACT, strength - 1)
             if source is core:
                 yield Entry(letters + "FT", ORGANISATION, kind, Case.EXACT, strength - 1)
+
+
+def distinctive(word: str) -> bool:
+    """A word that names one organisation rather than a kind, a direction or a place."""
+    from huddle_notes.check import gazetteers  # the gazetteers build on this module
+
+    low = word.lower()
+    return not (
+        low in gazetteers.generic_words()
+        or low in gazetteers.common_words()
+        or low in gazetteers.towns()
+        or low in gazetteers.first_names()
+        or low in gazetteers.surnames()
+        or low in gazetteers.not_names()
+    )
 
 
 def knowledge_entries(
