@@ -21,6 +21,7 @@ __all__ = [
     "first_names",
     "generic_words",
     "lines",
+    "nicknames",
     "not_names",
     "public",
     "surnames",
@@ -47,6 +48,16 @@ def first_names() -> frozenset[str]:
 @cache
 def surnames() -> frozenset[str]:
     return frozenset(n.lower() for n in lines("surnames.txt"))
+
+
+@cache
+def nicknames() -> dict[str, tuple[str, ...]]:
+    """First name (lower case) to its familiar forms."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in lines("nicknames.txt"):
+        formal, _, shorts = line.partition(":")
+        table[formal.strip().lower()] = tuple(s.strip() for s in shorts.split(",") if s.strip())
+    return table
 
 
 @cache
