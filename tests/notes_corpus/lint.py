@@ -11,7 +11,7 @@ from notes_corpus.corpus import load_corpus, nhs_number_is_valid
 def main() -> None:
     for note in load_corpus():
         covered = [False] * len(note.text)
-        for span in note.gold:
+        for span in (*note.gold, *note.negatives):
             for i in range(span.start, span.end):
                 covered[i] = True
         words = {
