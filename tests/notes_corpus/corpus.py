@@ -50,7 +50,7 @@ NEGATIVE_KINDS = frozenset(
         "clinical",  # "an NG tube", "an MRI scan", "NEWS2 of 7": clinical terms
         "product",  # Datix, Teams, Slido: tools used as common words
         "reference",  # a guideline or form number ("NG51"), a national web address
-        "country",  # "in Poland", "Nigerian-trained": a country or nationality
+        "country",  # "in Poland", "the North West": a country, nation or NHS region
     }
 )
 FRONT_MATTER_KEYS = frozenset({"session", "members", "organisations", "speakers", "glossary"})
