@@ -9,6 +9,9 @@ Markup, inline in the Markdown body:
 - ``{{not:kind|text}}``: a hard negative, something the check must leave alone (``kind`` is
   one of ``NEGATIVE_KINDS``). Not scored as gold; the scorer reports which were flagged.
 
+The span is the identifying text only: a leading "the" stays outside it, and so does a
+person's possessive "'s" ("{{person|Dan}}'s"); titles belong to the name ("{{person|Dr Patel}}").
+
 Anything malformed (an unknown category or kind, ``{{`` without ``}}`` or the reverse, a span
 inside a span, no ``|``, empty text or text with spaces at its edges, a bad front matter) is
 a ``CorpusError`` naming the note and the position.
@@ -124,6 +127,8 @@ def parse_markup(body: str, name: str = "<note>") -> tuple[str, tuple[Span, ...]
                 f"{name}: empty text or spaces at its edges in {inner!r} at {_where(body, opening)}"
             )
         label = label.strip()
+        if not label.startswith(NEGATIVE_PREFIX):
+            _check_boundaries(label, text, name, _where(body, opening))
         span = Span(length, length + len(text), label.removeprefix(NEGATIVE_PREFIX), text)
         if label.startswith(NEGATIVE_PREFIX):
             if span.label not in NEGATIVE_KINDS:
@@ -137,6 +142,17 @@ def parse_markup(body: str, name: str = "<note>") -> tuple[str, tuple[Span, ...]
         length += len(text)
         position = closing + len(CLOSE)
     return "".join(plain), tuple(gold), tuple(negatives)
+
+
+def _check_boundaries(category: str, text: str, name: str, where: str) -> None:
+    """The span is the identifying text only, the same way everywhere: "the" stays outside
+    ("the {{organisation|Royal Free}}"), and so does a person's possessive ("{{person|Dan}}'s")."""
+    if text.lower().startswith("the "):
+        raise CorpusError(
+            f"{name}: {text!r} starts with 'the', keep it outside the span at {where}"
+        )
+    if category == "person" and text.endswith(("'s", "\u2019s")):
+        raise CorpusError(f"{name}: possessive inside the person span {text!r} at {where}")
 
 
 def load_note(path: Path) -> Note:

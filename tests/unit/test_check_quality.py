@@ -75,6 +75,8 @@ def test_offsets_are_code_points_not_bytes() -> None:
         ("{{person Dan}}", "no '|'"),
         ("{{person|}}", "empty text"),
         ("{{person| Dan}}", "spaces at its edges"),
+        ("{{organisation|the Royal Free}}", "starts with 'the'"),
+        ("{{person|Dan's}}", "possessive inside"),
     ],
 )
 def test_malformed_markup_is_an_error(body: str, complaint: str) -> None:
