@@ -1,6 +1,8 @@
 """The identifier check's quality, measured on the labelled corpus (tests/notes_corpus), and
 the loader and scorer that measure it, tested on hand-made findings."""
 
+import re
+
 import pytest
 from huddle_notes.check import Checker, Knowledge
 from huddle_shared.contracts.notes import Finding, FindingCategory
@@ -227,3 +229,13 @@ def test_the_check_finds_at_least_95_percent_of_people(engine_score) -> None:  #
 @needs_engine
 def test_every_finding_s_text_is_the_text_at_its_offsets(engine_score) -> None:  # type: ignore[no-untyped-def]
     assert engine_score.misplaced == []
+
+
+def test_the_benchmarks_long_note_has_the_words_and_every_notes_knowledge() -> None:
+    from bench_notes import long_note
+
+    notes = load_corpus()
+    text, knowledge = long_note(notes, 20_000)
+    assert len(re.findall(r"\w+", text)) >= 20_000
+    assert set(knowledge.members) == {m for note in notes for m in note.knowledge.members}
+    assert long_note(notes, 20_000) == (text, knowledge)  # the same note every run
