@@ -9,6 +9,8 @@ from huddle_shared.contracts.notes import Finding, FindingCategory
 from notes_corpus.corpus import (
     CATEGORIES,
     CorpusError,
+    Note,
+    Span,
     load_corpus,
     merged_knowledge,
     nhs_number_is_valid,
@@ -180,15 +182,59 @@ def test_the_check_is_given_each_notes_own_knowledge() -> None:
 # --- The corpus itself --------------------------------------------------------------------
 
 
-def test_the_corpus_has_enough_notes_and_every_category() -> None:
-    notes = load_corpus()
+@pytest.fixture(scope="module")
+def corpus() -> list[Note]:
+    return load_corpus()
+
+
+def spans_as_findings(
+    note: Note, spans: tuple[Span, ...], category: str | None = None
+) -> list[Finding]:
+    return [
+        Finding(
+            id=f"{s.start}",
+            start=s.start,
+            end=s.end,
+            category=FindingCategory(category or s.label),
+            text=note.text[s.start : s.end],
+            suggestion="x",
+        )
+        for s in spans
+    ]
+
+
+def test_a_check_finding_exactly_the_gold_scores_full_marks_on_the_corpus(
+    corpus: list[Note],
+) -> None:
+    by_text = {note.text: note for note in corpus}
+    result = score(
+        corpus, lambda text, knowledge: spans_as_findings(by_text[text], by_text[text].gold)
+    )
+    assert result.overall.recall == result.overall.precision == 1.0
+    assert result.misses == result.false_positives == []
+    assert sum(result.negatives_flagged.values()) == 0
+
+
+def test_a_check_flagging_every_hard_negative_is_charged_for_each(corpus: list[Note]) -> None:
+    by_text = {note.text: note for note in corpus}
+    result = score(
+        corpus,
+        lambda text, knowledge: spans_as_findings(by_text[text], by_text[text].negatives, "person"),
+    )
+    assert result.negatives_flagged == result.negatives
+    assert result.overall.precision == 0.0
+    assert len(result.false_positives) == sum(result.negatives.values())
+
+
+def test_the_corpus_has_enough_notes_and_every_category(corpus: list[Note]) -> None:
+    notes = corpus
     assert len(notes) >= 60
     labels = {span.label for note in notes for span in note.gold}
     assert labels == CATEGORIES
 
 
-def test_corpus_nhs_numbers_are_labelled_by_their_check_digit() -> None:
-    for note in load_corpus():
+def test_corpus_nhs_numbers_are_labelled_by_their_check_digit(corpus: list[Note]) -> None:
+    for note in corpus:
         for span in note.gold:
             if span.label == "nhs_number":
                 assert nhs_number_is_valid(span.text), (note.name, span.text)
@@ -231,10 +277,12 @@ def test_every_finding_s_text_is_the_text_at_its_offsets(engine_score) -> None: 
     assert engine_score.misplaced == []
 
 
-def test_the_benchmarks_long_note_has_the_words_and_every_notes_knowledge() -> None:
+def test_the_benchmarks_long_note_has_the_words_and_every_notes_knowledge(
+    corpus: list[Note],
+) -> None:
     from bench_notes import long_note
 
-    notes = load_corpus()
+    notes = corpus
     text, knowledge = long_note(notes, 20_000)
     assert len(re.findall(r"\w+", text)) >= 20_000
     assert set(knowledge.members) == {m for note in notes for m in note.knowledge.members}
