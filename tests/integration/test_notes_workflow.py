@@ -442,7 +442,7 @@ async def test_themes_are_set_by_chairs_and_facilitators_and_read_by_members(wor
 async def test_erasure_leaves_notes_by_a_former_member_and_a_redelivery_is_harmless(
     world: World,
 ) -> None:
-    note = await world.note(world.second_note_taker, body="Tom Second wrote this.")
+    note = await world.note(world.second_note_taker, body="The second note-taker wrote this.")
     await world.ok(contract.SUBMIT_NOTE, {"id": note["id"]}, world.second_note_taker)
     erased = await world.site.client.delete("/api/v1/me", headers=world.second_note_taker.headers)
     assert erased.status_code == 204, erased.text
@@ -455,7 +455,7 @@ async def test_erasure_leaves_notes_by_a_former_member_and_a_redelivery_is_harml
 
     seen = await eventually(forgotten, timeout=20)
     assert {h["by"] for h in seen["history"]} == {contract.FORMER_MEMBER}
-    assert seen["body"] == "Tom Second wrote this."  # the note stays
+    assert seen["body"] == "The second note-taker wrote this."  # the note stays
     stored = await db["notes"].find_one({"_id": note["id"]})
     assert world.second_note_taker.id not in json.dumps(stored, default=str)
     # A redelivered erasure changes nothing; a facilitator still approves the note.
