@@ -319,6 +319,13 @@ async def test_the_whole_workflow_with_a_second_reader_and_acceptances(world: Wo
         error = await world.refused(contract.GET_NOTE, ref, stranger, "forbidden")
         assert "Falls" not in json.dumps(error)
 
+    # The library finds it for members; a sibling's member is refused, learning no title.
+    search = {"slug": world.slug, "q": "falls"}
+    found = await world.ok(contract.SEARCH_NOTES, search, world.member)
+    assert note_id in [n["id"] for n in found["items"]]
+    refusal = await world.rpc(contract.SEARCH_NOTES, search, world.sibling_member)
+    assert not refusal["ok"] and "Falls" not in json.dumps(refusal)
+
     retracted = await world.ok(
         contract.RETRACT_NOTE, {"id": note_id, "reason": "Published in error."}, world.chair
     )
@@ -488,3 +495,15 @@ async def test_a_facilitator_never_approves_a_note_they_wrote(world: World) -> N
     error = await world.refused(contract.APPROVE_NOTE, ref, world.facilitator, "forbidden")
     assert "second reader" in error["detail"]
     assert (await world.ok(contract.APPROVE_NOTE, ref, world.chair))["state"] == "published"
+
+
+async def test_writers_find_notes_that_are_not_published_and_members_do_not(
+    world: World,
+) -> None:
+    draft = await world.note(world.note_taker, title="Sepsis draft", themes=["sepsis"])
+    search = {"slug": world.slug, "state": "draft", "q": "sepsis", "theme": "sepsis"}
+    found = await world.ok(contract.SEARCH_NOTES, search, world.facilitator)
+    assert draft["id"] in [n["id"] for n in found["items"]]
+    assert all(n["state"] == "draft" for n in found["items"])
+    await world.refused(contract.SEARCH_NOTES, search, world.member, "forbidden")
+    await world.refused(contract.SEARCH_NOTES, search, world.sibling_member, "forbidden")
