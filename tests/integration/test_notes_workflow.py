@@ -507,3 +507,45 @@ async def test_writers_find_notes_that_are_not_published_and_members_do_not(
     assert all(n["state"] == "draft" for n in found["items"])
     await world.refused(contract.SEARCH_NOTES, search, world.member, "forbidden")
     await world.refused(contract.SEARCH_NOTES, search, world.sibling_member, "forbidden")
+
+
+async def test_a_spin_off_opens_its_notes_to_its_parents_members_never_to_a_sibling(
+    world: World,
+) -> None:
+    spin_off = await world.site.network(world.chair, "approval", parent_slug=world.slug)
+    settings = {"slug": spin_off, "themes": ["falls"], "open_to_parent": True}
+    themes = await eventually(
+        lambda: _answer(world.rpc(contract.SET_THEMES, settings, world.chair))
+    )
+    assert themes["data"]["open_to_parent"] is True
+    note = await world.ok(
+        contract.CREATE_NOTE, {"slug": spin_off, "title": "Spin-off huddle"}, world.chair
+    )
+    await world.ok(contract.SUBMIT_NOTE, {"id": note["id"]}, world.chair)
+    # The parent's facilitator is no writer of the spin-off: a draft or a submitted note of
+    # it is not there for them. An instance admin (set-up standing in for configuration) is
+    # the second reader.
+    await world.refused(contract.APPROVE_NOTE, {"id": note["id"]}, world.facilitator, "not_found")
+    await world.site.databases["notes"]["note_members"].update_one(
+        {"_id": world.outsider.id}, {"$set": {"is_instance_admin": True}}
+    )
+    try:
+        await world.ok(contract.APPROVE_NOTE, {"id": note["id"]}, world.outsider)
+    finally:
+        await world.site.databases["notes"]["note_members"].update_one(
+            {"_id": world.outsider.id}, {"$set": {"is_instance_admin": False}}
+        )
+    read = await world.ok(contract.GET_NOTE, {"id": note["id"]}, world.member)  # the parent's
+    assert read["title"] == "Spin-off huddle"
+    error = await world.refused(
+        contract.GET_NOTE, {"id": note["id"]}, world.sibling_member, "forbidden"
+    )
+    assert "Spin-off" not in json.dumps(error)
+    # Closed again: the parent's members no longer read it.
+    await world.ok(contract.SET_THEMES, {**settings, "open_to_parent": False}, world.chair)
+    await world.refused(contract.GET_NOTE, {"id": note["id"]}, world.member, "forbidden")
+
+
+async def _answer(reply: Any) -> dict[str, Any] | None:
+    answered = await reply
+    return answered if answered["ok"] else None
