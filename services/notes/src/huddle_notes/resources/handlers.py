@@ -153,6 +153,7 @@ class ResourceLibrary:
         upload = await self._own_upload(request.upload_id, caller)
         plan = domain.UploadPlan(upload.size)
         try:
+            domain.check_sizes(upload.size, request.size)
             data = await self._uploads.assembled(upload, plan.chunks)
             if data is None:
                 raise domain.Truncated(
