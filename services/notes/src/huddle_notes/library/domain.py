@@ -45,6 +45,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("english")
 
 
+@functools.lru_cache(maxsize=50_000)
 def fold(word: str) -> str:
     """Lower-case, accents taken off: "Café" -> "cafe"."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
@@ -92,7 +93,7 @@ def weights(title: str, body: str) -> dict[str, int]:
 
 
 def pack(body: str) -> bytes:
-    return zlib.compress(body.encode(), 6)
+    return zlib.compress(body.encode(), 1)  # fast: it runs for every note at start
 
 
 def excerpt(body: str, wanted: Iterable[str] = (), width: int = EXCERPT_CHARS) -> str:
