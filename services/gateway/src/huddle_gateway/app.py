@@ -26,6 +26,7 @@ from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
+from huddle_gateway.routes.notes import NOTE_HANDLERS
 from huddle_gateway.routes.registrations import (
     MyRegistrationsController,
     SessionRegistrationController,
@@ -84,6 +85,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SessionRegistrationController,
             MyRegistrationsController,
             *CALENDAR_HANDLERS,
+            *NOTE_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],
