@@ -31,6 +31,7 @@ from huddle_gateway.routes.registrations import (
     MyRegistrationsController,
     SessionRegistrationController,
 )
+from huddle_gateway.routes.resources import RESOURCE_HANDLERS
 from huddle_gateway.routes.sessions import SESSION_HANDLERS
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             MyRegistrationsController,
             *CALENDAR_HANDLERS,
             *NOTE_HANDLERS,
+            *RESOURCE_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],
