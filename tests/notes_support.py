@@ -214,13 +214,13 @@ async def _settled(world: World) -> None:
         for caller in ("note_taker", "author"):
             check = f"{notes}/check"
             await eventually(lambda: answers(caller, "POST", check, 200, json={"text": "x"}))  # noqa: B023
-        await eventually(lambda: answers("member", "GET", notes, 200))  # noqa: B023
-    sibling = f"/api/v1/networks/{world.networks['sibling']}/notes"
+        await eventually(lambda: answers("member", "GET", path, 200))  # noqa: B023
+    sibling = f"/api/v1/networks/{world.networks['sibling']}/themes"
     await eventually(lambda: answers("other", "GET", sibling, 200))
-    parent_reads = f"/api/v1/networks/{world.networks['main']}/notes"
-    await eventually(lambda: answers("parent", "GET", parent_reads, 200))
+    main = f"/api/v1/networks/{world.networks['main']}/themes"
+    await eventually(lambda: answers("parent", "GET", main, 200))
     # The admin left every network: known as an instance admin, no longer as a member.
-    await eventually(lambda: answers("admin", "GET", parent_reads, 200))
+    await eventually(lambda: answers("admin", "GET", main, 200))
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> None:

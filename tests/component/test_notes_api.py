@@ -123,22 +123,23 @@ async def set_themes(world: World, slug: str, headers: dict[str, str]) -> httpx.
 
 # fmt: off
 # Writers: note-takers, facilitators, chairs (and instance admins); second readers:
-# facilitators and chairs who did not write the note (and instance admins).
+# facilitators and chairs who did not write the note (and instance admins). A note not yet
+# published does not exist to the network's readers (404); the author may retract theirs.
 #                           anonymous other parent member n-taker author facil. chair admin
 MAIN: list[tuple[Call, tuple[int, ...]]] = [
     (search_library, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
     (create_note, (401, 403, 403, 403, 201, 201, 201, 201, 201)),
     (check_text, (401, 403, 403, 403, 200, 200, 200, 200, 200)),
-    (read_draft, (401, 403, 403, 403, 200, 200, 200, 200, 200)),
+    (read_draft, (401, 403, 404, 404, 200, 200, 200, 200, 200)),
     (read_published, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
-    (change_draft, (401, 403, 403, 403, 403, 200, 200, 200, 200)),
-    (check_note, (401, 403, 403, 403, 200, 200, 200, 200, 200)),
-    (apply_all, (401, 403, 403, 403, 403, 200, 200, 200, 200)),
-    (submit, (401, 403, 403, 403, 403, 200, 200, 200, 200)),
-    (accept_finding, (401, 403, 403, 403, 403, 403, 200, 200, 200)),
-    (approve, (401, 403, 403, 403, 403, 403, 200, 200, 200)),
-    (return_note, (401, 403, 403, 403, 403, 403, 200, 200, 200)),
-    (retract, (401, 403, 403, 403, 403, 403, 200, 200, 200)),
+    (change_draft, (401, 403, 404, 404, 403, 200, 200, 200, 200)),
+    (check_note, (401, 403, 404, 404, 200, 200, 200, 200, 200)),
+    (apply_all, (401, 403, 404, 404, 403, 200, 200, 200, 200)),
+    (submit, (401, 403, 404, 404, 403, 200, 200, 200, 200)),
+    (accept_finding, (401, 403, 404, 404, 403, 403, 200, 200, 200)),
+    (approve, (401, 403, 404, 404, 403, 403, 200, 200, 200)),
+    (return_note, (401, 403, 404, 404, 403, 403, 200, 200, 200)),
+    (retract, (401, 403, 403, 403, 403, 200, 200, 200, 200)),
     (get_themes, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
     (set_themes, (401, 403, 403, 403, 403, 403, 200, 200, 200)),
 ]

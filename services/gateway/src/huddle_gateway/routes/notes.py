@@ -8,15 +8,16 @@ exclusive, as from ``python -m huddle_notes.check``.
 """
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from huddle_shared.contracts import notes as contract
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from huddle_gateway.problems import problem
 from huddle_gateway.rpc import Rpc
 
 WRITERS = "The network's note-takers, facilitators and chairs, and instance admins (403)"
@@ -80,6 +81,32 @@ class ThemesBody(BaseModel):
     )
 
 
+_DATE: dict[str, Any] = {
+    "description": "Held on or after (`from`) or on or before (`to`) this date, inclusive",
+    "schema_extra": {"format": "date"},
+}
+_STATES: dict[str, Any] = {
+    "description": "Default: published (writers may ask for the others)",
+    "schema_extra": {"enum": [state.value for state in contract.NoteState]},
+}
+
+
+def _date(name: str, value: str | None) -> str | None:
+    """An ISO 8601 date, or a problem naming the parameter as sent (``from``, ``to``)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise problem(
+            422,
+            "Invalid request",
+            "The request failed validation.",
+            type_="invalid",
+            errors=[{"field": name, "message": "A date, as 2026-12-02"}],
+        ) from None
+
+
 def _body(model: BaseModel | None, **path: Any) -> dict[str, Any]:
     fields = model.model_dump(mode="json", exclude_unset=True) if model is not None else {}
     return {**fields, **{name: str(value) for name, value in path.items()}}
@@ -100,29 +127,20 @@ class NetworkNotesController(Controller):
         self,
         slug: FromPath[str],
         rpc: NamedDependency[Rpc],
-        q: str = Parameter(default="", description="Words to find (stemmed, stop words left out)"),
-        theme: str | None = Parameter(default=None, description="Only notes with this theme"),
-        from_date: date | None = Parameter(
-            query="from", default=None, description="Held on or after this date"
-        ),
-        to_date: date | None = Parameter(
-            query="to", default=None, description="Held on or before this date"
-        ),
+        q: Annotated[str, QueryParameter(description="Words to find")] = "",
+        theme: Annotated[str | None, QueryParameter(description="Only this theme")] = None,
+        start: Annotated[str | None, QueryParameter(query="from", **_DATE)] = None,
+        end: Annotated[str | None, QueryParameter(query="to", **_DATE)] = None,
         # ``state`` itself is a name Litestar keeps for the application's state.
-        note_state: str | None = Parameter(
-            query="state",
-            default=None,
-            description="Default: published",
-            schema_extra={"enum": [state.value for state in contract.NoteState]},
-        ),
-        page: int | None = Parameter(default=None, description="From 1"),
-        per_page: int | None = Parameter(default=None, description="Default 20, at most 100"),
+        note_state: Annotated[str | None, QueryParameter(query="state", **_STATES)] = None,
+        page: Annotated[int | None, QueryParameter(description="From 1")] = None,
+        per_page: Annotated[int | None, QueryParameter(description="Default 20")] = None,
     ) -> contract.NotePage:
         given = {
             "q": q,
             "theme": theme,
-            "from_date": from_date.isoformat() if from_date else None,
-            "to_date": to_date.isoformat() if to_date else None,
+            "from_date": _date("from", start),
+            "to_date": _date("to", end),
             "state": note_state,
             "page": page,
             "per_page": per_page,

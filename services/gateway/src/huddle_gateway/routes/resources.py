@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.utils import encode_rfc2231
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, Annotated, Any
 from uuid import UUID
 
 import multipart
@@ -41,7 +41,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from huddle_gateway.auth import unauthenticated
@@ -266,8 +266,8 @@ class NetworkResourcesController(Controller):
         self,
         slug: FromPath[str],
         rpc: NamedDependency[Rpc],
-        page: int | None = Parameter(default=None, description="From 1"),
-        per_page: int | None = Parameter(default=None, description="Default 50, at most 200"),
+        page: Annotated[int | None, QueryParameter(description="From 1")] = None,
+        per_page: Annotated[int | None, QueryParameter(description="Default 50")] = None,
     ) -> contract.ResourcePage:
         given = {"slug": slug, "page": page, "per_page": per_page}
         body = {name: value for name, value in given.items() if value is not None}
