@@ -70,8 +70,8 @@ class World:
         return {} if caller == "anonymous" else self.people[caller].headers
 
     def names(self) -> list[str]:
-        """The display names of the cast of ``main`` (the members the check knows)."""
-        return [self.people[caller].name for caller in CAST_ROLES]
+        """Everyone's display names: the members the check knows (the whole instance's)."""
+        return [person.name for person in self.people.values()]
 
     async def note(
         self, slug: str, state: str = "draft", *, body: str = CLEAN_BODY, **fields: Any
@@ -146,6 +146,11 @@ async def _network(
     site: Site, admin: Person, visibility: str, cast: dict[str, tuple[Person, str]], **fields: Any
 ) -> str:
     slug = await site.network(admin, visibility, glossary=GLOSSARY, **fields)
+    # network.created does not carry the glossary; notes learns it from network.updated.
+    updated = await site.client.patch(
+        f"/api/v1/networks/{slug}", json={"glossary": GLOSSARY}, headers=admin.headers
+    )
+    assert updated.status_code == 200, updated.text
     for person, role in cast.values():
         await _invite(site, slug, admin, person, role)
     left = await site.client.delete(f"/api/v1/networks/{slug}/members/me", headers=admin.headers)
