@@ -47,9 +47,11 @@ class LibraryIndex:
         self._networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         self._slug_of: dict[UUID, str] = {}
         self._lock = asyncio.Lock()  # one change of the index at a time, in call order
+        self._loaded = asyncio.Event()
 
     async def load(self) -> None:
-        """Read every indexed note (at start, before requests flow)."""
+        """Read every indexed note. Run in the background at start (50,000 notes take tens
+        of seconds on FerretDB): searches and changes wait until it is done."""
         started = time.perf_counter()
         networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         slug_of: dict[UUID, str] = {}
@@ -59,10 +61,12 @@ class LibraryIndex:
             slug_of[note.note_id] = slug
         async with self._lock:
             self._networks, self._slug_of = networks, slug_of
+            self._loaded.set()
         log.info("library: %d notes loaded in %.1fs", len(slug_of), time.perf_counter() - started)
 
     async def add(self, note: PublishedNote) -> None:
         document = document_of(note)
+        await self._loaded.wait()
         async with self._lock:
             await self._store.save(document)
             self._forget(note.note_id)
@@ -73,6 +77,7 @@ class LibraryIndex:
     async def add_many(self, notes: list[PublishedNote]) -> None:
         """Notes not indexed yet, in one write (loading many at once)."""
         documents = [document_of(note) for note in notes]
+        await self._loaded.wait()
         async with self._lock:
             await self._store.save_many(documents)
             for document in documents:
@@ -81,6 +86,7 @@ class LibraryIndex:
                 self._slug_of[indexed.note_id] = slug
 
     async def remove(self, note_id: UUID) -> None:
+        await self._loaded.wait()
         async with self._lock:
             await self._store.delete(note_id)
             self._forget(note_id)
@@ -111,6 +117,7 @@ class LibraryIndex:
             raise NoSuchLibrary()
         if request.state is not contract.NoteState.PUBLISHED:
             raise Invalid("The library holds published notes only.")
+        await self._loaded.wait()
         wanted = domain.query_terms(request.q)
         query = domain.Query(
             terms=tuple(wanted),
