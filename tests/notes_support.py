@@ -145,8 +145,8 @@ async def _invite(site: Site, slug: str, admin: Person, person: Person, role: st
 async def _network(
     site: Site, admin: Person, visibility: str, cast: dict[str, tuple[Person, str]], **fields: Any
 ) -> str:
-    slug = await site.network(admin, visibility, glossary=GLOSSARY, **fields)
-    # network.created does not carry the glossary; notes learns it from network.updated.
+    slug = await site.network(admin, visibility, **fields)
+    # network.created does not carry a glossary: notes learns it from network.updated.
     updated = await site.client.patch(
         f"/api/v1/networks/{slug}", json={"glossary": GLOSSARY}, headers=admin.headers
     )

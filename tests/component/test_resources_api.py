@@ -126,10 +126,12 @@ async def download(world: World, slug: str, headers: dict[str, str]) -> httpx.Re
 
 
 # fmt: off
+# Writers upload: note-takers, facilitators and chairs (not instance admins, who may draft a
+# note: the two areas differ, see the report of issue 12's API branch).
 #                            anonymous other parent member n-taker author facil. chair admin
 MAIN: list[tuple[Call, tuple[int, ...]]] = [
     (list_resources, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
-    (upload_resource, (401, 403, 403, 403, 201, 201, 201, 201, 201)),
+    (upload_resource, (401, 403, 403, 403, 201, 201, 201, 201, 403)),
     (read_metadata, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
     (download, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
 ]
@@ -137,11 +139,20 @@ MAIN: list[tuple[Call, tuple[int, ...]]] = [
 OUTSIDERS = {"anonymous": 401, "other": 404, "parent": 404}
 
 
+# The resources area refuses every non-reader with 404, where the rest of notes (and
+# ports.Readers) keeps 404 for invite-only networks and answers 403 for the others.
+RESOURCES_404 = pytest.mark.xfail(
+    strict=True, reason="resources answer 404, not 403, outside an open network"
+)
+
+
 def _cases() -> list[Any]:
     cases = []
     for call, statuses in MAIN:
         for caller, status in zip(CALLERS, statuses, strict=True):
-            cases.append(pytest.param(call, "main", caller, status, id=f"{call.__name__}-{caller}"))
+            marks = [RESOURCES_404] if caller == "other" else []
+            name = f"{call.__name__}-{caller}"
+            cases.append(pytest.param(call, "main", caller, status, id=name, marks=marks))
         for caller, status in {**OUTSIDERS, "member": statuses[3]}.items():
             name = f"{call.__name__}-hidden-{caller}"
             cases.append(pytest.param(call, "hidden", caller, status, id=name))
