@@ -38,7 +38,7 @@ from huddle_gateway.web.notes_text import mark_findings, render_markdown
 from huddle_gateway.web.session import require_member
 
 PAGES = "pages/notes/"
-SHOWN_ON_THE_PAGE = {400, 403, 404, 409, 413, 422, 429}
+SHOWN_ON_THE_PAGE = {400, 403, 404, 409, 413, 415, 422, 429}
 NO_STORE = {"Cache-Control": "no-store"}
 PER_PAGE = 20
 # A whole upload in one request: the file, and the form around it.
