@@ -87,6 +87,9 @@ class Site:
     db: Any  # membership's database
     tokens: AccessTokens
     organisation_id: str
+    nats_url: str = ""  # for tests that speak to a service over NATS themselves
+    databases: dict[str, Any] = field(default_factory=dict)  # each service's database
+    runtimes: dict[str, Any] = field(default_factory=dict)  # each service's runtime
     _visitors: list[httpx.AsyncClient] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
@@ -187,6 +190,9 @@ async def web_site(
                     db=mongo[runtimes["membership"].database.name],
                     tokens=AccessTokens(JWT_SECRET, 900, TEST_INSTANCE),
                     organisation_id=organisation.json()["id"],
+                    nats_url=nats_url,
+                    databases={n: mongo[r.database.name] for n, r in runtimes.items()},
+                    runtimes=runtimes,
                 )
             finally:
                 await mongo.close()

@@ -75,7 +75,11 @@ async def test_projections_catch_up_and_ignore_a_second_or_older_delivery(
 
             state = await eventually(caught_up)
             assert state["notes"] == [
-                {"_id": member["id"], "terms": ["Aisha Okafor", "Okafor", "Aisha"]}
+                {
+                    "_id": member["id"],
+                    "terms": ["Aisha Okafor", "Okafor", "Aisha"],
+                    "names": ["Aisha Okafor"],
+                }
             ]
             assert state["insights"] == [
                 {

@@ -26,10 +26,12 @@ from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
+from huddle_gateway.routes.notes import NOTE_HANDLERS
 from huddle_gateway.routes.registrations import (
     MyRegistrationsController,
     SessionRegistrationController,
 )
+from huddle_gateway.routes.resources import RESOURCE_HANDLERS
 from huddle_gateway.routes.sessions import SESSION_HANDLERS
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
@@ -84,6 +86,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             SessionRegistrationController,
             MyRegistrationsController,
             *CALENDAR_HANDLERS,
+            *NOTE_HANDLERS,
+            *RESOURCE_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],

@@ -1,17 +1,78 @@
-"""Composition root: notes' adapters, its consumers and its routes."""
+"""Composition root: notes' areas, their adapters, consumers and routes.
+
+The notes area (notes, their workflow, the projections; answers ``ports.Readers`` and
+``ports.NetworkKnowledge``) calls the library area (``ports.Library``) on publish and
+retract, and the resources area (``ports.Resources``) to check attachments. Each area owns
+its collections; they meet only here. Until the library and resources areas are wired,
+publishing indexes nothing and attaching resources is refused (never silently accepted).
+"""
 
 from huddle_shared import services
 from huddle_shared.config import ServiceSettings
+from huddle_shared.contracts.notes import NOTE_EVENTS
 from huddle_shared.projections.network_roster import NetworkRoster
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
 
-from huddle_notes import handlers
-from huddle_notes.repository import RedactionNames
+from huddle_notes.notes import handlers as notes
+from huddle_notes.notes.knowledge import Checkers, StoredKnowledge
+from huddle_notes.notes.readers import StoredReaders
+from huddle_notes.notes.repository import (
+    NOTES,
+    Acceptances,
+    KnowledgeRevisions,
+    Members,
+    Networks,
+    NetworkThemes,
+    NoteRepository,
+    Organisations,
+    RedactionNames,
+    Sessions,
+)
+from huddle_notes.ports import Library, Resources
+
+
+def notes_area(
+    service: ServiceBuilder,
+    roster: NetworkRoster,
+    *,
+    library: Library | None = None,
+    resources: Resources | None = None,
+) -> notes.NotesArea:
+    database, settings = service.database, service.settings
+    service.relay.watch(database[NOTES])
+    members, names = Members(database), RedactionNames(database)
+    organisations, networks = Organisations(database), Networks(database)
+    themes, sessions = NetworkThemes(database), Sessions(database)
+    revisions = KnowledgeRevisions(database)
+    knowledge = StoredKnowledge(names, organisations, sessions, networks, revisions)
+    return notes.NotesArea(
+        notes=NoteRepository(database, service.relay, settings.instance_id),
+        acceptances=Acceptances(database),
+        members=members,
+        names=names,
+        organisations=organisations,
+        networks=networks,
+        themes=themes,
+        sessions=sessions,
+        revisions=revisions,
+        roster=roster,
+        readers=StoredReaders(roster, members, networks, themes),
+        checkers=Checkers(knowledge),
+        library=library,
+        resources=resources,
+    )
 
 
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service = ServiceBuilder(services.NOTES, settings)
-    service.include(handlers, names=RedactionNames(service.database))
-    NetworkRoster(service.database).attach(service, used_for="who may use its notes")
+    roster = NetworkRoster(service.database)
+    roster.attach(service, used_for="who may read and write its notes")
+
+    area = notes_area(service, roster)
+    service.include(notes, area=area)
+    service.publishes(NOTE_EVENTS)
+    service.on_start(
+        area.notes.create_indexes, area.acceptances.create_indexes, area.sessions.create_indexes
+    )
     return service.build()
