@@ -86,7 +86,7 @@ def template_environment() -> Environment:
     # The layout's header offers "Sign out" or "Sign in" (a token that no longer verifies
     # counts as signed out, as the pages themselves count it).
     env.globals["signed_in"] = lambda request: caller_of(request).member_id is not None
-    env.globals["second_reader"] = second_reader
+    env.globals["offers_note_review"] = second_reader
     return env
 
 
