@@ -476,3 +476,15 @@ async def test_export_holds_what_notes_keeps_about_the_caller(world: World) -> N
     assert export["member"]["display_name"] == "Fola Adeyemi"
     assert export["acceptances"] and all(a["reason"] for a in export["acceptances"])
     assert any(move["state"] == "published" for n in export["notes"] for move in n["your_moves"])
+
+
+async def test_a_facilitator_never_approves_a_note_they_wrote(world: World) -> None:
+    note = await world.note(world.facilitator, body="Nothing to find here either.")
+    ref = {"id": note["id"]}
+    await world.ok(contract.SUBMIT_NOTE, ref, world.facilitator)
+    assert note["id"] not in [
+        n["id"] for n in (await world.ok(contract.REVIEW_QUEUE, {}, world.facilitator))["items"]
+    ]
+    error = await world.refused(contract.APPROVE_NOTE, ref, world.facilitator, "forbidden")
+    assert "second reader" in error["detail"]
+    assert (await world.ok(contract.APPROVE_NOTE, ref, world.chair))["state"] == "published"

@@ -81,7 +81,11 @@ class BeginUpload(BaseModel):
     slug: Slug
     filename: FileName = Field(description="Kept for the download's name; never decides the type")
     title: ResourceTitle
-    size: int = Field(ge=1, le=MAX_RESOURCE_BYTES, description="Declared size in bytes")
+    size: int = Field(
+        ge=1,
+        le=2**40,
+        description=f"Declared size in bytes; more than {MAX_RESOURCE_BYTES} is refused",
+    )
 
 
 class UploadChunk(BaseModel):
@@ -96,7 +100,7 @@ class CommitUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     upload_id: UUID
-    size: int = Field(ge=1, le=MAX_RESOURCE_BYTES, description="The whole file's size in bytes")
+    size: int = Field(ge=1, le=2**40, description="The whole file's size in bytes")
     sha256: Sha256Hex = Field(description="Hex SHA-256 of the whole file")
 
 

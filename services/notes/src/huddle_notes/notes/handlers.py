@@ -177,14 +177,15 @@ async def on_member_erased(envelope: EventEnvelope, event: MemberErasedV1, area:
     """Out of the dictionary and out of authorship: their notes stay, by "a former member".
     Idempotent: a redelivery finds nothing left to change."""
     member_id, event_id = event.member_id, str(envelope.event_id)
-    await area.members.forget(member_id, event_id=event_id)
-    await area.names.forget(member_id, event_id=event_id)
+    # Authorship first, the names last: a failure part-way is redelivered and finishes.
     for note_id in await area.notes.ids_naming(member_id):
         async with area.notes.lock(note_id):
             note = await area.notes.get(note_id)
             if note.forget_member(member_id):
                 await area.notes.save(note)
     await area.acceptances.forget(member_id)
+    await area.members.forget(member_id, event_id=event_id)
+    await area.names.forget(member_id, event_id=event_id)
     await area.revisions.bump(INSTANCE)
 
 

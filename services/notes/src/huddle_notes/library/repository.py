@@ -1,0 +1,79 @@
+"""The library's own collection: one document per published note, with its terms' weights.
+
+It is the index's durable form: the search runs over ``domain.NetworkIndex`` in memory,
+loaded from here at start and kept by this process's writes (decision 0039). The weights
+are one string ("term:weight ..."), not an array: FerretDB v1 decodes an array of a hundred
+terms seven times slower than the rest of the document, and loading is what it costs.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from huddle_notes.library import domain
+from huddle_notes.ports import PublishedNote
+
+LIBRARY_NOTES = "library_notes"
+
+
+def document_of(note: PublishedNote) -> dict[str, Any]:
+    weights = domain.weights(note.title, note.body)
+    return {
+        "_id": str(note.note_id),
+        "slug": note.slug,
+        "title": note.title,
+        "body": note.body,
+        "themes": list(note.themes),
+        "tags": list(note.tags),
+        "held_on": note.held_on.isoformat() if note.held_on else None,
+        "published_at": note.published_at,
+        "weights": " ".join(f"{term}:{weight}" for term, weight in weights.items()),
+        "length": sum(weights.values()),
+    }
+
+
+def indexed_of(document: dict[str, Any]) -> tuple[str, domain.IndexedNote, dict[str, int]]:
+    published_at: datetime = document["published_at"]
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=UTC)
+    held_on = document.get("held_on")
+    note = domain.IndexedNote(
+        note_id=UUID(document["_id"]),
+        title=document["title"],
+        themes=tuple(document["themes"]),
+        labels=frozenset(domain.fold(t) for t in (*document["themes"], *document["tags"])),
+        held_on=date.fromisoformat(held_on) if held_on else None,
+        published_at=published_at,
+        length=document["length"],
+        packed_body=domain.pack(document["body"]),
+    )
+    weights = {}
+    for pair in document["weights"].split():
+        term, _, weight = pair.rpartition(":")
+        weights[term] = int(weight)
+    return document["slug"], note, weights
+
+
+class LibraryNotes:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self._collection = database[LIBRARY_NOTES]
+
+    async def save(self, document: dict[str, Any]) -> None:
+        await self._collection.replace_one({"_id": document["_id"]}, document, upsert=True)
+
+    async def save_many(self, documents: list[dict[str, Any]]) -> None:
+        """New notes at once (loading many: tests, benches, a rebuild)."""
+        if documents:
+            await self._collection.insert_many(documents, ordered=False)
+
+    async def delete(self, note_id: UUID) -> bool:
+        result = await self._collection.delete_one({"_id": str(note_id)})
+        return result.deleted_count > 0
+
+    async def all(self, slug: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        query = {"slug": slug} if slug else {}
+        async for document in self._collection.find(query, batch_size=2000):
+            yield document
