@@ -1,0 +1,418 @@
+"""Rules that read the words around a phrase: a title before a name, "said" after one,
+"Ward 36", "... NHS Foundation Trust", "head of midwifery at ...", and the case rules that
+keep "we live in hope" out while "Hope said" stays in."""
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from huddle_shared.contracts.notes import FindingCategory
+
+from huddle_notes.check import gazetteers
+from huddle_notes.check.candidates import CONTEXT, GAZETTEER, KNOWN, ROLE, WEAK, Candidate
+from huddle_notes.check.knowledge import TITLES
+from huddle_notes.check.lexicon import Hit
+from huddle_notes.check.text import (
+    is_capitalised,
+    next_word,
+    previous_word,
+    starts_sentence,
+    words,
+)
+
+P = FindingCategory.PERSON
+ORG = FindingCategory.ORGANISATION
+L = FindingCategory.PLACE
+
+_CAP = (
+    r"[A-Z][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z]?[a-z\u00e0-\u00ff]+)?"  # Dan, O'Neill, Smith-Jones
+)
+_MC = rf"(?:Mc|Mac|O['\u2019]|De|Le|Van|Di)?{_CAP}"  # McKay, MacDonald, O'Neill
+_NAME = rf"{_MC}(?:[ \t]+{_MC})?"
+
+# Words that look like names only because a capital starts them.
+NOT_NAMES = frozenset(w.lower() for w in gazetteers.lines("not_names.txt"))
+_SAID = (
+    r"said|says|asked|asks|explained|explains|noted|notes|mentioned|mentions|described|"
+    r"describes|told|shared|shares|added|adds|suggested|suggests|reported|reports|presented|"
+    r"presents|raised|raises|commented|comments|highlighted|highlights|agreed|agrees|replied|"
+    r"replies|felt|feels|thinks|thought|recalled|recalls|argued|argues|stressed|stresses|"
+    r"emphasised|emphasises|pointed|spoke|speaks|talked|talks|led|leads|wondered|wrote|"
+    r"writes|admitted|admits|confirmed|confirms|offered|offers|joined|joins|chaired|chairs|"
+    r"facilitated|observed|observes|proposed|proposes|warned|warns|volunteered|"
+    r"would|will|has|had|was|is|can|could|did|does|kindly|also"
+)
+_WEAK_SAID = words("would will has had was is can could did does kindly also")
+_TITLE = "|".join(TITLES)
+_TITLE_NAME = re.compile(
+    rf"\b(?:{_TITLE})\.?[ \t]+(?P<name>(?:[A-Z]\.?[ \t]+)?{_MC}(?:[ \t]+{_MC})?)"
+)
+# Words after a title that make it a role, not a name: "Nurse Consultant", "Sister Ward".
+_ROLE_AFTER_TITLE = words(
+    "consultant practitioner specialist associate lead manager educator director advocate in "
+    "charge of for and the a who on at ward wards unit team teams practice led"
+)
+_NAME_SAID = re.compile(rf"\b(?P<name>{_NAME})[ \t]+(?P<verb>{_SAID})\b")
+_SAID_NAME = re.compile(rf"\b(?:said|says|asked|added|replied|explained)[ \t]+(?P<name>{_NAME})\b")
+_NAME_FROM = re.compile(
+    rf"\b(?P<name>{_MC})[ \t]+(?:from|at|of)[ \t]+(?:the[ \t]+)?"
+    r"(?P<org>(?:[A-Z][\w'\u2019&-]*|St\.?)(?:[ \t]+(?:[A-Z][\w'\u2019&-]*|of|and|upon|on|&)){0,5})"
+)
+_POSSESSIVE = re.compile(rf"\b(?P<name>{_MC})['\u2019]s\b")
+# "Ward 36", "ward 7B", "Ward C2"
+_WARD_NUMBER = re.compile(
+    r"\b(?:[Ww]ard|WARD)[ \t]+(?:[Nn]o\.?[ \t]*)?(?:\d{1,3}[A-Za-z]?|[A-Z]\d{0,2}[A-Za-z]?)\b"
+)
+_UNIT_WORDS = r"Ward|ward|Unit|unit|Suite|suite|Wing|wing|Bay|Theatres?|Centre|Clinic"
+# "Maple Ward", "the Rainbow Unit", "Nightingale wing"
+_NAMED_UNIT = re.compile(
+    rf"\b(?P<name>(?:[A-Z][\w'\u2019-]*[ \t]+){{1,3}})(?P<unit>{_UNIT_WORDS})\b"
+)
+# Capitalised words before a suffix that names the kind of organisation.
+_ORG_SUFFIX = {
+    "NHS Foundation Trust": "trust",
+    "NHS Trust": "trust",
+    "Foundation Trust": "trust",
+    "Healthcare NHS Trust": "trust",
+    "Integrated Care Board": "icb",
+    "Integrated Care System": "icb",
+    "Health Board": "trust",
+    "University Health Board": "trust",
+    "Ambulance Service": "trust",
+    "Hospital": "hospital",
+    "Hospitals": "hospital",
+    "Infirmary": "hospital",
+    "Surgery": "gp",
+    "Medical Centre": "gp",
+    "Medical Practice": "gp",
+    "Health Centre": "gp",
+    "Group Practice": "gp",
+    "Practice": "gp",
+    "Primary Care Network": "gp",
+    "PCN": "gp",
+    "Hospice": "hospice",
+    "Care Home": "care_home",
+    "Nursing Home": "care_home",
+    "Residential Home": "care_home",
+    "House": "care_home",
+    "Lodge": "care_home",
+    "University": "university",
+    "College": "university",
+    "Council": "organisation",
+    "Healthcare": "organisation",
+    "Health": "organisation",
+    "Partnership": "organisation",
+    "Foundation": "organisation",
+    "Charity": "organisation",
+    "Ltd": "organisation",
+    "Limited": "organisation",
+    "Hotel": "venue",
+    "Conference Centre": "venue",
+    "Town Hall": "venue",
+    "Stadium": "venue",
+    "Racecourse": "venue",
+}
+_VENUE_KINDS = {"venue"}
+_SUFFIXES = "|".join(re.escape(s) for s in sorted(_ORG_SUFFIX, key=len, reverse=True))
+_CAP_WORD = r"(?:[A-Z][\w'\u2019&.-]*|St\.?)"
+_ORG_PATTERN = re.compile(
+    rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|the|in|&))*?)"
+    rf"[ \t]+(?P<suffix>{_SUFFIXES})\b"
+)
+_UNIVERSITY_OF = re.compile(
+    r"\bUniversity[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][\w'\u2019-]+"
+    r"(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'\u2019-]+){0,3}"
+)
+_SAINT = re.compile(r"\bSt\.?[ \t]+[A-Z][a-z]+(?:['\u2019]s?|s['\u2019])?(?:[ \t]+[A-Z][a-z]+)?")
+_ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:['\u2019]s)?")
+# Words that, all on their own before "Hospital" or "Unit", name no particular one.
+GENERIC = frozenset(w.lower() for w in gazetteers.lines("generic_words.txt"))
+# Public bodies' shapes that the organisation patterns would otherwise take for local ones.
+_NATIONAL_PREFIXES = re.compile(
+    r"^(?:Royal[ \t]+Colleges?|Royal[ \t]+Society|Royal[ \t]+Pharmaceutical|Royal[ \t]+Mail|"
+    r"Royal[ \t]+Navy|Royal[ \t]+Air|Royal[ \t]+Marines|Royal[ \t]+Family|Royal[ \t]+Commission|"
+    r"Royal[ \t]+Charter|King['\u2019]s[ \t]+Fund|Queen['\u2019]s[ \t]+Nursing|"
+    r"Queen['\u2019]s[ \t]+Speech|King['\u2019]s[ \t]+Speech|Prince['\u2019]s[ \t]+Trust|"
+    r"Princess[ \t]+Royal[ \t]+Trust)",
+    re.IGNORECASE,
+)
+
+# A role, then "at", "from", "in", "of" before the place it ties to.
+_ROLE_HEADS = (
+    r"midwifery|nursing|nurse|nurses|director|manager|lead|consultant|anaesthetist|"
+    r"anesthetist|surgeon|physician|matron|sister|officer|guardian|specialist|executive|"
+    r"pharmacist|registrar|paediatrician|obstetrician|midwife|practitioner|chair|governor|"
+    r"radiologist|pathologist|psychiatrist|psychologist|intensivist|neonatologist|"
+    r"cardiologist|oncologist|gynaecologist|geriatrician|gp|partner|fellow|trainee|"
+    r"coordinator|co-ordinator|administrator|secretary|therapist|physio|physiotherapist|"
+    r"paramedic|dietitian|sonographer|radiographer|educator|investigator|champion|"
+    r"advocate|deputy|head|chief|president|dean|professor|lecturer|researcher|receptionist|"
+    r"porter|technician|scientist|ceo|cno|cmo|dpsn|dpsns|fts?u|fellow|caldicott"
+)
+_NOT_ROLE_WORDS = (
+    r"said|says|and|or|but|the|a|an|was|is|are|were|be|been|who|whom|with|to|that|this|told|"
+    r"asked|by|as|at|from|in|on|of|for|we|they|he|she|it|i|you|when|where|if|then|also|"
+    r"had|has|have|not|so|our|their|his|her|its|my|your|there|here|one|new|met|meet|"
+    r"visited|visit|works|worked|working|joined|left|moved|started|based|now|until|since"
+)
+_ROLE_MODIFIER = rf"(?!(?:{_NOT_ROLE_WORDS})\b)[\w-]+"
+_ROLE_BEFORE = re.compile(
+    r"(?P<role>(?:\b(?:the|a|an|our|their|its|his|her)[ \t]+)?"
+    rf"(?:\b{_ROLE_MODIFIER}[ \t]+){{0,4}}\b(?:{_ROLE_HEADS})\b"
+    r"(?:[ \t]+(?:of|for)[ \t]+[\w-]+(?:[ \t]+(?:and[ \t]+)?[\w-]+){0,2})?)"
+    r"[ \t]+(?:at|from|in|for|of|with)[ \t]+(?:the[ \t]+)?$",
+    re.IGNORECASE,
+)
+_UNIT_BEFORE = re.compile(
+    r"(?P<role>\b(?:the[ \t]+)?(?:ITU|ICU|HDU|NICU|PICU|SCBU|CCU|AMU|SAU|MAU|CDU|ED|A&E|"
+    r"theatres?|maternity|labour ward|delivery suite|birth centre|emergency department|"
+    r"intensive care(?: unit)?|critical care(?: unit)?|neonatal unit|stroke unit|"
+    r"cardiac unit|renal unit|endoscopy|pharmacy|mortuary|wards?)[ \t]+(?:at|in)[ \t]+)"
+    r"(?:the[ \t]+)?$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"\[[a-zA-Z ]{2,30}\]")
+
+
+def placeholders(text: str, known: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """The check's own suggestions already in the text ("[date]", "[NHS number removed]"):
+    never findings or acronyms again."""
+    known_set = set(known)
+    for match in _PLACEHOLDER.finditer(text):
+        if match.group(0) in known_set:
+            yield match.start(), match.end()
+
+
+def _name_context(text: str, start: int, end: int) -> bool:
+    """Something around the word says it is a name: a title before it, "said" or a
+    possessive after it."""
+    _, before = previous_word(text, start)
+    if before.rstrip(".") in TITLES:
+        return True
+    after = text[end : end + 2]
+    if after[:1] in "'\u2019" and after[1:2] == "s":
+        return True
+    _, word = next_word(text, end)
+    return bool(word) and re.fullmatch(_SAID, word) is not None and word not in _WEAK_SAID
+
+
+_MONTHS_AND_DAYS = words(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday"
+)
+
+
+def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
+    """Phrases the automata found, kept where their case and their context allow."""
+    common = gazetteers.common_words()
+    first_names = []
+    for hit in hits:
+        entry = hit.entry
+        assert entry.category is not None
+        found = text[hit.start : hit.end]
+        lowered = found.lower()
+        kind = entry.kind
+        single = " " not in found
+        if entry.category is P and single and not kind.endswith("_initials"):
+            wordy = lowered in common or lowered in _MONTHS_AND_DAYS or lowered in NOT_NAMES
+            if wordy and not _name_context(text, hit.start, hit.end):
+                # "Hope" mid-sentence is the member; at a sentence start, or a month, or a
+                # gazetteer's name that is also a word, it needs more to say so.
+                if kind == "surname" or kind == "first_name" or starts_sentence(text, hit.start):
+                    continue
+                if lowered in _MONTHS_AND_DAYS or lowered in NOT_NAMES:
+                    continue
+            if (
+                kind == "surname"
+                and starts_sentence(text, hit.start)
+                and not _name_context(text, hit.start, hit.end)
+            ):
+                continue
+            if kind == "first_name":
+                first_names.append(hit)
+        wordy_town = lowered in common and (
+            starts_sentence(text, hit.start) or not is_capitalised(found)
+        )
+        if entry.category is L and single and kind == "town" and wordy_town:
+            continue
+        yield Candidate(hit.start, hit.end, entry.category, entry.strength, kind)
+    yield from _first_name_pairs(text, first_names)
+
+
+_FOLLOWING_NAME = re.compile(rf"[ \t]+(?P<last>{_MC}(?:-{_MC})?)\b")
+
+
+def _first_name_pairs(text: str, first_names: Sequence[Hit]) -> Iterator[Candidate]:
+    """ "Priya Ramaswamy": a first name from the gazetteer and a capitalised word after it
+    that is not an ordinary word or an organisation's is a full name."""
+    surnames = gazetteers.surnames()
+    common = gazetteers.common_words()
+    for hit in first_names:
+        match = _FOLLOWING_NAME.match(text, hit.end)
+        if not match:
+            continue
+        last = match.group("last")
+        low = last.lower()
+        if low in NOT_NAMES or low in GENERIC or low in _MONTHS_AND_DAYS:
+            continue
+        if low in common and low not in surnames:
+            continue
+        yield Candidate(hit.start, match.end("last"), P, GAZETTEER + 2, "person")
+
+
+def rules(text: str, lowered: str) -> Iterator[Candidate]:
+    yield from _people(text)
+    yield from _wards(text)
+    yield from _organisations(text)
+
+
+def _is_name(word: str) -> bool:
+    first = word.split()[0].lower()
+    return first not in NOT_NAMES and first not in GENERIC
+
+
+def _people(text: str) -> Iterator[Candidate]:
+    for match in _TITLE_NAME.finditer(text):
+        name = match.group("name")
+        words = name.split()
+        while words and words[-1].lower() in _ROLE_AFTER_TITLE:
+            words.pop()
+        if not words or words[0].lower() in _ROLE_AFTER_TITLE or words[0].lower() in NOT_NAMES:
+            continue
+        end = (
+            match.start("name") + len(" ".join(words))
+            if len(words) < len(name.split())
+            else (match.end("name"))
+        )
+        yield Candidate(match.start(), end, P, CONTEXT + 5, "person")
+    for match in _NAME_SAID.finditer(text):
+        name = match.group("name")
+        if not _is_name(name):
+            continue
+        if match.group("verb") in _WEAK_SAID:
+            # "Hope has" is not enough; a first name from the gazetteer is.
+            first = name.split()[0].lower()
+            if first not in gazetteers.first_names() or first in gazetteers.common_words():
+                continue
+        start = match.start("name")
+        words = name.split()
+        if starts_sentence(text, start) and len(words) == 1:
+            low = name.lower()
+            if low in gazetteers.common_words() and match.group("verb") in _WEAK_SAID:
+                continue
+        # "Yesterday Priya said": a capitalised word opening the sentence may not be the name.
+        if len(words) == 2 and starts_sentence(text, start) and words[0].lower() in NOT_NAMES:
+            start = start + len(words[0]) + 1
+        yield Candidate(start, match.end("name"), P, CONTEXT, "person")
+    for match in _SAID_NAME.finditer(text):
+        if _is_name(match.group("name")):
+            yield Candidate(match.start("name"), match.end("name"), P, CONTEXT, "person")
+    for match in _NAME_FROM.finditer(text):
+        name = match.group("name")
+        if not _is_name(name) or starts_sentence(text, match.start("name")):
+            continue
+        if name.lower() in gazetteers.common_words() or name.lower() in _MONTHS_AND_DAYS:
+            continue
+        if (
+            name.lower() not in gazetteers.first_names()
+            and name.lower() not in gazetteers.surnames()
+        ):
+            continue
+        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        org = match.group("org")
+        if (
+            org.split()[0].lower() not in NOT_NAMES
+            and org.split()[0].lower() not in _MONTHS_AND_DAYS
+        ):
+            yield Candidate(match.start("org"), match.end("org"), ORG, WEAK, "organisation")
+    for match in _POSSESSIVE.finditer(text):
+        name = match.group("name")
+        low = name.lower()
+        if low not in gazetteers.first_names() and low not in gazetteers.surnames():
+            continue
+        if low in gazetteers.common_words() or low in NOT_NAMES or low in _MONTHS_AND_DAYS:
+            continue
+        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+
+
+def _wards(text: str) -> Iterator[Candidate]:
+    for match in _WARD_NUMBER.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "ward")
+    for match in _NAMED_UNIT.finditer(text):
+        words = match.group("name").split()
+        # Keep the words nearest the unit that are not generic: "the Maple Ward".
+        while words and words[0].lower() in NOT_NAMES | GENERIC:
+            words.pop(0)
+        if not words or all(w.lower().strip("'\u2019") in GENERIC for w in words):
+            continue
+        unit = match.group("unit").lower()
+        start = match.end("name") - len(" ".join(words)) - 1
+        kind = "ward" if unit == "ward" else "unit"
+        yield Candidate(start, match.end("unit"), L, CONTEXT, kind)
+
+
+def _organisations(text: str) -> Iterator[Candidate]:
+    for match in _ORG_PATTERN.finditer(text):
+        name_words = match.group("name").split()
+        # Drop leading words that do not belong to a name ("Yesterday", "The").
+        while name_words and name_words[0].lower() in NOT_NAMES:
+            name_words.pop(0)
+        if not name_words:
+            continue
+        if all(w.lower().strip("'\u2019.,") in GENERIC for w in name_words):
+            continue
+        start = match.end("name") - len(" ".join(name_words))
+        found = text[start : match.end()]
+        if _NATIONAL_PREFIXES.match(found):
+            continue
+        kind = _ORG_SUFFIX[match.group("suffix")]
+        category = L if kind in _VENUE_KINDS else ORG
+        strength = CONTEXT + 2 if kind in ("trust", "icb", "hospital", "hospice") else CONTEXT
+        if kind in ("care_home", "organisation") and len(name_words) == 1:
+            strength = WEAK + 5  # "Marston House", "Acme Health": a guess
+        yield Candidate(start, match.end(), category, strength, kind)
+    for match in _UNIVERSITY_OF.finditer(text):
+        yield Candidate(match.start(), match.end(), ORG, CONTEXT, "university")
+    for match in _SAINT.finditer(text):
+        yield Candidate(match.start(), match.end(), ORG, CONTEXT - 5, "hospital")
+    for match in _ROYAL.finditer(text):
+        found = match.group(0)
+        if _NATIONAL_PREFIXES.match(found):
+            continue
+        word = found.split()[1].lower().rstrip("'\u2019s")
+        if word in GENERIC or word in NOT_NAMES:
+            continue
+        yield Candidate(match.start(), match.end(), ORG, WEAK + 5, "hospital")
+
+
+def widen(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Organisations and places take "the" before them ("the Royal Free" reads as "a trust
+    in the region"), and a role before them becomes one role-at-place finding."""
+    out: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.category not in (ORG, L):
+            out.append(candidate)
+            continue
+        start = candidate.start
+        window = text[max(0, start - 90) : start]
+        role = _ROLE_BEFORE.search(window)
+        if role and candidate.strength >= WEAK + 5:
+            role_start = start - len(window) + role.start("role")
+            out.append(
+                Candidate(role_start, candidate.end, FindingCategory.ROLE_AT_PLACE, ROLE, "role")
+            )
+            continue
+        unit = _UNIT_BEFORE.search(window)
+        if unit and candidate.strength >= WEAK + 5:
+            # "ICU at the Royal Free": the unit of a named place is a place.
+            unit_start = start - len(window) + unit.start("role")
+            out.append(Candidate(unit_start, candidate.end, L, candidate.strength + 1, "unit"))
+            continue
+        if window.endswith(("the ", "The ")):
+            start -= 4
+        out.append(
+            Candidate(start, candidate.end, candidate.category, candidate.strength, candidate.kind)
+        )
+    return out
+
+
+__all__ = ["KNOWN", "from_hits", "placeholders", "rules", "widen"]

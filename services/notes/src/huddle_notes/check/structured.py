@@ -1,0 +1,234 @@
+"""Identifiers with a shape: emails (also spelled out), UK phone numbers, NHS numbers,
+postcodes and specific dates. Each pattern finds candidates; a check then keeps only those
+that are what they look like (Modulus 11 for NHS numbers, a UK number plan for phones)."""
+
+import re
+from collections.abc import Iterator
+
+from huddle_shared.contracts.notes import FindingCategory
+
+from huddle_notes.check.candidates import CONTEXT, VALIDATED, Candidate
+from huddle_notes.check.text import words
+
+# --- Emails -------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+_TLDS = "uk|net|com|org|gov|nhs|ac|scot|wales|cymru|io|co|info|edu|eu|ie|biz|me|email|health|care"
+_DOT = r"(?:[ \t]*\.[ \t]*|[ \t]*[(\[{<]dot[)\]}>][ \t]*|[ \t]+dot[ \t]+)"
+_UNDERSCORE = r"(?:_|[ \t]+underscore[ \t]+|-|[ \t]+(?:hyphen|dash)[ \t]+)"
+_AT = r"(?:[ \t]*@[ \t]*|[ \t]*[(\[{<]at[)\]}>][ \t]*|[ \t]+at[ \t]+)"
+_PART = r"[a-z0-9][a-z0-9'+]*"
+# "k dot smith at nhs dot net", "k.smith [at] nhs [dot] net": at least one word spelled out
+# (otherwise the plain pattern above finds it).
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.@])(?P<local>{_PART}(?:(?:{_DOT}|{_UNDERSCORE}){_PART})*)"
+    rf"(?P<at>{_AT})"
+    rf"(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}(?:{_TLDS}))(?![\w@])",
+    re.IGNORECASE,
+)
+
+
+def emails(text: str) -> Iterator[Candidate]:
+    for match in _EMAIL.finditer(text):
+        yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
+    for match in _SPELLED_EMAIL.finditer(text):
+        spelled = match.group(0)
+        if "@" in spelled and not re.search(r"\bdot\b|[(\[{<]", spelled, re.IGNORECASE):
+            continue  # an ordinary address, found above
+        local = match.group("local")
+        # "meet at the clinic dot com" is not an address: the domain must be spelled out
+        # with "dot" and the local part must not be a plain word ending a phrase ("her at").
+        if local.lower() in _NOT_LOCAL_PARTS:
+            continue
+        yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
+
+
+_NOT_LOCAL_PARTS = words(
+    "me her him them us you it is are was were be meet met look looking arrive arrived "
+    "here there this that which who we they she he i"
+)
+
+# --- Phones -------------------------------------------------------------------------------
+
+# A UK number, international or national, in any layout: "+44 (0)20 7946 0958",
+# "0161-496-0000", "(01632) 960 123", "07700900123". The digits are checked afterwards.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?|\(?0)\d[\d \t().-]{6,16}\d"
+)
+_DIGIT_RUN = re.compile(r"\d+")
+# Internal numbers: an extension or a bleep pins a person down as well as a phone number.
+_EXTENSION = re.compile(
+    r"\b(?:ext(?:ension)?\.?|bleep(?:[ \t]+(?:no\.?|number))?|pager)[ \t]*"
+    r"(?:no\.?[ \t]*)?:?[ \t]*\d{3,6}\b",
+    re.IGNORECASE,
+)
+
+
+def _national(digits: str) -> str:
+    if digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("44"):
+        digits = "0" + digits[2:]
+    if digits.startswith("00"):  # "+44 (0)20 ..." keeps its trunk zero twice
+        digits = digits[1:]
+    return digits
+
+
+def is_uk_phone(digits: str) -> bool:
+    """A UK number: 0 then 9 or 10 digits, in a range Ofcom allocates (01, 02, 03, 05, 07,
+    08, 09). 10-digit numbers exist (some 01 areas, 0800 and 0500)."""
+    national = _national(digits)
+    return (
+        len(national) in (10, 11)
+        and national[0] == "0"
+        and national[1] in "1235789"
+        and not (len(national) == 10 and national[1] in "237")
+    )
+
+
+def phones(text: str) -> Iterator[Candidate]:
+    for match in _PHONE.finditer(text):
+        found = match.group(0)
+        # The pattern is greedy across spaces: take the longest run of digit groups that is
+        # a whole number, so "01632 960123 2 times" finds the number and not the count.
+        best = 0
+        digits = ""
+        for run in _DIGIT_RUN.finditer(found):
+            digits += run.group(0)
+            if len(digits) > 15:
+                break
+            if is_uk_phone(digits):
+                best = run.end()
+        if best:
+            start = match.start()
+            if text[start] == "(" and ")" not in found[:best]:
+                start += 1
+            yield Candidate(start, match.start() + best, FindingCategory.PHONE, VALIDATED, "phone")
+    for match in _EXTENSION.finditer(text):
+        yield Candidate(match.start(), match.end(), FindingCategory.PHONE, CONTEXT, "extension")
+
+
+# --- NHS numbers --------------------------------------------------------------------------
+
+# Ten digits in any grouping ("943 476 5919", "9434765919", "943-476-5919"), not part of a
+# longer run of digits.
+_TEN_DIGITS = re.compile(r"(?<![\d])(?<!\d[ \t.-])\d(?:[ \t-]?\d){9}(?![\d])(?![ \t.-]\d)")
+
+
+def passes_modulus_11(digits: str) -> bool:
+    """The NHS number check digit: weights 10..2 over the first nine digits; 11 minus the
+    remainder mod 11 is the check digit (11 means 0, 10 means no valid number)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def nhs_numbers(text: str) -> Iterator[Candidate]:
+    for match in _TEN_DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(set(digits)) == 1:
+            continue  # "0000000000" passes the check but is a placeholder
+        if passes_modulus_11(digits):
+            yield Candidate(
+                match.start(), match.end(), FindingCategory.NHS_NUMBER, VALIDATED + 1, "nhs"
+            )
+
+
+# --- Postcodes ----------------------------------------------------------------------------
+
+# The Royal Mail's shapes: outward code (A9, A99, AA9, AA99, A9A, AA9A) then the inward code
+# (9AA), with or without the space, any case.
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])(?:GIR[ \t]?0AA|"
+    r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+    r"[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_ORDINAL_TAIL = re.compile(r"[0-9](?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def postcodes(text: str) -> Iterator[Candidate]:
+    for match in _POSTCODE.finditer(text):
+        found = match.group(0)
+        # "B4 5th floor": an ordinal, not an inward code, unless written in capitals.
+        if _ORDINAL_TAIL.search(found) and not found.isupper():
+            continue
+        yield Candidate(match.start(), match.end(), FindingCategory.POSTCODE, VALIDATED, "postcode")
+
+
+# --- Dates --------------------------------------------------------------------------------
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAYS = (
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?)\.?"
+)
+_DAY = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?"
+_ORD_DAY = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)"
+_YEAR = r"(?:19|20)\d\d"
+_B, _E = r"(?<![\w/.-])", r"(?![\w]|[/.-]\d)"
+
+_DATE_PATTERNS = [
+    # 14/03/2024, 14-3-24, 14.03.2024
+    re.compile(rf"{_B}(?:3[01]|[12][0-9]|0?[1-9])([/.-])(?:1[0-2]|0?[1-9])\1(?:{_YEAR}|\d\d){_E}"),
+    # 2024-03-14
+    re.compile(rf"{_B}{_YEAR}-(?:1[0-2]|0[1-9])-(?:3[01]|[12][0-9]|0[1-9]){_E}"),
+    # (Friday,) (the) 14(th) (of) March (2024)
+    re.compile(
+        rf"\b(?:{_WEEKDAYS},?[ \t]+)?(?:the[ \t]+)?{_DAY}(?:[ \t]+of)?[ \t]+{_MONTHS}"
+        rf"(?:,?[ \t]+{_YEAR})?\b",
+        re.IGNORECASE,
+    ),
+    # (Friday,) March (the) 14(th)(, 2024)
+    re.compile(
+        rf"\b(?:{_WEEKDAYS},?[ \t]+)?{_MONTHS}[ \t]+(?:the[ \t]+)?{_DAY}(?:,?[ \t]+{_YEAR})?\b"
+        r"(?![ \t]*(?:%|per|patients|people|staff|cases|incidents|members|minutes|hours|days"
+        r"|weeks|months|years|times|beds|wards|of|to|-|\u2013)\b)",
+        re.IGNORECASE,
+    ),
+    # Friday the 14th, Friday 14th
+    re.compile(rf"\b{_WEEKDAYS}[ \t]+(?:the[ \t]+)?{_ORD_DAY}\b", re.IGNORECASE),
+]
+# "on the 14th", "by the 3rd": only when nothing follows that makes it a count or a floor.
+_ON_THE_DAY = re.compile(
+    rf"\b(?:on|by|from|until|till|since|before|after)[ \t]+the[ \t]+(?P<day>{_ORD_DAY})\b"
+    r"(?![ \t]+(?:floor|time|day|week|month|year|attempt|occasion|ward|bed|patient|case|"
+    r"centile|percentile|birthday|anniversary|round|cycle|dose|shift|visit|call|session|"
+    r"meeting|edition|version|iteration|line|page|item|point|step|stage|place|row|of))",
+    re.IGNORECASE,
+)
+_AMBIGUOUS_MONTHS = {"may", "mar", "march", "jan", "sat", "sun", "wed", "dec", "jun", "jul"}
+_DATE_MONTH_WORD = re.compile(rf"\b{_MONTHS}", re.IGNORECASE)
+
+
+def dates(text: str) -> Iterator[Candidate]:
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            found = match.group(0)
+            # "may" and "march" are also verbs: only as the month when capitalised.
+            words = re.findall(r"[A-Za-z]+", found)
+            if any(w.lower() in _AMBIGUOUS_MONTHS and not w[0].isupper() for w in words):
+                continue
+            start = match.start()
+            if found.lower().startswith("the "):
+                start += 4
+            yield Candidate(start, match.end(), FindingCategory.DATE, CONTEXT + 5, "date")
+    for match in _ON_THE_DAY.finditer(text):
+        yield Candidate(match.start("day") - 4, match.end(), FindingCategory.DATE, CONTEXT, "date")
+
+
+def structured(text: str) -> Iterator[Candidate]:
+    yield from emails(text)
+    yield from phones(text)
+    yield from nhs_numbers(text)
+    yield from postcodes(text)
+    yield from dates(text)
