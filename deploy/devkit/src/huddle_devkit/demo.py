@@ -422,6 +422,7 @@ def network_plan(members: list[DemoMember]) -> NetworkPlan:
 # The national network's note-taker and facilitator (second reader): its second and third
 # members (the first is the plain member journeys and `make bench` sign in as).
 NOTE_TAKER_INDEX, FACILITATOR_INDEX = 1, 2
+SESSION_WAITS = 40  # a quarter of a second each, while notes learns of the new sessions
 
 
 def note_people(members: list[DemoMember]) -> tuple[DemoMember, DemoMember]:
@@ -1099,12 +1100,15 @@ class Loader:
         rng = random.Random(12)
 
         async def create(note: demo_notes.DemoNote, link: dict[str, Any]) -> str:
-            response = await self.send(
-                "POST",
-                f"/api/v1/networks/{slug}/notes",
-                json={"title": note.title, "body": note.body, "themes": note.themes, **link},
-                headers=writer,
-            )
+            body = {"title": note.title, "body": note.body, "themes": note.themes, **link}
+            for _ in range(SESSION_WAITS):
+                response = await self.send(
+                    "POST", f"/api/v1/networks/{slug}/notes", json=body, headers=writer
+                )
+                # Notes learns of the sessions from scheduling's events, a moment later.
+                if not (link and response.status_code == 404):
+                    break
+                await asyncio.sleep(0.25)
             _optional(response, "writing a note")
             return str(response.json()["id"])
 
