@@ -3,17 +3,22 @@
 The notes area (notes, their workflow, the projections; answers ``ports.Readers`` and
 ``ports.NetworkKnowledge``) calls the library area (``ports.Library``) on publish and
 retract, and the resources area (``ports.Resources``) to check attachments. Each area owns
-its collections; they meet only here. Until the library and resources areas are wired,
-publishing indexes nothing and attaching resources is refused (never silently accepted).
+its collections; they meet only here.
 """
+
+import dataclasses
 
 from huddle_shared import services
 from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.notes import NOTE_EVENTS
+from huddle_shared.contracts.resources import CHUNK_BYTES
 from huddle_shared.projections.network_roster import NetworkRoster
 from huddle_shared.runtime import ServiceRuntime
 from huddle_shared.service import ServiceBuilder
 
+from huddle_notes.library import handlers as library_routes
+from huddle_notes.library.handlers import LibraryIndex
+from huddle_notes.library.repository import LibraryNotes
 from huddle_notes.notes import handlers as notes
 from huddle_notes.notes.knowledge import Checkers, StoredKnowledge
 from huddle_notes.notes.readers import StoredReaders
@@ -30,6 +35,9 @@ from huddle_notes.notes.repository import (
     Sessions,
 )
 from huddle_notes.ports import Library, Resources
+from huddle_notes.resources import handlers as resource_routes
+from huddle_notes.resources.handlers import ResourceLibrary
+from huddle_notes.resources.repository import StagedUploads, StoredFiles
 
 
 def notes_area(
@@ -70,9 +78,22 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     roster.attach(service, used_for="who may read and write its notes")
 
     area = notes_area(service, roster)
+    database = service.database
+    # The library and resources areas ask the notes area who may read (``ports.Readers``).
+    library = LibraryIndex(LibraryNotes(database), area.readers)
+    resources = ResourceLibrary(
+        StagedUploads(database), StoredFiles(database, CHUNK_BYTES), area.readers, roster
+    )
+    area = dataclasses.replace(area, library=library, resources=resources)
     service.include(notes, area=area)
+    service.include(library_routes, library=library, working=notes.WorkingNotes(area))
+    service.include(resource_routes, resources=resources)
+    service.in_background("library-index", library.load)
+    service.in_background("stale-uploads", resources.sweep_forever)
     service.publishes(NOTE_EVENTS)
     service.on_start(
-        area.notes.create_indexes, area.acceptances.create_indexes, area.sessions.create_indexes
+        area.notes.create_indexes,
+        area.acceptances.create_indexes,
+        area.sessions.create_indexes,
     )
     return service.build()

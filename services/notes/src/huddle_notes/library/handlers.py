@@ -2,8 +2,8 @@
 search of a network's published notes (``SEARCH_NOTES``).
 
 Only the network's readers (``ports.Readers``: its members, its parent's where a spin-off
-opens its library, instance admins) search it; to anyone else the network's library does
-not exist (404), so a member of a sibling network learns not even a title. Searches for
+opens its library, instance admins) search it; anyone else is refused as every notes route
+refuses (404 for an invite-only network, 403 otherwise) and learns not even a title. Searches for
 other states (drafts, the review queue) are the notes area's (``WorkingNotes``).
 """
 
@@ -16,7 +16,7 @@ from uuid import UUID
 
 from huddle_shared.contracts import notes as contract
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import Invalid, NotFound, Unauthenticated
+from huddle_shared.errors import Invalid, Unauthenticated
 from huddle_shared.messaging.routes import RouteTable
 
 from huddle_notes.library import domain
@@ -26,10 +26,6 @@ from huddle_notes.ports import PublishedNote, Readers
 log = logging.getLogger(__name__)
 
 rpc = RouteTable()
-
-
-class NoSuchLibrary(NotFound, detail="No such network, or its library is for its members only."):
-    pass
 
 
 class WorkingNotes(Protocol):
@@ -47,9 +43,11 @@ class LibraryIndex:
         self._networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         self._slug_of: dict[UUID, str] = {}
         self._lock = asyncio.Lock()  # one change of the index at a time, in call order
+        self._loaded = asyncio.Event()
 
     async def load(self) -> None:
-        """Read every indexed note (at start, before requests flow)."""
+        """Read every indexed note. Run in the background at start (50,000 notes take tens
+        of seconds on FerretDB): searches and changes wait until it is done."""
         started = time.perf_counter()
         networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         slug_of: dict[UUID, str] = {}
@@ -59,10 +57,12 @@ class LibraryIndex:
             slug_of[note.note_id] = slug
         async with self._lock:
             self._networks, self._slug_of = networks, slug_of
+            self._loaded.set()
         log.info("library: %d notes loaded in %.1fs", len(slug_of), time.perf_counter() - started)
 
     async def add(self, note: PublishedNote) -> None:
         document = document_of(note)
+        await self._loaded.wait()
         async with self._lock:
             await self._store.save(document)
             self._forget(note.note_id)
@@ -73,6 +73,7 @@ class LibraryIndex:
     async def add_many(self, notes: list[PublishedNote]) -> None:
         """Notes not indexed yet, in one write (loading many at once)."""
         documents = [document_of(note) for note in notes]
+        await self._loaded.wait()
         async with self._lock:
             await self._store.save_many(documents)
             for document in documents:
@@ -81,6 +82,7 @@ class LibraryIndex:
                 self._slug_of[indexed.note_id] = slug
 
     async def remove(self, note_id: UUID) -> None:
+        await self._loaded.wait()
         async with self._lock:
             await self._store.delete(note_id)
             self._forget(note_id)
@@ -107,10 +109,10 @@ class LibraryIndex:
     async def search(self, request: contract.SearchNotes, caller: Caller) -> contract.NotePage:
         if caller.is_anonymous:
             raise Unauthenticated("Sign in as a member to read a network's library.")
-        if not await self._readers.may_read(request.slug, caller):
-            raise NoSuchLibrary()
+        await self._readers.require_reader(request.slug, caller)
         if request.state is not contract.NoteState.PUBLISHED:
             raise Invalid("The library holds published notes only.")
+        await self._loaded.wait()
         wanted = domain.query_terms(request.q)
         query = domain.Query(
             terms=tuple(wanted),
