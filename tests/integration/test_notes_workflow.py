@@ -549,3 +549,35 @@ async def test_a_spin_off_opens_its_notes_to_its_parents_members_never_to_a_sibl
 async def _answer(reply: Any) -> dict[str, Any] | None:
     answered = await reply
     return answered if answered["ok"] else None
+
+
+async def test_the_check_knows_a_renamed_members_old_name_and_new_organisations(
+    world: World,
+) -> None:
+    db = world.site.databases["notes"]
+    revision = await db["knowledge_revisions"].find_one({"_id": "instance"})
+    renamed = await world.site.client.patch(
+        "/api/v1/me", json={"display_name": "Zaynab Quartermaine"}, headers=world.member.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    registered = await world.site.client.post(
+        "/api/v1/organisations", json={"name": "Zorblax Collective", "kind": "charity"}
+    )
+    assert registered.status_code == 201, registered.text
+
+    async def known() -> bool:
+        names = await db["redaction_names"].find_one({"_id": world.member.id})
+        organisation = await db["organisations"].find_one({"_id": registered.json()["id"]})
+        return bool(names and len(names["names"]) == 2 and organisation)
+
+    await eventually(known, timeout=20)
+    names = await db["redaction_names"].find_one({"_id": world.member.id})
+    assert sorted(names["names"]) == ["Mo Member", "Zaynab Quartermaine"]  # the old name stays
+    assert await db["knowledge_revisions"].find_one({"_id": "instance"}) != revision
+    # The network's checker was rebuilt with both names: each found, as a known member.
+    report = await world.ok(
+        contract.CHECK_TEXT,
+        {"slug": world.slug, "text": "Mo Member and Zaynab Quartermaine spoke."},
+        world.note_taker,
+    )
+    assert {"Mo Member", "Zaynab Quartermaine"} <= {f["text"] for f in report["findings"]}
