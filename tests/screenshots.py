@@ -23,7 +23,8 @@ from browser_kit import (
 from huddle_devkit import demo
 from playwright.async_api import Browser, async_playwright
 
-# (file name, path, who looks: None for an anonymous visitor, "member" or "admin")
+# (file name, path, who looks: None for an anonymous visitor, "member", "note_taker",
+# "facilitator" or "admin")
 PAGES: list[tuple[str, str, str | None]] = [
     ("home", "/", None),
     ("sign-in", "/sign-in", None),
@@ -35,6 +36,9 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("network-sessions", f"/networks/{demo.NATIONAL_SLUG}/sessions", "member"),
     ("session", "{weekly}", "member"),
     ("new-session", f"/networks/{demo.NATIONAL_SLUG}/sessions/new", "admin"),
+    ("library", f"/networks/{demo.NATIONAL_SLUG}/notes", "member"),
+    ("note-editor", "{draft}", "note_taker"),
+    ("review-queue", "/notes/review", "facilitator"),
     ("network-admin", f"/networks/{demo.APPROVAL_SPIN_OFF}/admin", "admin"),
     ("admin", "/admin", "admin"),
 ]
@@ -57,15 +61,39 @@ async def weekly_page(url: str) -> str:
     return f"/sessions/{item['id']}?occurrence={moment:%Y-%m-%dT%H:%M:%SZ}"
 
 
+async def draft_editor(url: str, email: str, password: str) -> str:
+    """The editor of the demo's draft in progress (its findings marked), as its note-taker."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        token = await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        drafts = await client.get(
+            f"/api/v1/networks/{demo.NATIONAL_SLUG}/notes",
+            params={"state": "draft"},
+            headers=headers,
+        )
+        drafts.raise_for_status()
+    return f"/notes/{drafts.json()['items'][0]['id']}/edit"
+
+
 async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
-    found = {"weekly": await weekly_page(huddle.url)}
+    _, members = demo.scaled(1)
+    note_taker, facilitator = demo.note_people(members)
+    found = {
+        "weekly": await weekly_page(huddle.url),
+        "draft": await draft_editor(huddle.url, note_taker.email, huddle.password),
+    }
     people = {
         "member": (national_member_email(), huddle.password),
+        "note_taker": (note_taker.email, huddle.password),
+        "facilitator": (facilitator.email, huddle.password),
         "admin": (huddle.admin_email, huddle.admin_password),
     }
     written: list[Path] = []
     for width, viewport in WIDTHS.items():
-        for who in (None, "member", "admin"):
+        for who in (None, *people):
             context = await browser.new_context(base_url=huddle.url, viewport=viewport)  # type: ignore[arg-type]
             page = await context.new_page()
             if who is not None:

@@ -50,7 +50,7 @@ async def gateway(settings_for, nats_url, monkeypatch) -> AsyncIterator[str]:  #
     monkeypatch.setenv("HUDDLE_ADMIN_EMAIL", demo.DEMO_ADMIN_EMAIL)
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", demo.DEMO_ADMIN_PASSWORD)
     async with (
-        services(settings_for, "membership", "scheduling"),
+        services(settings_for, "membership", "scheduling", "notes"),
         gateway_server(NATS_URL=nats_url) as url,
     ):
         yield url
@@ -71,6 +71,11 @@ async def test_loads_everything_once(gateway: str) -> None:
     # The four demo sessions, a year of past Fridays with attendance, and feedback.
     assert first.sessions.skipped == "" and first.sessions.created == 4
     assert first.sessions.attendance >= demo.PAST_WEEKS - 1 and first.sessions.feedback > 0
+    # A year of the weekly huddle's notes, through the workflow (so the check found nothing
+    # in them), and two drafts with findings waiting for the facilitator.
+    assert first.notes.skipped == "", first.notes.skipped
+    assert first.notes.published >= demo.PAST_WEEKS - 1
+    assert (first.notes.waiting, first.notes.drafts) == (2, 1)
     async with httpx.AsyncClient(base_url=gateway) as client:
         stats = (await client.get("/api/v1/stats")).json()
         assert (stats["members"], stats["networks"]) == (len(MEMBERS) + 1, 4)  # and the admin
@@ -89,6 +94,22 @@ async def test_loads_everything_once(gateway: str) -> None:
         }
         assert mine[demo.NATIONAL_SLUG] == "active"
         assert mine[demo.INVITE_ONLY_SPIN_OFF] == "active"  # invited, and accepted
+        library = (
+            await client.get(f"/api/v1/networks/{demo.NATIONAL_SLUG}/notes", headers=headers)
+        ).json()
+        assert library["total"] == first.notes.published
+        held = await client.get(f"/api/v1/notes/{library['items'][0]['id']}", headers=headers)
+        assert held.json()["session_id"] and held.json()["held_on"]  # a Friday's notes
+        _, facilitator = demo.note_people(MEMBERS)
+        token = (
+            await client.post(
+                "/api/v1/auth/token",
+                json={"email": facilitator.email, "password": demo.DEMO_PASSWORD},
+            )
+        ).json()["access_token"]
+        queue = await client.get("/api/v1/me/reviews", headers={"Authorization": f"Bearer {token}"})
+        waiting = queue.json()["items"]
+        assert len(waiting) == 2 and all(item["unresolved_findings"] for item in waiting)
 
     second = await demo.load_async(gateway, organisations=ORGANISATIONS, members=MEMBERS, **ADMIN)
     assert not second.loaded

@@ -9,6 +9,11 @@
   occurrences (attendance recorded, feedback on the latest ones) and a year to come, a
   bimonthly regional Patient Safety Partner meeting, a small focus group with a waitlist,
   and a symposium with outside speakers. Dates follow the day the demo is loaded.
+- Notes (``demo_notes``): the national network's theme list, a note-taker and a facilitator,
+  a year of the weekly huddle's notes (one per past occurrence, written by the note-taker,
+  approved by the facilitator, clean of anything that identifies anyone), two submitted
+  drafts that still name people and places, waiting for a second reader, and one draft in
+  progress.
 
 Loading is idempotent: organisations are matched by name and only missing ones are
 created, so a second load creates nothing; networks are skipped when the national one
@@ -35,6 +40,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
+
+from huddle_devkit import demo_notes
 
 DEMO_PASSWORD = "huddle-demo-password"  # noqa: S105 - printed for people trying Huddle locally
 # The instance admin `make run` configures (HUDDLE_ADMIN_EMAIL / HUDDLE_ADMIN_PASSWORD).
@@ -412,6 +419,17 @@ def network_plan(members: list[DemoMember]) -> NetworkPlan:
     )
 
 
+# The national network's note-taker and facilitator (second reader): its second and third
+# members (the first is the plain member journeys and `make bench` sign in as).
+NOTE_TAKER_INDEX, FACILITATOR_INDEX = 1, 2
+SESSION_WAITS = 40  # a quarter of a second each, while notes learns of the new sessions
+
+
+def note_people(members: list[DemoMember]) -> tuple[DemoMember, DemoMember]:
+    national = network_plan(members).joins[NATIONAL_SLUG]
+    return national[NOTE_TAKER_INDEX], national[FACILITATOR_INDEX]
+
+
 # --- Sessions ------------------------------------------------------------------------------
 
 LONDON = ZoneInfo("Europe/London")
@@ -591,6 +609,14 @@ def _occurrence_start(item: dict[str, Any]) -> datetime:
 
 
 @dataclass
+class NotesSummary:
+    published: int = 0  # the weekly huddle's notes, through the whole workflow
+    waiting: int = 0  # submitted with findings, for a second reader
+    drafts: int = 0
+    skipped: str = ""
+
+
+@dataclass
 class NetworkSummary:
     created: int = 0
     joined: int = 0  # open networks, counted per network
@@ -613,6 +639,7 @@ class DemoSummary:
     profiles_skipped: str = ""
     networks: NetworkSummary = field(default_factory=NetworkSummary)
     sessions: SessionSummary = field(default_factory=SessionSummary)
+    notes: NotesSummary = field(default_factory=NotesSummary)
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -635,12 +662,19 @@ class DemoSummary:
                     f", {ses.created} sessions ({ses.registrations} registrations, attendance "
                     f"for {ses.attendance} occurrences, {ses.feedback} feedback)"
                 )
+            if self.notes.published or self.notes.waiting:
+                text += (
+                    f", {self.notes.published} published notes ({self.notes.waiting} waiting "
+                    f"for a second reader, {self.notes.drafts} drafts)"
+                )
         if self.profiles_skipped:
             text += f"; profiles skipped: {self.profiles_skipped}"
         if self.networks.skipped:
             text += f"; networks skipped: {self.networks.skipped}"
         if self.sessions.skipped:
             text += f"; sessions skipped: {self.sessions.skipped}"
+        if self.notes.skipped:
+            text += f"; notes skipped: {self.notes.skipped}"
         return text
 
 
@@ -999,6 +1033,109 @@ class Loader:
         wanted += [(ids["symposium"], None, m) for m in national[:40]]
         await self.each(wanted, register)
 
+    # Notes: after the sessions, whose past Fridays they are the notes of.
+
+    async def load_notes(
+        self, members: list[DemoMember], admin_email: str, admin_password: str
+    ) -> NotesSummary:
+        summary = NotesSummary()
+        try:
+            admin = await self.sign_in(admin_email, admin_password)
+            await self._load_notes(members, admin, summary)
+        except StepSkipped as exc:
+            summary.skipped = str(exc)
+        return summary
+
+    async def _load_notes(
+        self, members: list[DemoMember], admin: dict[str, str], summary: NotesSummary
+    ) -> None:
+        slug = NATIONAL_SLUG
+        existing = await self.client.get(f"/api/v1/networks/{slug}/notes", headers=admin)
+        _optional(existing, "listing notes")
+        if existing.json()["total"]:
+            return  # loaded before
+        themes = await self.send(
+            "PUT",
+            f"/api/v1/networks/{slug}/themes",
+            json={"themes": demo_notes.THEMES},
+            headers=admin,
+        )
+        _optional(themes, "setting the themes")
+        note_taker, facilitator = note_people(members)
+        for person, role in ((note_taker, "note_taker"), (facilitator, "facilitator")):
+            response = await self.send(
+                "PUT",
+                f"/api/v1/networks/{slug}/members/{await self._member_id(person)}/role",
+                json={"role": role},
+                headers=admin,
+            )
+            _optional(response, f"making a {role}")
+        writer = await self.sign_in(note_taker.email)
+        reviewer = await self.sign_in(facilitator.email)
+
+        # The weekly huddle's past Fridays (none when the sessions were not loaded: the
+        # notes then stand alone in the network).
+        now = datetime.now(UTC)
+        listed = await self.client.get(
+            f"/api/v1/networks/{slug}/sessions",
+            params={
+                "from": (now - timedelta(days=7 * PAST_WEEKS + 7)).isoformat(),
+                "to": now.isoformat(),
+            },
+            headers=admin,
+        )
+        _optional(listed, "listing sessions")
+        past = sorted(
+            (
+                item
+                for item in listed.json()["items"]
+                if item["title"] == WEEKLY_TITLE and _occurrence_start(item) < now
+            ),
+            key=_occurrence_start,
+        )
+        links: list[dict[str, Any]] = [
+            {"session_id": item["id"], "occurrence_start": item["occurrence_start"]}
+            for item in past
+        ] or [{} for _ in range(PAST_WEEKS)]
+        rng = random.Random(12)
+
+        async def create(note: demo_notes.DemoNote, link: dict[str, Any]) -> str:
+            body = {"title": note.title, "body": note.body, "themes": note.themes, **link}
+            for _ in range(SESSION_WAITS):
+                response = await self.send(
+                    "POST", f"/api/v1/networks/{slug}/notes", json=body, headers=writer
+                )
+                # Notes learns of the sessions from scheduling's events, a moment later.
+                if not (link and response.status_code == 404):
+                    break
+                await asyncio.sleep(0.25)
+            _optional(response, "writing a note")
+            return str(response.json()["id"])
+
+        async def step(note_id: str, action: str, headers: dict[str, str]) -> None:
+            response = await self.send(
+                "POST", f"/api/v1/notes/{note_id}/{action}", json={}, headers=headers
+            )
+            _optional(response, f"{action} a note".replace("submit a", "submitting a"))
+
+        async def publish(week_link: tuple[int, dict[str, Any]]) -> None:
+            week, link = week_link
+            note_id = await create(demo_notes.weekly_note(week, rng.randint(12, 40)), link)
+            await step(note_id, "submit", writer)
+            await step(note_id, "approve", reviewer)
+
+        await self.each(list(enumerate(links)), publish)
+        summary.published = len(links)
+
+        # Two drafts that still name a member, their organisation, a ward and an NHS
+        # number, waiting for the facilitator; and one the note-taker is still writing.
+        named = network_plan(members).joins[slug][0]
+        for note in demo_notes.notes_with_findings(named.display_name, named.organisation):
+            await step(await create(note, {}), "submit", writer)
+            summary.waiting += 1
+        await create(demo_notes.draft_in_progress(named.display_name), {})
+        summary.drafts = 1
+
     async def join(self, slug: str, member: DemoMember, message: str = "") -> dict[str, Any]:
         response = await self.send(
             "POST",
@@ -1061,18 +1198,27 @@ async def load_async(
 
         networks = await loader.load_networks(members, admin_email, admin_password)
         sessions = SessionSummary(skipped="the networks were not loaded")
+        notes = NotesSummary(skipped="the networks were not loaded")
         if not networks.skipped:
             today = datetime.now(LONDON).date()
             sessions = await loader.load_sessions(members, admin_email, admin_password, today)
+            notes = await loader.load_notes(members, admin_email, admin_password)
 
     return DemoSummary(
-        loaded=bool(created_organisations or registered or networks.created or sessions.created),
+        loaded=bool(
+            created_organisations
+            or registered
+            or networks.created
+            or sessions.created
+            or notes.published
+        ),
         organisations=created_organisations,
         members=len(registered),
         profiles=profiles,
         profiles_skipped=profiles_skipped,
         networks=networks,
         sessions=sessions,
+        notes=notes,
         seconds=time.monotonic() - started,
     )
 

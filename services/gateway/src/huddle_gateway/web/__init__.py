@@ -36,11 +36,13 @@ from litestar.template.config import TemplateConfig
 
 from huddle_gateway.settings import GatewaySettings
 from huddle_gateway.web.forms import provide_form_rpc
+from huddle_gateway.web.menu import note_review_link, second_reader
 from huddle_gateway.web.pages import (
     account,
     instance_admin,
     network_admin,
     networks,
+    notes,
     profile,
     sessions,
 )
@@ -52,7 +54,7 @@ STATIC = HERE / "static"
 NHSUK_VENDOR = HERE.parent / "static" / "vendor" / "nhsuk"  # `make assets` copies it there
 
 # The page groups; each module exports HANDLERS.
-GROUPS = [account, profile, networks, network_admin, instance_admin, sessions]
+GROUPS = [account, profile, networks, network_admin, instance_admin, sessions, notes]
 
 CSRF_COOKIE = "huddle_csrf"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name, which ``csrf_input`` writes
@@ -84,6 +86,7 @@ def template_environment() -> Environment:
     # The layout's header offers "Sign out" or "Sign in" (a token that no longer verifies
     # counts as signed out, as the pages themselves count it).
     env.globals["signed_in"] = lambda request: caller_of(request).member_id is not None
+    env.globals["offers_note_review"] = second_reader
     return env
 
 
@@ -106,6 +109,7 @@ def web_routes(settings: GatewaySettings) -> WebRoutes:
             "idempotent_rpc": Provide(provide_form_rpc),
         },
         include_in_schema=False,
+        before_request=note_review_link,  # the header's "Notes to review" (``menu``)
         middleware=[SessionRenewal()],  # a sign-in in use is renewed (``session``)
     )
     assets = create_static_files_router(

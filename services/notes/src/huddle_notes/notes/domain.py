@@ -7,6 +7,7 @@ admin) who wrote none of it. Approval re-runs the identifier check on the body a
 refused while any finding is neither fixed (gone from the body) nor accepted with a reason.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -390,6 +391,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 # --- Sessions, as notes know them -----------------------------------------------------------
 
 MAX_OCCURRENCES = 1000  # scheduling's own limit on a series
+_UNTIL = re.compile(r"(?<![A-Z])UNTIL=(\d{8}T\d{6}Z)")
 
 
 def occurrence_starts(starts_at: datetime, time_zone: str, rule: str | None) -> list[datetime]:
@@ -399,7 +401,15 @@ def occurrence_starts(starts_at: datetime, time_zone: str, rule: str | None) -> 
     if rule is None:
         return [first.astimezone(UTC)]
     wall_clock = first.replace(tzinfo=None)
-    parsed = rrulestr(rule, dtstart=wall_clock)
+    # UNTIL comes in UTC (RFC 5545 beside a TZID); dateutil wants it on the naive wall
+    # clock DTSTART is given in, so it is turned into that zone's wall clock.
+    until = _UNTIL.search(rule)
+    parsed = rrulestr(
+        ";".join(p for p in rule.split(";") if not p.startswith("UNTIL=")), dtstart=wall_clock
+    )
+    if until is not None:
+        until_utc = datetime.strptime(until.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        parsed = parsed.replace(until=until_utc.astimezone(zone).replace(tzinfo=None))
     return [
         moment.replace(tzinfo=zone).astimezone(UTC)
         for moment in islice(iter(parsed), MAX_OCCURRENCES)
