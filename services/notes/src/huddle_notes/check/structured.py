@@ -147,7 +147,6 @@ def phones(text: str) -> Iterator[Candidate]:
 # --- NHS numbers --------------------------------------------------------------------------
 
 
-
 def passes_modulus_11(digits: str) -> bool:
     """The NHS number check digit: weights 10..2 over the first nine digits; 11 minus the
     remainder mod 11 is the check digit (11 means 0, 10 means no valid number)."""
@@ -258,6 +257,12 @@ _DATE_PATTERNS = [
     # Friday the 14th, Friday 14th
     re.compile(rf"\b{_WEEKDAYS}[ \t]+(?:the[ \t]+)?{_ORD_DAY}\b", re.IGNORECASE),
 ]
+# "since 12/3", "DOB 4/7": a day and month alone only after a word that makes it a date.
+_DAY_MONTH = re.compile(
+    r"\b(?:on|since|from|until|till|by|dated|dob|d\.o\.b\.?|born|before|after)[ \t:]+"
+    r"(?P<date>(?:3[01]|[12][0-9]|0?[1-9])[/.](?:1[0-2]|0?[1-9]))(?![\w/]|[.]\d)",
+    re.IGNORECASE,
+)
 # "on the 14th", "by the 3rd": only when nothing follows that makes it a count or a floor.
 _ON_THE_DAY = re.compile(
     rf"\b(?:on|by|from|until|till|since|before|after)[ \t]+the[ \t]+(?P<day>{_ORD_DAY})\b"
@@ -287,6 +292,10 @@ def dates(text: str) -> Iterator[Candidate]:
             if found.lower().startswith("the "):
                 start += 4
             yield Candidate(start, match.end(), FindingCategory.DATE, CONTEXT + 5, "date")
+    for match in _search(_DAY_MONTH, text, spans):
+        yield Candidate(
+            match.start("date"), match.end("date"), FindingCategory.DATE, CONTEXT, "date"
+        )
     for match in _search(_ON_THE_DAY, text, spans):
         yield Candidate(match.start("day") - 4, match.end(), FindingCategory.DATE, CONTEXT, "date")
 
