@@ -23,7 +23,8 @@ P = FindingCategory.PERSON
 ORG = FindingCategory.ORGANISATION
 L = FindingCategory.PLACE
 
-_CAP = r"[A-Z\u00c0-\u00de][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"  # Dan, D'Souza, Smith-Jones
+# Dan, D'Souza, Smith-Jones
+_CAP = r"[A-Z\u00c0-\u00de][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"
 _MC = rf"(?:Mc|Mac|O['\u2019]|De|Le|Van|Di)?{_CAP}"  # McKay, MacDonald, O'Neill
 _NAME = rf"{_MC}(?:[ \t]+{_MC})?"
 
