@@ -43,7 +43,8 @@ _SAID = (
 _WEAK_SAID = words("would will has had was is can could did does kindly also")
 _TITLE = "|".join(TITLES)
 _TITLE_NAME = re.compile(
-    rf"\b(?:{_TITLE})\.?[ \t]+(?P<name>(?:[A-Z]\.?[ \t]+)?{_MC}(?:[ \t]+{_MC})?)"
+    rf"\b(?:{_TITLE})\.?[ \t]+(?P<name>(?:[A-Z]\.?[ \t]+)?{_MC}(?:[ \t]+{_MC})?"
+    r"|[A-Z](?:-[A-Z])?\b(?!['\u2019]))"
 )
 # Words after a title that make it a role, not a name: "Nurse Consultant", "Sister Ward".
 _ROLE_AFTER_TITLE = words(
