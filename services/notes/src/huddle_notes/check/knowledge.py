@@ -8,6 +8,7 @@ from huddle_shared.contracts.notes import FindingCategory
 
 from huddle_notes.check.candidates import KNOWN
 from huddle_notes.check.lexicon import Case, Entry
+from huddle_notes.check.text import words
 
 PERSON = FindingCategory.PERSON
 ORGANISATION = FindingCategory.ORGANISATION
@@ -185,49 +186,9 @@ def _not_a_word(word: str) -> bool:
 
 # Short English words that are also parts of names (a member called "Ann" must not flag
 # "ann" in nothing; these stay capitalised-only).
-_ENGLISH = frozenset(
-    [
-        "ann",
-        "and",
-        "art",
-        "can",
-        "don",
-        "eve",
-        "fay",
-        "gay",
-        "hal",
-        "ian",
-        "ken",
-        "kim",
-        "len",
-        "les",
-        "lou",
-        "mae",
-        "may",
-        "max",
-        "mel",
-        "nan",
-        "ned",
-        "pam",
-        "pat",
-        "per",
-        "rae",
-        "ray",
-        "rex",
-        "ron",
-        "roy",
-        "sal",
-        "sam",
-        "sue",
-        "ted",
-        "tim",
-        "tom",
-        "val",
-        "van",
-        "via",
-        "wan",
-        "win",
-    ]
+_ENGLISH = words(
+    "ann and art can don eve fay gay hal ian ken kim len les lou mae may max mel nan "
+    "ned pam pat per rae ray rex ron roy sal sam sue ted tim tom val van via wan win"
 )
 
 
