@@ -438,7 +438,15 @@ _ADDRESS = re.compile(
 )
 
 
+# "Theatre 3", "Bay 4 on Ward 9" is found by the ward; a numbered theatre names a room.
+_THEATRE_NUMBER = re.compile(
+    r"\b(?:Theatre|THEATRE|[Tt]heatre[ \t]+[Nn]o\.?)[ \t]+\d{1,2}[A-Za-z]?\b"
+)
+
+
 def _wards(text: str) -> Iterator[Candidate]:
+    for match in _THEATRE_NUMBER.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
     for match in _ADDRESS.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "address")
     for match in _WARD_NUMBER.finditer(text):
