@@ -23,9 +23,8 @@ P = FindingCategory.PERSON
 ORG = FindingCategory.ORGANISATION
 L = FindingCategory.PLACE
 
-_CAP = (
-    r"[A-Z][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"  # Dan, D'Souza, Smith-Jones
-)
+# Dan, D'Souza, Smith-Jones
+_CAP = r"[A-Z\u00c0-\u00de][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"
 _MC = rf"(?:Mc|Mac|O['\u2019]|De|Le|Van|Di)?{_CAP}"  # McKay, MacDonald, O'Neill
 _NAME = rf"{_MC}(?:[ \t]+{_MC})?"
 
@@ -44,7 +43,8 @@ _SAID = (
 _WEAK_SAID = words("would will has had was is can could did does kindly also")
 _TITLE = "|".join(TITLES)
 _TITLE_NAME = re.compile(
-    rf"\b(?:{_TITLE})\.?[ \t]+(?P<name>(?:[A-Z]\.?[ \t]+)?{_MC}(?:[ \t]+{_MC})?)"
+    rf"\b(?:{_TITLE})\.?[ \t]+(?P<name>(?:[A-Z]\.?[ \t]+)?{_MC}(?:[ \t]+{_MC})?"
+    r"|[A-Z](?:-[A-Z])?\b(?!['\u2019]))"
 )
 # Words after a title that make it a role, not a name: "Nurse Consultant", "Sister Ward".
 _ROLE_AFTER_TITLE = words(
@@ -90,7 +90,7 @@ _ORG_SUFFIX = {
     "Medical Practice": "gp",
     "Health Centre": "gp",
     "Group Practice": "gp",
-    "Practice": "gp",
+    "Family Practice": "gp",
     "Primary Care Network": "gp",
     "PCN": "gp",
     "Hospice": "hospice",
@@ -102,8 +102,6 @@ _ORG_SUFFIX = {
     "University": "university",
     "Council": "organisation",
     "Healthcare": "organisation",
-    "Health": "organisation",
-    "Partnership": "organisation",
     "Foundation": "organisation",
     "Charity": "organisation",
     "Ltd": "organisation",
@@ -310,7 +308,10 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
     yield from _first_name_pairs(text, first_names)
 
 
-_FOLLOWING_NAME = re.compile(rf"[ \t]+(?P<last>{_MC}(?:-{_MC})?)\b")
+_PARTICLE = r"(?:N[ií]|Nic|Mac|Mc|[OÓ]|De|Del|Da|Di|Van|Von|Der|Al|El|La|Le|Bin|Bint|Ibn|Abu)"
+_FOLLOWING_NAME = re.compile(
+    rf"[ \t]+(?P<last>(?:{_PARTICLE}[ \t]+(?:[Dd]e[nr]?[ \t]+)?)?{_MC}(?:-{_MC})?)\b"
+)
 
 
 def _first_name_pairs(text: str, first_names: Sequence[Hit]) -> Iterator[Candidate]:
@@ -379,6 +380,9 @@ def _people(text: str) -> Iterator[Candidate]:
         if not found:
             continue
         start, name = found
+        _, before = previous_word(text, start)
+        if before.lower() in ("from", "at", "in", "of", "the"):
+            continue  # "Chioma from Westfield described": Westfield is where, not who
         first = name.split()[0].lower()
         single = " " not in name
         if match.group("verb") in _WEAK_SAID and (
@@ -398,33 +402,53 @@ def _people(text: str) -> Iterator[Candidate]:
             yield Candidate(match.start("name"), match.end("name"), P, CONTEXT, "person")
     for match in _NAME_FROM.finditer(text):
         name = match.group("name")
-        if not _is_name(name) or starts_sentence(text, match.start("name")):
+        low = name.lower()
+        if not _is_name(name):
             continue
-        if name.lower() in gazetteers.common_words() or name.lower() in _MONTHS_AND_DAYS:
+        if low in gazetteers.common_words() or low in _MONTHS_AND_DAYS or low in gazetteers.towns():
             continue
-        if (
-            name.lower() not in gazetteers.first_names()
-            and name.lower() not in gazetteers.surnames()
-        ):
-            continue
-        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        known_name = low in gazetteers.first_names() or low in gazetteers.surnames()
+        opening = starts_sentence(text, match.start("name"))
+        if known_name or not opening:
+            strength = CONTEXT - (5 if known_name else 15)
+            yield Candidate(match.start("name"), match.end("name"), P, strength, "person")
         org = match.group("org")
-        if (
-            org.split()[0].lower() not in NOT_NAMES
-            and org.split()[0].lower() not in _MONTHS_AND_DAYS
-        ):
+        first = org.split()[0].lower()
+        if first not in NOT_NAMES and first not in _MONTHS_AND_DAYS and first not in GENERIC:
             yield Candidate(match.start("org"), match.end("org"), ORG, WEAK, "organisation")
     for match in _POSSESSIVE.finditer(text):
         name = match.group("name")
         low = name.lower()
-        if low not in gazetteers.first_names() and low not in gazetteers.surnames():
-            continue
         if low in gazetteers.common_words() or low in NOT_NAMES or low in _MONTHS_AND_DAYS:
             continue
-        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        if low in GENERIC or low in gazetteers.towns():
+            continue
+        if low in gazetteers.first_names() or low in gazetteers.surnames():
+            yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        else:
+            # "Chioma's idea": a capitalised word no list knows owning something.
+            yield Candidate(match.start("name"), match.end("name"), P, WEAK + 5, "person")
+
+
+_ADDRESS = re.compile(
+    r"\b(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)[ \t]+\d+[A-Za-z]?,?[ \t]+)?\d{1,4}[A-Za-z]?,?[ \t]+"
+    r"(?:[A-Z][\w'\u2019-]+[ \t]+){1,3}"
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Court|Gardens|Place|"
+    r"Terrace|Grove|Square|Mews|Row|Hill|Walk|Rise|View|Park|Green|Parade|Vale|Villas)\b\.?"
+)
+
+
+# "Theatre 3", "Bay 4 on Ward 9" is found by the ward; a numbered theatre names a room.
+_THEATRE_NUMBER = re.compile(
+    r"\b(?:Theatre|THEATRE|[Tt]heatre[ \t]+[Nn]o\.?)[ \t]+\d{1,2}[A-Za-z]?\b"
+)
 
 
 def _wards(text: str) -> Iterator[Candidate]:
+    for match in _THEATRE_NUMBER.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
+    for match in _ADDRESS.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "address")
     for match in _WARD_NUMBER.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "ward")
     for match in _NAMED_UNIT.finditer(text):

@@ -8,6 +8,7 @@ from huddle_shared.contracts.notes import FindingCategory
 
 from huddle_notes.check.candidates import KNOWN
 from huddle_notes.check.lexicon import Case, Entry
+from huddle_notes.check.text import words
 
 PERSON = FindingCategory.PERSON
 ORGANISATION = FindingCategory.ORGANISATION
@@ -105,7 +106,9 @@ def _person_entries(words: list[str], kind: str, strength: int) -> Iterator[Entr
             parts.extend(p for p in word.split("-") if p)
     for part in parts:
         if len(part) >= 2 and part.lower() not in _PARTICLES and not _is_initial(part):
-            yield Entry(part, PERSON, f"{kind}_part", Case.CAPITALISED, strength)
+            # Note-takers type fast: "priya" is the member too, unless it is also a word.
+            case = Case.ANY if len(part) >= 3 and _not_a_word(part) else Case.CAPITALISED
+            yield Entry(part, PERSON, f"{kind}_part", case, strength)
     letters = [w[0].upper() for w in words if w[0].isalpha() and w.lower() not in _PARTICLES]
     if len(words) > 1:
         first, last = words[0], words[-1]
@@ -166,6 +169,27 @@ def organisation_entries(name: str, kind: str, strength: int = KNOWN) -> Iterato
             yield Entry(letters, ORGANISATION, kind, Case.EXACT, strength - 1)
             if source is core:
                 yield Entry(letters + "FT", ORGANISATION, kind, Case.EXACT, strength - 1)
+
+
+def _not_a_word(word: str) -> bool:
+    from huddle_notes.check import gazetteers
+
+    low = word.lower()
+    return not (
+        low in gazetteers.generic_words()
+        or low in gazetteers.common_words()
+        or low in gazetteers.towns()
+        or low in gazetteers.not_names()
+        or low in _ENGLISH
+    )
+
+
+# Short English words that are also parts of names (a member called "Ann" must not flag
+# "ann" in nothing; these stay capitalised-only).
+_ENGLISH = words(
+    "ann and art can don eve fay gay hal ian ken kim len les lou mae may max mel nan "
+    "ned pam pat per rae ray rex ron roy sal sam sue ted tim tom val van via wan win"
+)
 
 
 def distinctive(word: str) -> bool:

@@ -63,9 +63,14 @@ def _spelled_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_PLACEHOLDER_LOCALS = ("firstname.", "first.last", "name.surname", "forename.", "joe.bloggs@")
+
+
 def emails(text: str) -> Iterator[Candidate]:
     if "@" in text:
         for match in _EMAIL.finditer(text):
+            if match.group(0).lower().startswith(_PLACEHOLDER_LOCALS):
+                continue  # "firstname.lastname@nhs.net" is how addresses look, not one
             yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
     for match in _search(_SPELLED_EMAIL, text, _spelled_spans(text)):
         spelled = match.group(0)
@@ -147,7 +152,6 @@ def phones(text: str) -> Iterator[Candidate]:
 # --- NHS numbers --------------------------------------------------------------------------
 
 
-
 def passes_modulus_11(digits: str) -> bool:
     """The NHS number check digit: weights 10..2 over the first nine digits; 11 minus the
     remainder mod 11 is the check digit (11 means 0, 10 means no valid number)."""
@@ -161,7 +165,7 @@ def passes_modulus_11(digits: str) -> bool:
 
 
 # Runs of digit groups joined by single spaces or hyphens: "943 476 5919", "36 943 476 5919".
-_DIGIT_GROUPS = re.compile(r"(?<![\w.])\d+(?:[ \t-]\d+)*(?![\w]|[.]\d)")
+_DIGIT_GROUPS = re.compile(r"(?<![\w.])\d+(?:[ \t.-]\d+)*(?![\w]|[.]\d)")
 # Within a longer run, the groupings an NHS number is written in.
 _NHS_SHAPES = {(3, 3, 4), (10,), (4, 3, 3), (5, 5), (2, 2, 2, 2, 2), (3, 4, 3)}
 
@@ -207,7 +211,7 @@ def _nhs_number(text: str, start: int, end: int) -> Iterator[Candidate]:
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR[ \t]?0AA|"
     r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
-    r"[ \t]?[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
+    r"[ \t]{0,2}[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _ORDINAL_TAIL = re.compile(r"[0-9](?:st|nd|rd|th)$", re.IGNORECASE)
@@ -229,7 +233,7 @@ _MONTHS = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _WEEKDAYS = (
-    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
     r"sat(?:urday)?|sun(?:day)?)\.?"
 )
 _DAY = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?"
@@ -258,6 +262,17 @@ _DATE_PATTERNS = [
     # Friday the 14th, Friday 14th
     re.compile(rf"\b{_WEEKDAYS}[ \t]+(?:the[ \t]+)?{_ORD_DAY}\b", re.IGNORECASE),
 ]
+# "since 12/3", "DOB 4/7": a day and month alone only after a word that makes it a date.
+_DAY_MONTH = re.compile(
+    rf"\b(?:on|since|from|until|till|by|dated|dob|d\.o\.b\.?|born|before|after|{_WEEKDAYS}"
+    r")[ \t:,]+"
+    r"(?P<date>(?:3[01]|[12][0-9]|0?[1-9])[/.](?:1[0-2]|0?[1-9]))(?![\w/]|[.]\d)",
+    re.IGNORECASE,
+)
+# "18/06": a day and a two-digit month reads as a date anywhere (fractions are not padded).
+_PADDED_DAY_MONTH = re.compile(
+    r"(?<![\w/.])(?:3[01]|[12][0-9]|0[1-9])/(?:1[0-2]|0[1-9])(?![\w/]|[.]\d)"
+)
 # "on the 14th", "by the 3rd": only when nothing follows that makes it a count or a floor.
 _ON_THE_DAY = re.compile(
     rf"\b(?:on|by|from|until|till|since|before|after)[ \t]+the[ \t]+(?P<day>{_ORD_DAY})\b"
@@ -287,6 +302,12 @@ def dates(text: str) -> Iterator[Candidate]:
             if found.lower().startswith("the "):
                 start += 4
             yield Candidate(start, match.end(), FindingCategory.DATE, CONTEXT + 5, "date")
+    for match in _search(_PADDED_DAY_MONTH, text, spans):
+        yield Candidate(match.start(), match.end(), FindingCategory.DATE, CONTEXT, "date")
+    for match in _search(_DAY_MONTH, text, spans):
+        yield Candidate(
+            match.start("date"), match.end("date"), FindingCategory.DATE, CONTEXT, "date"
+        )
     for match in _search(_ON_THE_DAY, text, spans):
         yield Candidate(match.start("day") - 4, match.end(), FindingCategory.DATE, CONTEXT, "date")
 
