@@ -115,6 +115,7 @@ wrk:
 
 # BENCH_ARGS: for example --seconds 10, or --scale 1 to skip the 10x data set.
 bench: setup wrk
+	cd tests && $(UV) run --frozen python bench_notes.py
 	cd tests && $(UV) run --frozen python bench.py
 	cd tests && $(UV) run --frozen python bench_load.py $(BENCH_ARGS)
 	cd tests && $(UV) run --frozen python bench_library.py

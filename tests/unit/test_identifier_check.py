@@ -453,6 +453,42 @@ def test_a_twenty_thousand_word_note_is_checked_in_under_a_second() -> None:
     words = len(paragraph.split())
     text = paragraph * (20_000 // words + 1)
     CHECKER.check(paragraph)
-    started = time.perf_counter()
+    # CPU time, not wall time: other work on the machine must not fail this test.
+    started = time.process_time()
     CHECKER.check(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
+
+
+# --- Later rules --------------------------------------------------------------------------
+
+
+def test_familiar_forms_and_old_names_of_members() -> None:
+    checker = Checker(Knowledge(members=("Daniel Okafor", "Kate Jones (née Brown)")))
+    assert found("Danny and Dan Okafor met Kate Brown.", checker) == [
+        ("person", "Danny"),
+        ("person", "Dan Okafor"),
+        ("person", "Kate Brown"),
+    ]
+
+
+def test_street_addresses() -> None:
+    assert texts("She lives at 14 Acacia Avenue with her son.", C.PLACE) == ["14 Acacia Avenue"]
+
+
+def test_day_and_month_alone_only_after_a_date_word() -> None:
+    assert texts("Off sick since 12/3. Two thirds, 2/3, of staff.", C.DATE) == ["12/3"]
+
+
+def test_names_with_particles() -> None:
+    assert texts("Thanks to Siobhán Ní Bhriain.", C.PERSON) == ["Siobhán Ní Bhriain"]
+
+
+def test_nhs_numbers_within_runs_of_other_numbers() -> None:
+    assert texts("Bed 36 943 476 5919 was moved.", C.NHS_NUMBER) == ["943 476 5919"]
+
+
+def test_somebody_from_somewhere() -> None:
+    assert found("Later, Chidera from Westfield described it.") == [
+        ("person", "Chidera"),
+        ("organisation", "Westfield"),
+    ]

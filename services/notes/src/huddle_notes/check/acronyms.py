@@ -2,6 +2,7 @@
 ("NatSSIPs"); known ones carry the glossary's expansion, unknown ones none."""
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 
 from huddle_shared.contracts.notes import AcronymUse
@@ -26,9 +27,12 @@ class Acronyms:
 
     def find(self, text: str, skip: Sequence[tuple[int, int]] = ()) -> list[AcronymUse]:
         found: dict[int, AcronymUse] = {}
+        spans = sorted(skip)
+        starts = [s for s, _ in spans]
         for start, end, token in self._tokens(text):
-            if any(s <= start and end <= e for s, e in skip):
-                continue
+            index = bisect_right(starts, start)
+            if index and spans[index - 1][1] >= end:
+                continue  # inside a finding: it goes with it
             found.setdefault(
                 start, AcronymUse(start=start, end=end, text=token, expansion=self.expansion(token))
             )

@@ -23,22 +23,21 @@ P = FindingCategory.PERSON
 ORG = FindingCategory.ORGANISATION
 L = FindingCategory.PLACE
 
-_CAP = (
-    r"[A-Z][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z]?[a-z\u00e0-\u00ff]+)?"  # Dan, O'Neill, Smith-Jones
-)
+# Dan, D'Souza, Smith-Jones
+_CAP = r"[A-Z\u00c0-\u00de][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"
 _MC = rf"(?:Mc|Mac|O['\u2019]|De|Le|Van|Di)?{_CAP}"  # McKay, MacDonald, O'Neill
 _NAME = rf"{_MC}(?:[ \t]+{_MC})?"
 
 # Words that look like names only because a capital starts them.
-NOT_NAMES = frozenset(w.lower() for w in gazetteers.lines("not_names.txt"))
+NOT_NAMES = gazetteers.not_names()
 _SAID = (
-    r"said|says|asked|asks|explained|explains|noted|notes|mentioned|mentions|described|"
-    r"describes|told|shared|shares|added|adds|suggested|suggests|reported|reports|presented|"
-    r"presents|raised|raises|commented|comments|highlighted|highlights|agreed|agrees|replied|"
-    r"replies|felt|feels|thinks|thought|recalled|recalls|argued|argues|stressed|stresses|"
-    r"emphasised|emphasises|pointed|spoke|speaks|talked|talks|led|leads|wondered|wrote|"
-    r"writes|admitted|admits|confirmed|confirms|offered|offers|joined|joins|chaired|chairs|"
-    r"facilitated|observed|observes|proposed|proposes|warned|warns|volunteered|"
+    r"said|says|asked|asks|explained|explains|noted|mentioned|mentions|described|"
+    r"describes|told|shared|added|adds|suggested|suggests|reported|presented|"
+    r"raised|commented|highlighted|agreed|agrees|replied|"
+    r"replies|felt|feels|thinks|thought|recalled|recalls|argued|argues|stressed|"
+    r"emphasised|emphasises|pointed|spoke|speaks|talked|wondered|wrote|"
+    r"writes|admitted|admits|confirmed|confirms|offered|joined|chaired|"
+    r"facilitated|observed|proposed|warned|volunteered|"
     r"would|will|has|had|was|is|can|could|did|does|kindly|also"
 )
 _WEAK_SAID = words("would will has had was is can could did does kindly also")
@@ -55,7 +54,7 @@ _NAME_SAID = re.compile(rf"\b(?P<name>{_NAME})[ \t]+(?P<verb>{_SAID})\b")
 _SAID_NAME = re.compile(rf"\b(?:said|says|asked|added|replied|explained)[ \t]+(?P<name>{_NAME})\b")
 _NAME_FROM = re.compile(
     rf"\b(?P<name>{_MC})[ \t]+(?:from|at|of)[ \t]+(?:the[ \t]+)?"
-    r"(?P<org>(?:[A-Z][\w'\u2019&-]*|St\.?)(?:[ \t]+(?:[A-Z][\w'\u2019&-]*|of|and|upon|on|&)){0,5})"
+    r"(?P<org>(?:[A-Z][\w'\u2019&-]*|St\.?)(?:[ \t]+(?:[A-Z][\w'\u2019&-]*|of|upon|on)){0,5})"
 )
 _POSSESSIVE = re.compile(rf"\b(?P<name>{_MC})['\u2019]s\b")
 # "Ward 36", "ward 7B", "Ward C2"
@@ -75,6 +74,10 @@ _ORG_SUFFIX = {
     "Healthcare NHS Trust": "trust",
     "Integrated Care Board": "icb",
     "Integrated Care System": "icb",
+    "ICB": "icb",
+    "Health and Care Partnership": "icb",
+    "Community Interest Company": "organisation",
+    "CIC": "organisation",
     "Health Board": "trust",
     "University Health Board": "trust",
     "Ambulance Service": "trust",
@@ -86,7 +89,7 @@ _ORG_SUFFIX = {
     "Medical Practice": "gp",
     "Health Centre": "gp",
     "Group Practice": "gp",
-    "Practice": "gp",
+    "Family Practice": "gp",
     "Primary Care Network": "gp",
     "PCN": "gp",
     "Hospice": "hospice",
@@ -96,11 +99,8 @@ _ORG_SUFFIX = {
     "House": "care_home",
     "Lodge": "care_home",
     "University": "university",
-    "College": "university",
     "Council": "organisation",
     "Healthcare": "organisation",
-    "Health": "organisation",
-    "Partnership": "organisation",
     "Foundation": "organisation",
     "Charity": "organisation",
     "Ltd": "organisation",
@@ -115,7 +115,7 @@ _VENUE_KINDS = {"venue"}
 _SUFFIXES = "|".join(re.escape(s) for s in sorted(_ORG_SUFFIX, key=len, reverse=True))
 _CAP_WORD = r"(?:[A-Z][\w'\u2019&.-]*|St\.?)"
 _ORG_PATTERN = re.compile(
-    rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|the|in|&))*?)"
+    rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|&))*?)"
     rf"[ \t]+(?P<suffix>{_SUFFIXES})\b"
 )
 _UNIVERSITY_OF = re.compile(
@@ -125,7 +125,7 @@ _UNIVERSITY_OF = re.compile(
 _SAINT = re.compile(r"\bSt\.?[ \t]+[A-Z][a-z]+(?:['\u2019]s?|s['\u2019])?(?:[ \t]+[A-Z][a-z]+)?")
 _ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:['\u2019]s)?")
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
-GENERIC = frozenset(w.lower() for w in gazetteers.lines("generic_words.txt"))
+GENERIC = gazetteers.generic_words()
 # Public bodies' shapes that the organisation patterns would otherwise take for local ones.
 _NATIONAL_PREFIXES = re.compile(
     r"^(?:Royal[ \t]+Colleges?|Royal[ \t]+Society|Royal[ \t]+Pharmaceutical|Royal[ \t]+Mail|"
@@ -137,39 +137,108 @@ _NATIONAL_PREFIXES = re.compile(
 )
 
 # A role, then "at", "from", "in", "of" before the place it ties to.
-_ROLE_HEADS = (
-    r"midwifery|nursing|nurse|nurses|director|manager|lead|consultant|anaesthetist|"
-    r"anesthetist|surgeon|physician|matron|sister|officer|guardian|specialist|executive|"
-    r"pharmacist|registrar|paediatrician|obstetrician|midwife|practitioner|chair|governor|"
-    r"radiologist|pathologist|psychiatrist|psychologist|intensivist|neonatologist|"
-    r"cardiologist|oncologist|gynaecologist|geriatrician|gp|partner|fellow|trainee|"
-    r"coordinator|co-ordinator|administrator|secretary|therapist|physio|physiotherapist|"
-    r"paramedic|dietitian|sonographer|radiographer|educator|investigator|champion|"
-    r"advocate|deputy|head|chief|president|dean|professor|lecturer|researcher|receptionist|"
-    r"porter|technician|scientist|ceo|cno|cmo|dpsn|dpsns|fts?u|fellow|caldicott"
+# A role, then "at", "from", "in", "of" before the place it ties to.
+ROLE_HEADS = words(
+    """nurse nurses director directors manager managers lead leads consultant
+    consultants anaesthetist anesthetist surgeon surgeons physician physicians matron sister
+    officer guardian specialist specialists executive pharmacist registrar registrars
+    paediatrician obstetrician midwife midwives practitioner chair chairs governor governors
+    radiologist pathologist psychiatrist psychologist intensivist neonatologist cardiologist
+    oncologist gynaecologist geriatrician gp gps partner fellow trainee coordinator
+    co-ordinator administrator secretary therapist physio physiotherapist paramedic
+    dietitian sonographer radiographer educator investigator champion advocate deputy head
+    chief president dean professor lecturer researcher receptionist porter technician
+    scientist ceo cno cmo coo dpsn fellow caldicott anaesthetists surgeons obstetricians
+    midwives doctor doctors"""
 )
-_NOT_ROLE_WORDS = (
-    r"said|says|and|or|but|the|a|an|was|is|are|were|be|been|who|whom|with|to|that|this|told|"
-    r"asked|by|as|at|from|in|on|of|for|we|they|he|she|it|i|you|when|where|if|then|also|"
-    r"had|has|have|not|so|our|their|his|her|its|my|your|there|here|one|new|met|meet|"
-    r"visited|visit|works|worked|working|joined|left|moved|started|based|now|until|since"
+_ROLE_OF = words("of for and in")
+_NOT_ROLE_WORDS = words(
+    """said says and or but the a an was is are were be been who whom with to that this told
+    asked by as at from in on of for we they he she it i you when where if then also had has
+    have not so our their his her its my your there here one met meet visited visit works
+    worked working joined left moved started based now until since patients patient people
+    staff families family colleagues everyone team teams"""
 )
-_ROLE_MODIFIER = rf"(?!(?:{_NOT_ROLE_WORDS})\b)[\w-]+"
-_ROLE_BEFORE = re.compile(
-    r"(?P<role>(?:\b(?:the|a|an|our|their|its|his|her)[ \t]+)?"
-    rf"(?:\b{_ROLE_MODIFIER}[ \t]+){{0,4}}\b(?:{_ROLE_HEADS})\b"
-    r"(?:[ \t]+(?:of|for)[ \t]+[\w-]+(?:[ \t]+(?:and[ \t]+)?[\w-]+){0,2})?)"
-    r"[ \t]+(?:at|from|in|for|of|with)[ \t]+(?:the[ \t]+)?$",
-    re.IGNORECASE,
+_DETERMINERS = words("the a an our their its his her my your")
+_PLACE_LINKS = words("at from in for of with")
+UNITS = words(
+    """itu icu hdu nicu picu scbu ccu amu sau mau cdu ed a&e theatre theatres maternity
+    endoscopy pharmacy mortuary ward wards nicu radiology outpatients"""
 )
-_UNIT_BEFORE = re.compile(
-    r"(?P<role>\b(?:the[ \t]+)?(?:ITU|ICU|HDU|NICU|PICU|SCBU|CCU|AMU|SAU|MAU|CDU|ED|A&E|"
-    r"theatres?|maternity|labour ward|delivery suite|birth centre|emergency department|"
-    r"intensive care(?: unit)?|critical care(?: unit)?|neonatal unit|stroke unit|"
-    r"cardiac unit|renal unit|endoscopy|pharmacy|mortuary|wards?)[ \t]+(?:at|in)[ \t]+)"
-    r"(?:the[ \t]+)?$",
-    re.IGNORECASE,
+_UNIT_PHRASES = frozenset(
+    {
+        "labour ward",
+        "delivery suite",
+        "birth centre",
+        "emergency department",
+        "intensive care",
+        "intensive care unit",
+        "critical care",
+        "critical care unit",
+        "neonatal unit",
+        "stroke unit",
+        "cardiac unit",
+        "renal unit",
+        "special care baby unit",
+        "a and e",
+    }
 )
+_TOKEN = re.compile(r"[\w&'\u2019-]+")
+
+
+def _tokens_before(text: str, start: int) -> list[tuple[int, int, str]]:
+    """The words in the 100 characters before ``start`` that follow one another with only
+    spaces between them (a comma or a full stop ends the run)."""
+    window_start = max(0, start - 100)
+    found = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text, window_start, start)]
+    if found and found[0][0] == window_start and window_start > 0:
+        found.pop(0)  # cut in half by the window
+    run: list[tuple[int, int, str]] = []
+    end = start
+    for token in reversed(found):
+        if text[token[1] : end].strip(" \t"):
+            break
+        run.append(token)
+        end = token[0]
+    run.reverse()
+    return run
+
+
+def role_before(text: str, start: int) -> tuple[int, str] | None:
+    """Where a role tied to the place at ``start`` begins ("the head of midwifery at"), and
+    whether it is a role or a unit ("ICU at"); None without one."""
+    run = _tokens_before(text, start)
+    if run and run[-1][2].lower() == "the":
+        run.pop()
+    if len(run) < 2 or run[-1][2].lower() not in _PLACE_LINKS:
+        return None
+    run.pop()
+    lowered = [t[2].lower() for t in run]
+    for size in (4, 3, 2):
+        if len(run) >= size and " ".join(lowered[-size:]) in _UNIT_PHRASES:
+            return _with_determiner(run, len(run) - size), "unit"
+    if lowered and lowered[-1] in UNITS:
+        return _with_determiner(run, len(run) - 1), "unit"
+    # The role's head word is the last word, or comes before "of X (and Y)".
+    for head in range(max(0, len(run) - 6), len(run)):
+        if lowered[head] in ROLE_HEADS and (
+            head == len(run) - 1 or lowered[head + 1] in ("of", "for")
+        ):
+            if any(w in _NOT_ROLE_WORDS - _ROLE_OF for w in lowered[head + 1 :]):
+                continue
+            first = head
+            while first > 0 and head - first < 4 and lowered[first - 1] not in _NOT_ROLE_WORDS:
+                first -= 1
+            return _with_determiner(run, first), "role"
+    return None
+
+
+def _with_determiner(run: list[tuple[int, int, str]], first: int) -> int:
+    if first > 0 and run[first - 1][2].lower() in _DETERMINERS:
+        first -= 1
+    return run[first][0]
+
+
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z ]{2,30}\]")
 
 
@@ -238,7 +307,10 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
     yield from _first_name_pairs(text, first_names)
 
 
-_FOLLOWING_NAME = re.compile(rf"[ \t]+(?P<last>{_MC}(?:-{_MC})?)\b")
+_PARTICLE = r"(?:N[ií]|Nic|Mac|Mc|[OÓ]|De|Del|Da|Di|Van|Von|Der|Al|El|La|Le|Bin|Bint|Ibn|Abu)"
+_FOLLOWING_NAME = re.compile(
+    rf"[ \t]+(?P<last>(?:{_PARTICLE}[ \t]+(?:[Dd]e[nr]?[ \t]+)?)?{_MC}(?:-{_MC})?)\b"
+)
 
 
 def _first_name_pairs(text: str, first_names: Sequence[Hit]) -> Iterator[Candidate]:
@@ -270,6 +342,24 @@ def _is_name(word: str) -> bool:
     return first not in NOT_NAMES and first not in GENERIC
 
 
+_WORD_IN_NAME = re.compile(r"\S+")
+
+
+def _name_words(name: str, offset: int) -> tuple[int, str] | None:
+    """The name without the capitalised words before it that are not names ("Yesterday
+    Priya"), or None if nothing is left or it is a place ("Leeds asked")."""
+    spans = [(offset + m.start(), m.group(0)) for m in _WORD_IN_NAME.finditer(name)]
+    while spans and (spans[0][1].lower() in NOT_NAMES or spans[0][1].lower() in GENERIC):
+        spans.pop(0)
+    if not spans:
+        return None
+    start = spans[0][0]
+    rest = name[start - offset :]
+    if rest.lower() in gazetteers.towns() or rest.lower() in NOT_NAMES:
+        return None
+    return start, rest
+
+
 def _people(text: str) -> Iterator[Candidate]:
     for match in _TITLE_NAME.finditer(text):
         name = match.group("name")
@@ -285,56 +375,71 @@ def _people(text: str) -> Iterator[Candidate]:
         )
         yield Candidate(match.start(), end, P, CONTEXT + 5, "person")
     for match in _NAME_SAID.finditer(text):
-        name = match.group("name")
-        if not _is_name(name):
+        found = _name_words(match.group("name"), match.start("name"))
+        if not found:
             continue
-        if match.group("verb") in _WEAK_SAID:
-            # "Hope has" is not enough; a first name from the gazetteer is.
-            first = name.split()[0].lower()
-            if first not in gazetteers.first_names() or first in gazetteers.common_words():
-                continue
-        start = match.start("name")
-        words = name.split()
-        if starts_sentence(text, start) and len(words) == 1:
+        start, name = found
+        _, before = previous_word(text, start)
+        if before.lower() in ("from", "at", "in", "of", "the"):
+            continue  # "Chioma from Westfield described": Westfield is where, not who
+        first = name.split()[0].lower()
+        single = " " not in name
+        if match.group("verb") in _WEAK_SAID and (
+            first not in gazetteers.first_names() or first in gazetteers.common_words()
+        ):
+            continue  # "Hope has" is not enough; "Priya has" is
+        if single and starts_sentence(text, start):
+            # Opening a sentence, a capital says nothing: the word must be a known name.
             low = name.lower()
-            if low in gazetteers.common_words() and match.group("verb") in _WEAK_SAID:
+            if low in gazetteers.common_words() or (
+                low not in gazetteers.first_names() and low not in gazetteers.surnames()
+            ):
                 continue
-        # "Yesterday Priya said": a capitalised word opening the sentence may not be the name.
-        if len(words) == 2 and starts_sentence(text, start) and words[0].lower() in NOT_NAMES:
-            start = start + len(words[0]) + 1
         yield Candidate(start, match.end("name"), P, CONTEXT, "person")
     for match in _SAID_NAME.finditer(text):
-        if _is_name(match.group("name")):
+        if _is_name(match.group("name")) and match.group("name").lower() not in gazetteers.towns():
             yield Candidate(match.start("name"), match.end("name"), P, CONTEXT, "person")
     for match in _NAME_FROM.finditer(text):
         name = match.group("name")
-        if not _is_name(name) or starts_sentence(text, match.start("name")):
+        low = name.lower()
+        if not _is_name(name):
             continue
-        if name.lower() in gazetteers.common_words() or name.lower() in _MONTHS_AND_DAYS:
+        if low in gazetteers.common_words() or low in _MONTHS_AND_DAYS or low in gazetteers.towns():
             continue
-        if (
-            name.lower() not in gazetteers.first_names()
-            and name.lower() not in gazetteers.surnames()
-        ):
-            continue
-        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        known_name = low in gazetteers.first_names() or low in gazetteers.surnames()
+        opening = starts_sentence(text, match.start("name"))
+        if known_name or not opening:
+            strength = CONTEXT - (5 if known_name else 15)
+            yield Candidate(match.start("name"), match.end("name"), P, strength, "person")
         org = match.group("org")
-        if (
-            org.split()[0].lower() not in NOT_NAMES
-            and org.split()[0].lower() not in _MONTHS_AND_DAYS
-        ):
+        first = org.split()[0].lower()
+        if first not in NOT_NAMES and first not in _MONTHS_AND_DAYS and first not in GENERIC:
             yield Candidate(match.start("org"), match.end("org"), ORG, WEAK, "organisation")
     for match in _POSSESSIVE.finditer(text):
         name = match.group("name")
         low = name.lower()
-        if low not in gazetteers.first_names() and low not in gazetteers.surnames():
-            continue
         if low in gazetteers.common_words() or low in NOT_NAMES or low in _MONTHS_AND_DAYS:
             continue
-        yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        if low in GENERIC or low in gazetteers.towns():
+            continue
+        if low in gazetteers.first_names() or low in gazetteers.surnames():
+            yield Candidate(match.start("name"), match.end("name"), P, CONTEXT - 5, "person")
+        else:
+            # "Chioma's idea": a capitalised word no list knows owning something.
+            yield Candidate(match.start("name"), match.end("name"), P, WEAK + 5, "person")
+
+
+_ADDRESS = re.compile(
+    r"\b(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)[ \t]+\d+[A-Za-z]?,?[ \t]+)?\d{1,4}[A-Za-z]?,?[ \t]+"
+    r"(?:[A-Z][\w'\u2019-]+[ \t]+){1,3}"
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Court|Gardens|Place|"
+    r"Terrace|Grove|Square|Mews|Row|Hill|Walk|Rise|View|Park|Green|Parade|Vale|Villas)\b\.?"
+)
 
 
 def _wards(text: str) -> Iterator[Candidate]:
+    for match in _ADDRESS.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "address")
     for match in _WARD_NUMBER.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT + 5, "ward")
     for match in _NAMED_UNIT.finditer(text):
@@ -393,20 +498,16 @@ def widen(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:
             out.append(candidate)
             continue
         start = candidate.start
-        window = text[max(0, start - 90) : start]
-        role = _ROLE_BEFORE.search(window)
-        if role and candidate.strength >= WEAK + 5:
-            role_start = start - len(window) + role.start("role")
-            out.append(
-                Candidate(role_start, candidate.end, FindingCategory.ROLE_AT_PLACE, ROLE, "role")
-            )
+        found = role_before(text, start) if candidate.strength >= WEAK + 5 else None
+        if found:
+            role_start, what = found
+            if what == "role":
+                category, kind, strength = FindingCategory.ROLE_AT_PLACE, "role", ROLE
+            else:  # "ICU at the Royal Free": the unit of a named place is a place
+                category, kind, strength = L, "unit", candidate.strength + 1
+            out.append(Candidate(role_start, candidate.end, category, strength, kind))
             continue
-        unit = _UNIT_BEFORE.search(window)
-        if unit and candidate.strength >= WEAK + 5:
-            # "ICU at the Royal Free": the unit of a named place is a place.
-            unit_start = start - len(window) + unit.start("role")
-            out.append(Candidate(unit_start, candidate.end, L, candidate.strength + 1, "unit"))
-            continue
+        window = text[max(0, start - 4) : start]
         if window.endswith(("the ", "The ")):
             start -= 4
         out.append(

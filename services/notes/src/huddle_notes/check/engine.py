@@ -9,18 +9,9 @@ from huddle_notes.check import context, gazetteers
 from huddle_notes.check.acronyms import Acronyms
 from huddle_notes.check.candidates import Candidate
 from huddle_notes.check.knowledge import knowledge_entries
-from huddle_notes.check.lexicon import Entry, Hit, Lexicon
+from huddle_notes.check.lexicon import Entry, Hit, Lexicon, searchable
 from huddle_notes.check.resolve import PLACEHOLDERS, drop_protected, findings, merge
 from huddle_notes.check.structured import structured
-from huddle_notes.check.text import lower_same_length
-
-_SEARCHABLE = str.maketrans({"\u2019": "'", "\u2018": "'", "\n": " ", "\t": " ", "\r": " "})
-
-
-def searchable(text: str) -> str:
-    """Lower case, curly apostrophes straight, line breaks as spaces: the same length as
-    ``text``, so what the automata find in it is where it is in ``text``."""
-    return lower_same_length(text).translate(_SEARCHABLE)
 
 
 class Engine:

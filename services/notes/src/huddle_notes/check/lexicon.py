@@ -2,6 +2,7 @@
 a case rule per phrase deciding whether what it found counts ("Hope" the member, not "we live
 in hope"; "JR" the hospital, not "jr")."""
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
@@ -9,7 +10,9 @@ from enum import IntEnum
 import ahocorasick
 from huddle_shared.contracts.notes import FindingCategory
 
-from huddle_notes.check.text import bounded, is_capitalised
+from huddle_notes.check.text import is_capitalised, lower_same_length
+
+_PUNCTUATION = ".'\u2019)"
 
 
 class Case(IntEnum):
@@ -25,6 +28,11 @@ class Entry:
     kind: str  # member, member_part, initials, first_name, surname, trust, town, national...
     case: Case
     strength: int
+
+    @property
+    def tail(self) -> int:
+        """How many characters at the end of the phrase are not letters or digits."""
+        return len(self.phrase) - len(self.phrase.rstrip(_PUNCTUATION))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,29 +63,46 @@ class Lexicon:
     def __init__(self, entries: Iterable[Entry]) -> None:
         table: dict[str, list[Entry]] = {}
         for entry in entries:
-            key = " ".join(entry.phrase.lower().split())
-            if len(key) < 2:
+            spaced = key(entry.phrase)
+            if len(spaced) < 2:
                 continue
-            bucket = table.setdefault(key, [])
+            bucket = table.setdefault(f" {spaced} ", [])
             if entry not in bucket:
                 bucket.append(entry)
         self.size = len(table)
         self._automaton = ahocorasick.Automaton()
-        for key, bucket in table.items():
-            self._automaton.add_word(key, (len(key), tuple(bucket)))
+        for spaced, bucket in table.items():
+            self._automaton.add_word(spaced, (len(spaced), tuple(bucket)))
         if self.size:
             self._automaton.make_automaton()
 
-    def hits(self, text: str, lowered: str) -> Iterator[Hit]:
-        """Every phrase found on word boundaries whose case rule holds. ``lowered`` is
-        ``text`` lower-cased with the same length. Spaces in a phrase match one space."""
+    def hits(self, text: str, padded: str) -> Iterator[Hit]:
+        """Every phrase found as whole words whose case rule holds. ``padded`` is
+        ``searchable(text)``: one space, the text lower-cased with every character that is
+        not a letter or a digit made a space, one space; so a hit is on word boundaries by
+        construction and offsets carry over (less the leading space)."""
         if not self.size:
             return
-        for last, (length, bucket) in self._automaton.iter(lowered):
-            start, end = last - length + 1, last + 1
-            if not bounded(text, start, end):
-                continue
-            found = text[start:end]
+        for last, (length, bucket) in self._automaton.iter(padded):
+            start, end = last - length + 1, last - 1
             for entry in bucket:
-                if _case_holds(found, entry):
-                    yield Hit(start, end, entry)
+                # "D.S.", "St.": what the phrase ends with that is not a letter counts too.
+                tail = entry.tail
+                stop = end
+                if tail and text.startswith(entry.phrase[-tail:], end):
+                    stop = end + tail
+                if _case_holds(text[start:stop], entry):
+                    yield Hit(start, stop, entry)
+
+
+_NOT_WORD = re.compile(r"[\W_]")
+
+
+def key(phrase: str) -> str:
+    """How a phrase is looked up: lower case, letters and digits only, one space between."""
+    return " ".join(_NOT_WORD.sub(" ", phrase.lower()).split())
+
+
+def searchable(text: str) -> str:
+    """See ``Lexicon.hits``: the same length as ``text`` plus two."""
+    return " " + _NOT_WORD.sub(" ", lower_same_length(text)) + " "

@@ -28,6 +28,7 @@ SUGGESTIONS: dict[str, str] = {
     "unit": "a unit",
     "town": "a town in the region",
     "venue": "a venue",
+    "address": "[address removed]",
     "extension": "[phone number removed]",
     C.PERSON: "a colleague",
     C.ORGANISATION: "an organisation",

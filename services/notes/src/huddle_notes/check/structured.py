@@ -30,10 +30,44 @@ _SPELLED_EMAIL = re.compile(
 )
 
 
+def windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> list[tuple[int, int]]:
+    """Stretches of ``text`` around each match of a cheap ``anchor``, merged: a costly
+    pattern then runs only where it could match, not from every position of a long note."""
+    spans: list[tuple[int, int]] = []
+    for match in anchor.finditer(text):
+        start, end = max(0, match.start() - before), min(len(text), match.end() + after)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _search(
+    pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    for start, end in spans:
+        yield from pattern.finditer(text, start, end)
+
+
+# An address spelled out has "at" and, after it, "dot" or a full stop.
+_AT_ANCHOR = re.compile(r"[ \t]at[ \t]|@|[(\[{<]at[)\]}>]", re.IGNORECASE)
+
+
+def _spelled_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for start, end in windows(text, _AT_ANCHOR, 80, 120):
+        stretch = text[start:end].lower()
+        if "dot" in stretch or "." in stretch:
+            spans.append((start, end))
+    return spans
+
+
 def emails(text: str) -> Iterator[Candidate]:
-    for match in _EMAIL.finditer(text):
-        yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
-    for match in _SPELLED_EMAIL.finditer(text):
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            yield Candidate(match.start(), match.end(), FindingCategory.EMAIL, VALIDATED, "email")
+    for match in _search(_SPELLED_EMAIL, text, _spelled_spans(text)):
         spelled = match.group(0)
         if "@" in spelled and not re.search(r"\bdot\b|[(\[{<]", spelled, re.IGNORECASE):
             continue  # an ordinary address, found above
@@ -112,10 +146,6 @@ def phones(text: str) -> Iterator[Candidate]:
 
 # --- NHS numbers --------------------------------------------------------------------------
 
-# Ten digits in any grouping ("943 476 5919", "9434765919", "943-476-5919"), not part of a
-# longer run of digits.
-_TEN_DIGITS = re.compile(r"(?<![\d])(?<!\d[ \t.-])\d(?:[ \t-]?\d){9}(?![\d])(?![ \t.-]\d)")
-
 
 def passes_modulus_11(digits: str) -> bool:
     """The NHS number check digit: weights 10..2 over the first nine digits; 11 minus the
@@ -129,15 +159,44 @@ def passes_modulus_11(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+# Runs of digit groups joined by single spaces or hyphens: "943 476 5919", "36 943 476 5919".
+_DIGIT_GROUPS = re.compile(r"(?<![\w.])\d+(?:[ \t-]\d+)*(?![\w]|[.]\d)")
+# Within a longer run, the groupings an NHS number is written in.
+_NHS_SHAPES = {(3, 3, 4), (10,), (4, 3, 3), (5, 5), (2, 2, 2, 2, 2), (3, 4, 3)}
+
+
 def nhs_numbers(text: str) -> Iterator[Candidate]:
-    for match in _TEN_DIGITS.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(set(digits)) == 1:
-            continue  # "0000000000" passes the check but is a placeholder
-        if passes_modulus_11(digits):
-            yield Candidate(
-                match.start(), match.end(), FindingCategory.NHS_NUMBER, VALIDATED + 1, "nhs"
-            )
+    """Ten digits that pass Modulus 11, in any grouping when they stand alone; within a run
+    of other numbers ("Ward 36 943 476 5919"), in the groupings NHS numbers are written in."""
+    for run in _DIGIT_GROUPS.finditer(text):
+        groups = [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(run.group(0))]
+        total = sum(e - s for s, e in groups)
+        if total < 10:
+            continue
+        offset = run.start()
+        if total == 10:
+            yield from _nhs_number(text, offset + groups[0][0], offset + groups[-1][1])
+            continue
+        i = 0
+        while i < len(groups):
+            digits, j = 0, i
+            while j < len(groups) and digits < 10:
+                digits += groups[j][1] - groups[j][0]
+                j += 1
+            shape = tuple(e - s for s, e in groups[i:j])
+            if digits == 10 and shape in _NHS_SHAPES:
+                found = list(_nhs_number(text, offset + groups[i][0], offset + groups[j - 1][1]))
+                if found:
+                    yield from found
+                    i = j
+                    continue
+            i += 1
+
+
+def _nhs_number(text: str, start: int, end: int) -> Iterator[Candidate]:
+    digits = re.sub(r"\D", "", text[start:end])
+    if len(set(digits)) > 1 and passes_modulus_11(digits):  # "0000000000" is a placeholder
+        yield Candidate(start, end, FindingCategory.NHS_NUMBER, VALIDATED + 1, "nhs")
 
 
 # --- Postcodes ----------------------------------------------------------------------------
@@ -198,6 +257,12 @@ _DATE_PATTERNS = [
     # Friday the 14th, Friday 14th
     re.compile(rf"\b{_WEEKDAYS}[ \t]+(?:the[ \t]+)?{_ORD_DAY}\b", re.IGNORECASE),
 ]
+# "since 12/3", "DOB 4/7": a day and month alone only after a word that makes it a date.
+_DAY_MONTH = re.compile(
+    r"\b(?:on|since|from|until|till|by|dated|dob|d\.o\.b\.?|born|before|after)[ \t:]+"
+    r"(?P<date>(?:3[01]|[12][0-9]|0?[1-9])[/.](?:1[0-2]|0?[1-9]))(?![\w/]|[.]\d)",
+    re.IGNORECASE,
+)
 # "on the 14th", "by the 3rd": only when nothing follows that makes it a count or a floor.
 _ON_THE_DAY = re.compile(
     rf"\b(?:on|by|from|until|till|since|before|after)[ \t]+the[ \t]+(?P<day>{_ORD_DAY})\b"
@@ -210,9 +275,14 @@ _AMBIGUOUS_MONTHS = {"may", "mar", "march", "jan", "sat", "sun", "wed", "dec", "
 _DATE_MONTH_WORD = re.compile(rf"\b{_MONTHS}", re.IGNORECASE)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def dates(text: str) -> Iterator[Candidate]:
+    # Every date shape has a number in it: look only around numbers.
+    spans = windows(text, _DIGITS, 40, 40)
     for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
+        for match in _search(pattern, text, spans):
             found = match.group(0)
             # "may" and "march" are also verbs: only as the month when capitalised.
             words = re.findall(r"[A-Za-z]+", found)
@@ -222,7 +292,11 @@ def dates(text: str) -> Iterator[Candidate]:
             if found.lower().startswith("the "):
                 start += 4
             yield Candidate(start, match.end(), FindingCategory.DATE, CONTEXT + 5, "date")
-    for match in _ON_THE_DAY.finditer(text):
+    for match in _search(_DAY_MONTH, text, spans):
+        yield Candidate(
+            match.start("date"), match.end("date"), FindingCategory.DATE, CONTEXT, "date"
+        )
+    for match in _search(_ON_THE_DAY, text, spans):
         yield Candidate(match.start("day") - 4, match.end(), FindingCategory.DATE, CONTEXT, "date")
 
 
