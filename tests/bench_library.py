@@ -102,6 +102,9 @@ class Everyone:
     async def readable_networks(self, caller: Caller) -> set[str]:
         return {SLUG}
 
+    async def require_reader(self, slug: str, caller: Caller) -> None:
+        return None
+
 
 def vocabulary(rng: random.Random, size: int = 4_000) -> list[str]:
     syllables = ["ka", "lo", "mi", "ra", "te", "su", "vin", "dor", "pel", "quo", "ist", "an"]

@@ -1,4 +1,5 @@
-"""Notes, scheduling, signposting and insights: their event handlers against fakes.
+"""Scheduling, signposting and insights: their event handlers against fakes (notes' own
+projections are tested on the real system: tests/integration/test_notes_workflow.py).
 
 The handlers are the same ones the services run; the fakes keep the projections' rules (an
 event applies once, an erasure leaves a tombstone no late event can fill again).
@@ -9,9 +10,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from fakes import FakeAttendees, FakeMemberProfiles, FakeOrganisationDirectory, FakeRedactionNames
+from fakes import FakeAttendees, FakeMemberProfiles, FakeOrganisationDirectory
 from huddle_insights import handlers as insights
-from huddle_notes import handlers as notes
 from huddle_scheduling import handlers as scheduling
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import membership as mc
@@ -64,22 +64,6 @@ async def deliver(
 
 
 CALLER = Caller(member_id=MEMBER)
-
-
-async def test_notes_keep_old_and_new_names_and_forget_them_for_good() -> None:
-    names = FakeRedactionNames()
-    first = registered("Priya Raman")
-    await deliver(notes.redaction_names, first, names=names)
-    await deliver(notes.redaction_names, first, names=names)  # redelivered: applied once
-    await deliver(notes.redaction_names, renamed("Priya Shah"), names=names)
-    terms = (await notes.export_me(Empty(), CALLER, names=names))["redaction_names"]
-    assert terms is not None and {"Priya Raman", "Priya Shah", "Raman", "Shah"} <= set(
-        terms["terms"]
-    )
-    await deliver(notes.redaction_names, ERASED, names=names)
-    await deliver(notes.redaction_names, renamed("Late Name"), names=names)  # after erasure
-    assert await notes.export_me(Empty(), CALLER, names=names) == {"redaction_names": None}
-    assert await names.all_terms() == []
 
 
 class _NothingElseHeld:
@@ -155,4 +139,4 @@ async def test_insights_counts_without_names() -> None:
 
 async def test_handlers_refuse_callers_who_are_not_members() -> None:
     with pytest.raises(Exception, match="Sign in"):
-        await notes.export_me(Empty(), Caller(), names=FakeRedactionNames())
+        await signposting.export_me(Empty(), Caller(), directory=FakeOrganisationDirectory())
