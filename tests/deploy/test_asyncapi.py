@@ -76,4 +76,4 @@ def test_notes_documents_its_consumer_of_membership_events() -> None:
     channel = document("notes")["channels"]["notes-redaction-names"]
     assert channel["address"] == "events.membership.>"
     assert "member.registered v1" in channel["description"]
-    assert "events.notes.note.published" in addresses("notes", "send")
+    assert "events.notes.note.published.v1" in addresses("notes", "send")

@@ -19,6 +19,7 @@ from huddle_notes.ports import PublishedNote
 from huddle_shared import services as service_list
 from huddle_shared.contracts.notes import SEARCH_NOTES, SearchNotes
 from huddle_shared.contracts.rpc import Caller
+from huddle_shared.errors import NotFound
 from huddle_shared.projections.network_roster import NETWORK_ROSTER, NetworkRoster
 from huddle_shared.service import ServiceBuilder
 from support import connect_nats, signed, started
@@ -41,6 +42,10 @@ class RosterReaders:
 
     async def readable_networks(self, caller: Caller) -> set[str]:
         return set(await self.roster.networks_of(caller.member_id)) if caller.member_id else set()
+
+    async def require_reader(self, slug: str, caller: Caller) -> None:
+        if not await self.may_read(slug, caller):  # as for an invite-only network
+            raise NotFound(f"There is no network '{slug}'.")
 
 
 @dataclass

@@ -319,6 +319,13 @@ async def test_the_whole_workflow_with_a_second_reader_and_acceptances(world: Wo
         error = await world.refused(contract.GET_NOTE, ref, stranger, "forbidden")
         assert "Falls" not in json.dumps(error)
 
+    # The library finds it for members; a sibling's member is refused, learning no title.
+    search = {"slug": world.slug, "q": "falls"}
+    found = await world.ok(contract.SEARCH_NOTES, search, world.member)
+    assert note_id in [n["id"] for n in found["items"]]
+    refusal = await world.rpc(contract.SEARCH_NOTES, search, world.sibling_member)
+    assert not refusal["ok"] and "Falls" not in json.dumps(refusal)
+
     retracted = await world.ok(
         contract.RETRACT_NOTE, {"id": note_id, "reason": "Published in error."}, world.chair
     )
@@ -442,7 +449,7 @@ async def test_themes_are_set_by_chairs_and_facilitators_and_read_by_members(wor
 async def test_erasure_leaves_notes_by_a_former_member_and_a_redelivery_is_harmless(
     world: World,
 ) -> None:
-    note = await world.note(world.second_note_taker, body="Tom Second wrote this.")
+    note = await world.note(world.second_note_taker, body="The second note-taker wrote this.")
     await world.ok(contract.SUBMIT_NOTE, {"id": note["id"]}, world.second_note_taker)
     erased = await world.site.client.delete("/api/v1/me", headers=world.second_note_taker.headers)
     assert erased.status_code == 204, erased.text
@@ -455,7 +462,7 @@ async def test_erasure_leaves_notes_by_a_former_member_and_a_redelivery_is_harml
 
     seen = await eventually(forgotten, timeout=20)
     assert {h["by"] for h in seen["history"]} == {contract.FORMER_MEMBER}
-    assert seen["body"] == "Tom Second wrote this."  # the note stays
+    assert seen["body"] == "The second note-taker wrote this."  # the note stays
     stored = await db["notes"].find_one({"_id": note["id"]})
     assert world.second_note_taker.id not in json.dumps(stored, default=str)
     # A redelivered erasure changes nothing; a facilitator still approves the note.
@@ -488,3 +495,89 @@ async def test_a_facilitator_never_approves_a_note_they_wrote(world: World) -> N
     error = await world.refused(contract.APPROVE_NOTE, ref, world.facilitator, "forbidden")
     assert "second reader" in error["detail"]
     assert (await world.ok(contract.APPROVE_NOTE, ref, world.chair))["state"] == "published"
+
+
+async def test_writers_find_notes_that_are_not_published_and_members_do_not(
+    world: World,
+) -> None:
+    draft = await world.note(world.note_taker, title="Sepsis draft", themes=["sepsis"])
+    search = {"slug": world.slug, "state": "draft", "q": "sepsis", "theme": "sepsis"}
+    found = await world.ok(contract.SEARCH_NOTES, search, world.facilitator)
+    assert draft["id"] in [n["id"] for n in found["items"]]
+    assert all(n["state"] == "draft" for n in found["items"])
+    await world.refused(contract.SEARCH_NOTES, search, world.member, "forbidden")
+    await world.refused(contract.SEARCH_NOTES, search, world.sibling_member, "forbidden")
+
+
+async def test_a_spin_off_opens_its_notes_to_its_parents_members_never_to_a_sibling(
+    world: World,
+) -> None:
+    spin_off = await world.site.network(world.chair, "approval", parent_slug=world.slug)
+    settings = {"slug": spin_off, "themes": ["falls"], "open_to_parent": True}
+    themes = await eventually(
+        lambda: _answer(world.rpc(contract.SET_THEMES, settings, world.chair))
+    )
+    assert themes["data"]["open_to_parent"] is True
+    note = await world.ok(
+        contract.CREATE_NOTE, {"slug": spin_off, "title": "Spin-off huddle"}, world.chair
+    )
+    await world.ok(contract.SUBMIT_NOTE, {"id": note["id"]}, world.chair)
+    # The parent's facilitator is no writer of the spin-off: a draft or a submitted note of
+    # it is not there for them. An instance admin (set-up standing in for configuration) is
+    # the second reader.
+    await world.refused(contract.APPROVE_NOTE, {"id": note["id"]}, world.facilitator, "not_found")
+    await world.site.databases["notes"]["note_members"].update_one(
+        {"_id": world.outsider.id}, {"$set": {"is_instance_admin": True}}
+    )
+    try:
+        await world.ok(contract.APPROVE_NOTE, {"id": note["id"]}, world.outsider)
+    finally:
+        await world.site.databases["notes"]["note_members"].update_one(
+            {"_id": world.outsider.id}, {"$set": {"is_instance_admin": False}}
+        )
+    read = await world.ok(contract.GET_NOTE, {"id": note["id"]}, world.member)  # the parent's
+    assert read["title"] == "Spin-off huddle"
+    error = await world.refused(
+        contract.GET_NOTE, {"id": note["id"]}, world.sibling_member, "forbidden"
+    )
+    assert "Spin-off" not in json.dumps(error)
+    # Closed again: the parent's members no longer read it.
+    await world.ok(contract.SET_THEMES, {**settings, "open_to_parent": False}, world.chair)
+    await world.refused(contract.GET_NOTE, {"id": note["id"]}, world.member, "forbidden")
+
+
+async def _answer(reply: Any) -> dict[str, Any] | None:
+    answered = await reply
+    return answered if answered["ok"] else None
+
+
+async def test_the_check_knows_a_renamed_members_old_name_and_new_organisations(
+    world: World,
+) -> None:
+    db = world.site.databases["notes"]
+    revision = await db["knowledge_revisions"].find_one({"_id": "instance"})
+    renamed = await world.site.client.patch(
+        "/api/v1/me", json={"display_name": "Zaynab Quartermaine"}, headers=world.member.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    registered = await world.site.client.post(
+        "/api/v1/organisations", json={"name": "Zorblax Collective", "kind": "charity"}
+    )
+    assert registered.status_code == 201, registered.text
+
+    async def known() -> bool:
+        names = await db["redaction_names"].find_one({"_id": world.member.id})
+        organisation = await db["organisations"].find_one({"_id": registered.json()["id"]})
+        return bool(names and len(names["names"]) == 2 and organisation)
+
+    await eventually(known, timeout=20)
+    names = await db["redaction_names"].find_one({"_id": world.member.id})
+    assert sorted(names["names"]) == ["Mo Member", "Zaynab Quartermaine"]  # the old name stays
+    assert await db["knowledge_revisions"].find_one({"_id": "instance"}) != revision
+    # The network's checker was rebuilt with both names: each found, as a known member.
+    report = await world.ok(
+        contract.CHECK_TEXT,
+        {"slug": world.slug, "text": "Mo Member and Zaynab Quartermaine spoke."},
+        world.note_taker,
+    )
+    assert {"Mo Member", "Zaynab Quartermaine"} <= {f["text"] for f in report["findings"]}

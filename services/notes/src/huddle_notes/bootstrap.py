@@ -86,7 +86,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     )
     area = dataclasses.replace(area, library=library, resources=resources)
     service.include(notes, area=area)
-    service.include(library_routes, library=library, working=None)
+    service.include(library_routes, library=library, working=notes.WorkingNotes(area))
     service.include(resource_routes, resources=resources)
     service.in_background("library-index", library.load)
     service.in_background("stale-uploads", resources.sweep_forever)

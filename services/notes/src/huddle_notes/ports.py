@@ -39,6 +39,11 @@ class Readers(Protocol):
 
     async def readable_networks(self, caller: Caller) -> set[str]: ...
 
+    async def require_reader(self, slug: str, caller: Caller) -> None:
+        """Refuse a caller who may not read the network's notes and resources as every
+        notes route does: 401 anonymous, 404 an unknown or invite-only network, 403 else."""
+        ...
+
 
 class NetworkKnowledge(Protocol):
     async def for_network(self, slug: str) -> Knowledge:

@@ -24,21 +24,21 @@ ORG = FindingCategory.ORGANISATION
 L = FindingCategory.PLACE
 
 _CAP = (
-    r"[A-Z][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z]?[a-z\u00e0-\u00ff]+)?"  # Dan, O'Neill, Smith-Jones
+    r"[A-Z][a-z\u00e0-\u00ff]+(?:['\u2019-][A-Z][a-z\u00e0-\u00ff]+)?"  # Dan, D'Souza, Smith-Jones
 )
 _MC = rf"(?:Mc|Mac|O['\u2019]|De|Le|Van|Di)?{_CAP}"  # McKay, MacDonald, O'Neill
 _NAME = rf"{_MC}(?:[ \t]+{_MC})?"
 
 # Words that look like names only because a capital starts them.
-NOT_NAMES = frozenset(w.lower() for w in gazetteers.lines("not_names.txt"))
+NOT_NAMES = gazetteers.not_names()
 _SAID = (
-    r"said|says|asked|asks|explained|explains|noted|notes|mentioned|mentions|described|"
-    r"describes|told|shared|shares|added|adds|suggested|suggests|reported|reports|presented|"
-    r"presents|raised|raises|commented|comments|highlighted|highlights|agreed|agrees|replied|"
-    r"replies|felt|feels|thinks|thought|recalled|recalls|argued|argues|stressed|stresses|"
-    r"emphasised|emphasises|pointed|spoke|speaks|talked|talks|led|leads|wondered|wrote|"
-    r"writes|admitted|admits|confirmed|confirms|offered|offers|joined|joins|chaired|chairs|"
-    r"facilitated|observed|observes|proposed|proposes|warned|warns|volunteered|"
+    r"said|says|asked|asks|explained|explains|noted|mentioned|mentions|described|"
+    r"describes|told|shared|added|adds|suggested|suggests|reported|presented|"
+    r"raised|commented|highlighted|agreed|agrees|replied|"
+    r"replies|felt|feels|thinks|thought|recalled|recalls|argued|argues|stressed|"
+    r"emphasised|emphasises|pointed|spoke|speaks|talked|wondered|wrote|"
+    r"writes|admitted|admits|confirmed|confirms|offered|joined|chaired|"
+    r"facilitated|observed|proposed|warned|volunteered|"
     r"would|will|has|had|was|is|can|could|did|does|kindly|also"
 )
 _WEAK_SAID = words("would will has had was is can could did does kindly also")
@@ -55,7 +55,7 @@ _NAME_SAID = re.compile(rf"\b(?P<name>{_NAME})[ \t]+(?P<verb>{_SAID})\b")
 _SAID_NAME = re.compile(rf"\b(?:said|says|asked|added|replied|explained)[ \t]+(?P<name>{_NAME})\b")
 _NAME_FROM = re.compile(
     rf"\b(?P<name>{_MC})[ \t]+(?:from|at|of)[ \t]+(?:the[ \t]+)?"
-    r"(?P<org>(?:[A-Z][\w'\u2019&-]*|St\.?)(?:[ \t]+(?:[A-Z][\w'\u2019&-]*|of|and|upon|on|&)){0,5})"
+    r"(?P<org>(?:[A-Z][\w'\u2019&-]*|St\.?)(?:[ \t]+(?:[A-Z][\w'\u2019&-]*|of|upon|on)){0,5})"
 )
 _POSSESSIVE = re.compile(rf"\b(?P<name>{_MC})['\u2019]s\b")
 # "Ward 36", "ward 7B", "Ward C2"
@@ -75,6 +75,10 @@ _ORG_SUFFIX = {
     "Healthcare NHS Trust": "trust",
     "Integrated Care Board": "icb",
     "Integrated Care System": "icb",
+    "ICB": "icb",
+    "Health and Care Partnership": "icb",
+    "Community Interest Company": "organisation",
+    "CIC": "organisation",
     "Health Board": "trust",
     "University Health Board": "trust",
     "Ambulance Service": "trust",
@@ -96,7 +100,6 @@ _ORG_SUFFIX = {
     "House": "care_home",
     "Lodge": "care_home",
     "University": "university",
-    "College": "university",
     "Council": "organisation",
     "Healthcare": "organisation",
     "Health": "organisation",
@@ -115,7 +118,7 @@ _VENUE_KINDS = {"venue"}
 _SUFFIXES = "|".join(re.escape(s) for s in sorted(_ORG_SUFFIX, key=len, reverse=True))
 _CAP_WORD = r"(?:[A-Z][\w'\u2019&.-]*|St\.?)"
 _ORG_PATTERN = re.compile(
-    rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|the|in|&))*?)"
+    rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|&))*?)"
     rf"[ \t]+(?P<suffix>{_SUFFIXES})\b"
 )
 _UNIVERSITY_OF = re.compile(
@@ -125,7 +128,7 @@ _UNIVERSITY_OF = re.compile(
 _SAINT = re.compile(r"\bSt\.?[ \t]+[A-Z][a-z]+(?:['\u2019]s?|s['\u2019])?(?:[ \t]+[A-Z][a-z]+)?")
 _ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:['\u2019]s)?")
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
-GENERIC = frozenset(w.lower() for w in gazetteers.lines("generic_words.txt"))
+GENERIC = gazetteers.generic_words()
 # Public bodies' shapes that the organisation patterns would otherwise take for local ones.
 _NATIONAL_PREFIXES = re.compile(
     r"^(?:Royal[ \t]+Colleges?|Royal[ \t]+Society|Royal[ \t]+Pharmaceutical|Royal[ \t]+Mail|"
@@ -339,6 +342,24 @@ def _is_name(word: str) -> bool:
     return first not in NOT_NAMES and first not in GENERIC
 
 
+_WORD_IN_NAME = re.compile(r"\S+")
+
+
+def _name_words(name: str, offset: int) -> tuple[int, str] | None:
+    """The name without the capitalised words before it that are not names ("Yesterday
+    Priya"), or None if nothing is left or it is a place ("Leeds asked")."""
+    spans = [(offset + m.start(), m.group(0)) for m in _WORD_IN_NAME.finditer(name)]
+    while spans and (spans[0][1].lower() in NOT_NAMES or spans[0][1].lower() in GENERIC):
+        spans.pop(0)
+    if not spans:
+        return None
+    start = spans[0][0]
+    rest = name[start - offset :]
+    if rest.lower() in gazetteers.towns() or rest.lower() in NOT_NAMES:
+        return None
+    return start, rest
+
+
 def _people(text: str) -> Iterator[Candidate]:
     for match in _TITLE_NAME.finditer(text):
         name = match.group("name")
@@ -354,26 +375,26 @@ def _people(text: str) -> Iterator[Candidate]:
         )
         yield Candidate(match.start(), end, P, CONTEXT + 5, "person")
     for match in _NAME_SAID.finditer(text):
-        name = match.group("name")
-        if not _is_name(name):
+        found = _name_words(match.group("name"), match.start("name"))
+        if not found:
             continue
-        if match.group("verb") in _WEAK_SAID:
-            # "Hope has" is not enough; a first name from the gazetteer is.
-            first = name.split()[0].lower()
-            if first not in gazetteers.first_names() or first in gazetteers.common_words():
-                continue
-        start = match.start("name")
-        words = name.split()
-        if starts_sentence(text, start) and len(words) == 1:
+        start, name = found
+        first = name.split()[0].lower()
+        single = " " not in name
+        if match.group("verb") in _WEAK_SAID and (
+            first not in gazetteers.first_names() or first in gazetteers.common_words()
+        ):
+            continue  # "Hope has" is not enough; "Priya has" is
+        if single and starts_sentence(text, start):
+            # Opening a sentence, a capital says nothing: the word must be a known name.
             low = name.lower()
-            if low in gazetteers.common_words() and match.group("verb") in _WEAK_SAID:
+            if low in gazetteers.common_words() or (
+                low not in gazetteers.first_names() and low not in gazetteers.surnames()
+            ):
                 continue
-        # "Yesterday Priya said": a capitalised word opening the sentence may not be the name.
-        if len(words) == 2 and starts_sentence(text, start) and words[0].lower() in NOT_NAMES:
-            start = start + len(words[0]) + 1
         yield Candidate(start, match.end("name"), P, CONTEXT, "person")
     for match in _SAID_NAME.finditer(text):
-        if _is_name(match.group("name")):
+        if _is_name(match.group("name")) and match.group("name").lower() not in gazetteers.towns():
             yield Candidate(match.start("name"), match.end("name"), P, CONTEXT, "person")
     for match in _NAME_FROM.finditer(text):
         name = match.group("name")

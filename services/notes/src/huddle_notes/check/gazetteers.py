@@ -15,7 +15,18 @@ from huddle_notes.check.candidates import GAZETTEER, WEAK
 from huddle_notes.check.knowledge import organisation_entries
 from huddle_notes.check.lexicon import Case, Entry, Lexicon
 
-__all__ = ["Case", "common_words", "first_names", "lines", "public", "surnames"]
+__all__ = [
+    "Case",
+    "common_words",
+    "first_names",
+    "generic_words",
+    "lines",
+    "nicknames",
+    "not_names",
+    "public",
+    "surnames",
+    "towns",
+]
 
 
 @cache
@@ -40,6 +51,31 @@ def surnames() -> frozenset[str]:
 
 
 @cache
+def nicknames() -> dict[str, tuple[str, ...]]:
+    """First name (lower case) to its familiar forms."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in lines("nicknames.txt"):
+        formal, _, shorts = line.partition(":")
+        table[formal.strip().lower()] = tuple(s.strip() for s in shorts.split(",") if s.strip())
+    return table
+
+
+@cache
+def generic_words() -> frozenset[str]:
+    return frozenset(n.lower() for n in lines("generic_words.txt"))
+
+
+@cache
+def not_names() -> frozenset[str]:
+    return frozenset(n.lower() for n in lines("not_names.txt"))
+
+
+@cache
+def towns() -> frozenset[str]:
+    return frozenset(n.lower() for n in lines("places.txt"))
+
+
+@cache
 def common_words() -> frozenset[str]:
     """Names that are also ordinary words ("hope", "grace", "will", "ward", "bishop"):
     names only with something else saying so."""
@@ -61,8 +97,7 @@ def _organisation_entries() -> list[Entry]:
                 if alias.replace("&", "").replace("'", "").isupper()
                 else (Case.CAPITALISED)
             )
-            if alias.lower().startswith("the "):
-                alias = alias[4:]
+            # "the Christie", "the JR": an alias written with "the" needs it in the text.
             entries.append(Entry(alias, FindingCategory.ORGANISATION, kind, case, GAZETTEER + 5))
     return entries
 
@@ -79,7 +114,7 @@ def public() -> Lexicon:
         entries.append(Entry(name, person, "surname", Case.CAPITALISED, WEAK))
     for name in lines("places.txt"):
         entries.append(Entry(name, FindingCategory.PLACE, "town", Case.CAPITALISED, GAZETTEER))
-    for name in lines("safe.txt"):
+    for name in (*lines("safe.txt"), *lines("public_figures.txt")):
         case = Case.EXACT if name.replace("&", "").isupper() or _mixed(name) else Case.ANY
         entries.append(Entry(name, None, "safe", case, 0))
     return Lexicon(entries)
@@ -87,4 +122,4 @@ def public() -> Lexicon:
 
 def _mixed(name: str) -> bool:
     """ "NatSSIPs", "LocSSIPs": an acronym with small letters, matched exactly."""
-    return " " not in name and sum(ch.isupper() for ch in name) >= 2
+    return " " not in name and sum(ch.isupper() for ch in name) >= 2 and not name.istitle()

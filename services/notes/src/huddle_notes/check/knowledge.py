@@ -49,6 +49,24 @@ _ORG_SUFFIXES = re.compile(
 _ORG_STOP = frozenset({"of", "and", "the", "for", "&", "in", "at", "on", "upon", "nhs"})
 
 
+_FORMERLY = re.compile(r"\s*\(?\b(?:n[ée]e|formerly|previously|was)\b\s+([^()]+)\)?", re.IGNORECASE)
+
+
+def names_in(display_name: str) -> list[str]:
+    """A display name and the old name it mentions: "Kate Jones (née Brown)" is also
+    "Kate Brown"."""
+    match = _FORMERLY.search(display_name)
+    if not match:
+        return [display_name]
+    current = display_name[: match.start()].strip()
+    old = match.group(1).strip()
+    words = name_words(current)
+    old_words = name_words(old)
+    if len(old_words) == 1 and words:
+        return [current, " ".join([*words[:-1], *old_words])]
+    return [current, old]
+
+
 def name_words(display_name: str) -> list[str]:
     """The words of a person's name without titles or post-nominals: "Dr Dan Smith FRCS"
     gives ["Dan", "Smith"]."""
@@ -62,10 +80,21 @@ def name_words(display_name: str) -> list[str]:
 
 def person_entries(display_name: str, kind: str, strength: int = KNOWN) -> Iterator[Entry]:
     """A person's full name in any case; each part of it and its short forms capitalised;
-    the initials exactly ("DS", "D.S.", "D. S.")."""
-    words = name_words(display_name)
+    familiar forms of the first name ("Dan" for "Daniel"); the initials exactly ("DS",
+    "D.S.", "D. S.")."""
+    for name in names_in(display_name):
+        yield from _person_entries(name_words(name), kind, strength)
+
+
+def _person_entries(words: list[str], kind: str, strength: int) -> Iterator[Entry]:
     if not words:
         return
+    from huddle_notes.check import gazetteers  # the gazetteers build on this module
+
+    for short in gazetteers.nicknames().get(words[0].lower(), ()):
+        yield Entry(short, PERSON, f"{kind}_part", Case.CAPITALISED, strength)
+        if len(words) > 1:
+            yield Entry(f"{short} {words[-1]}", PERSON, kind, Case.ANY, strength + 2)
     full = " ".join(words)
     if len(words) > 1:
         yield Entry(full, PERSON, kind, Case.ANY, strength + 2)
@@ -118,6 +147,17 @@ def organisation_entries(name: str, kind: str, strength: int = KNOWN) -> Iterato
         yield Entry(core, ORGANISATION, kind, Case.CAPITALISED, strength - 1)
         if len(core_words) == 1 and len(core) < 4:
             return
+    # "Northgate" for "Northgate Healthcare NHS Trust", "Frimley" for "Frimley Health": the
+    # first word, when it is distinctive (not "North", "Royal", a town or an everyday word).
+    first = core.split(" ")[0]
+    if (
+        " " in core
+        and len(first) >= 4
+        and first[0].isupper()
+        and not first.isupper()
+        and distinctive(first)
+    ):
+        yield Entry(first, ORGANISATION, kind, Case.CAPITALISED, strength - 3)
     for source in {name, core}:
         letters = "".join(
             w[0].upper() for w in source.split(" ") if w and w.lower() not in _ORG_STOP
@@ -126,6 +166,21 @@ def organisation_entries(name: str, kind: str, strength: int = KNOWN) -> Iterato
             yield Entry(letters, ORGANISATION, kind, Case.EXACT, strength - 1)
             if source is core:
                 yield Entry(letters + "FT", ORGANISATION, kind, Case.EXACT, strength - 1)
+
+
+def distinctive(word: str) -> bool:
+    """A word that names one organisation rather than a kind, a direction or a place."""
+    from huddle_notes.check import gazetteers  # the gazetteers build on this module
+
+    low = word.lower()
+    return not (
+        low in gazetteers.generic_words()
+        or low in gazetteers.common_words()
+        or low in gazetteers.towns()
+        or low in gazetteers.first_names()
+        or low in gazetteers.surnames()
+        or low in gazetteers.not_names()
+    )
 
 
 def knowledge_entries(

@@ -146,9 +146,6 @@ def phones(text: str) -> Iterator[Candidate]:
 
 # --- NHS numbers --------------------------------------------------------------------------
 
-# Ten digits in any grouping ("943 476 5919", "9434765919", "943-476-5919"), not part of a
-# longer run of digits.
-_TEN_DIGITS = re.compile(r"(?<![\d])(?<!\d[ \t.-])\d(?:[ \t-]?\d){9}(?![\d])(?![ \t.-]\d)")
 
 
 def passes_modulus_11(digits: str) -> bool:
@@ -163,15 +160,44 @@ def passes_modulus_11(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+# Runs of digit groups joined by single spaces or hyphens: "943 476 5919", "36 943 476 5919".
+_DIGIT_GROUPS = re.compile(r"(?<![\w.])\d+(?:[ \t-]\d+)*(?![\w]|[.]\d)")
+# Within a longer run, the groupings an NHS number is written in.
+_NHS_SHAPES = {(3, 3, 4), (10,), (4, 3, 3), (5, 5), (2, 2, 2, 2, 2), (3, 4, 3)}
+
+
 def nhs_numbers(text: str) -> Iterator[Candidate]:
-    for match in _TEN_DIGITS.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(set(digits)) == 1:
-            continue  # "0000000000" passes the check but is a placeholder
-        if passes_modulus_11(digits):
-            yield Candidate(
-                match.start(), match.end(), FindingCategory.NHS_NUMBER, VALIDATED + 1, "nhs"
-            )
+    """Ten digits that pass Modulus 11, in any grouping when they stand alone; within a run
+    of other numbers ("Ward 36 943 476 5919"), in the groupings NHS numbers are written in."""
+    for run in _DIGIT_GROUPS.finditer(text):
+        groups = [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(run.group(0))]
+        total = sum(e - s for s, e in groups)
+        if total < 10:
+            continue
+        offset = run.start()
+        if total == 10:
+            yield from _nhs_number(text, offset + groups[0][0], offset + groups[-1][1])
+            continue
+        i = 0
+        while i < len(groups):
+            digits, j = 0, i
+            while j < len(groups) and digits < 10:
+                digits += groups[j][1] - groups[j][0]
+                j += 1
+            shape = tuple(e - s for s, e in groups[i:j])
+            if digits == 10 and shape in _NHS_SHAPES:
+                found = list(_nhs_number(text, offset + groups[i][0], offset + groups[j - 1][1]))
+                if found:
+                    yield from found
+                    i = j
+                    continue
+            i += 1
+
+
+def _nhs_number(text: str, start: int, end: int) -> Iterator[Candidate]:
+    digits = re.sub(r"\D", "", text[start:end])
+    if len(set(digits)) > 1 and passes_modulus_11(digits):  # "0000000000" is a placeholder
+        yield Candidate(start, end, FindingCategory.NHS_NUMBER, VALIDATED + 1, "nhs")
 
 
 # --- Postcodes ----------------------------------------------------------------------------

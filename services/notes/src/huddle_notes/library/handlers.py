@@ -2,8 +2,8 @@
 search of a network's published notes (``SEARCH_NOTES``).
 
 Only the network's readers (``ports.Readers``: its members, its parent's where a spin-off
-opens its library, instance admins) search it; to anyone else the network's library does
-not exist (404), so a member of a sibling network learns not even a title. Searches for
+opens its library, instance admins) search it; anyone else is refused as every notes route
+refuses (404 for an invite-only network, 403 otherwise) and learns not even a title. Searches for
 other states (drafts, the review queue) are the notes area's (``WorkingNotes``).
 """
 
@@ -16,7 +16,7 @@ from uuid import UUID
 
 from huddle_shared.contracts import notes as contract
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import Invalid, NotFound, Unauthenticated
+from huddle_shared.errors import Invalid, Unauthenticated
 from huddle_shared.messaging.routes import RouteTable
 
 from huddle_notes.library import domain
@@ -26,10 +26,6 @@ from huddle_notes.ports import PublishedNote, Readers
 log = logging.getLogger(__name__)
 
 rpc = RouteTable()
-
-
-class NoSuchLibrary(NotFound, detail="No such network, or its library is for its members only."):
-    pass
 
 
 class WorkingNotes(Protocol):
@@ -113,8 +109,7 @@ class LibraryIndex:
     async def search(self, request: contract.SearchNotes, caller: Caller) -> contract.NotePage:
         if caller.is_anonymous:
             raise Unauthenticated("Sign in as a member to read a network's library.")
-        if not await self._readers.may_read(request.slug, caller):
-            raise NoSuchLibrary()
+        await self._readers.require_reader(request.slug, caller)
         if request.state is not contract.NoteState.PUBLISHED:
             raise Invalid("The library holds published notes only.")
         await self._loaded.wait()

@@ -52,6 +52,7 @@ from huddle_shared.contracts.notes import (
     RetractNote,
     ReturnNote,
     ReviewQueueRequest,
+    SearchNotes,
     SetThemes,
     StateChange,
     Themes,
@@ -394,6 +395,40 @@ def _published(note: Note) -> PublishedNote:
         held_on=note.held_on,
         published_at=note.published_at,
     )
+
+
+@dataclass
+class WorkingNotes:
+    """Notes that are not published, for the network's writers (their drafts, the review
+    queue, what was returned or retracted): the library area asks for them when a search
+    names another state. Few per network, so filtered here rather than indexed."""
+
+    area: NotesArea
+
+    async def search(self, request: SearchNotes, caller: Caller) -> NotePage:
+        require_member(caller)
+        _, standing = await self.area.readers.standing(request.slug, caller)
+        if not standing.writer:
+            raise Forbidden("Only the network's writers see notes that are not published.")
+        words = request.q.casefold().split()
+        found = []
+        for note in await self.area.notes.in_state(request.slug, request.state):
+            text = f"{note.title} {note.body}".casefold()
+            held_on = note.held_on
+            if request.theme is not None and request.theme not in note.themes:
+                continue
+            if request.from_date and (held_on is None or held_on < request.from_date):
+                continue
+            if request.to_date and (held_on is None or held_on > request.to_date):
+                continue
+            if all(word in text for word in words):
+                found.append(note)
+        start = (request.page - 1) * request.per_page
+        items = [
+            await _summary(self.area, note, standing)
+            for note in found[start : start + request.per_page]
+        ]
+        return NotePage(items=items, total=len(found), page=request.page, per_page=request.per_page)
 
 
 # --- Routes --------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ class StoredReaders:
         opened = await self.themes.open_to_parent(children) if children else set()
         return mine | opened
 
+    async def require_reader(self, slug: str, caller: Caller) -> None:
+        await self.standing(slug, caller)
+
     async def standing(self, slug: str, caller: Caller) -> tuple[NetworkFacts, Standing]:
         """The caller towards the network; refuses (404/403) those who may not read it."""
         member_id = require_member(caller)

@@ -168,6 +168,12 @@ class NoteRepository:
         cursor = self.collection.find(query).sort([("updated_at", 1), ("_id", 1)])
         return [_note(document) async for document in cursor]
 
+    async def in_state(self, slug: str, state: NoteState) -> list[Note]:
+        """A network's notes in one state, last changed first (drafts and queues are few)."""
+        query = {"slug": slug, "state": state.value}
+        cursor = self.collection.find(query).sort([("updated_at", -1), ("_id", 1)])
+        return [_note(document) async for document in cursor]
+
     async def ids_naming(self, member_id: UUID) -> list[UUID]:
         """Notes that name the member anywhere (author, contributor, history)."""
         who = str(member_id)

@@ -135,10 +135,14 @@ class UploadPlan:
             raise BadChunk(f"Chunk {index} holds {length} bytes; it must hold {expected}.")
 
 
-def check_whole(data: bytes, declared_size: int, committed_size: int, sha256: str) -> ResourceKind:
-    """The file as it arrived, against what the client said; its kind."""
+def check_sizes(declared_size: int, committed_size: int) -> None:
     if committed_size != declared_size:
         raise Truncated(f"The upload began as {declared_size} bytes but commits {committed_size}.")
+
+
+def check_whole(data: bytes, declared_size: int, committed_size: int, sha256: str) -> ResourceKind:
+    """The file as it arrived, against what the client said; its kind."""
+    check_sizes(declared_size, committed_size)
     if len(data) > MAX_RESOURCE_BYTES:
         raise TooLarge()
     if len(data) != committed_size:

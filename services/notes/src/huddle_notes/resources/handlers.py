@@ -1,11 +1,12 @@
 """Resources' RPC operations: chunked uploads, metadata, listing and ranged reads
 (``ports.Resources`` for the notes area).
 
-Readers (``ports.Readers``) list, read and download a network's files; to anyone else the
-network's resources do not exist (404). Writers (note-takers, facilitators, chairs, from
-the network roster) upload. An upload is staged chunk by chunk in our own collections; the
-commit checks size, SHA-256 and the sniffed type before anything reaches GridFS, and every
-refusal, abort or expiry drops all that was staged (and any half-written GridFS file).
+Readers (``ports.Readers``) list, read and download a network's files; anyone else is
+refused as every notes route refuses (404 for an invite-only network, 403 otherwise).
+Writers (note-takers, facilitators, chairs, from the network roster) upload. An upload is
+staged chunk by chunk in our own collections; the commit checks size, SHA-256 and the
+sniffed type before anything reaches GridFS, and every refusal, abort or expiry drops all
+that was staged (and any half-written GridFS file).
 """
 
 import asyncio
@@ -44,10 +45,6 @@ SWEEP_SECONDS = 300.0
 
 
 class NoSuchResource(NotFound, detail="No such resource, or it is for its network's members only."):
-    pass
-
-
-class NoSuchNetwork(NotFound, detail="No such network, or its resources are for its members only."):
     pass
 
 
@@ -92,9 +89,8 @@ class ResourceLibrary:
         member_id = require_member(caller)
         role = await self._roster.role_of(request.slug, member_id)
         if role not in WRITERS:
-            if role is not None or await self._readers.may_read(request.slug, caller):
-                raise NotAWriter()
-            raise NoSuchNetwork()
+            await self._readers.require_reader(request.slug, caller)
+            raise NotAWriter()
         plan = domain.UploadPlan.for_size(request.size)
         upload = StagedUpload(
             upload_id=uuid.uuid4(),
@@ -153,6 +149,7 @@ class ResourceLibrary:
         upload = await self._own_upload(request.upload_id, caller)
         plan = domain.UploadPlan(upload.size)
         try:
+            domain.check_sizes(upload.size, request.size)
             data = await self._uploads.assembled(upload, plan.chunks)
             if data is None:
                 raise domain.Truncated(
@@ -197,8 +194,9 @@ class ResourceLibrary:
     async def _readable(self, resource_id: UUID, caller: Caller) -> contract.ResourceView:
         require_member(caller)
         view = await self._files.find(resource_id)
-        if view is None or not await self._readers.may_read(view.slug, caller):
+        if view is None:
             raise NoSuchResource()
+        await self._readers.require_reader(view.slug, caller)
         return view
 
     async def get(self, request: contract.ResourceRef, caller: Caller) -> contract.ResourceView:
@@ -222,8 +220,7 @@ class ResourceLibrary:
 
     async def list(self, request: contract.ListResources, caller: Caller) -> contract.ResourcePage:
         require_member(caller)
-        if not await self._readers.may_read(request.slug, caller):
-            raise NoSuchNetwork()
+        await self._readers.require_reader(request.slug, caller)
         skip = (request.page - 1) * request.per_page
         items, total = await self._files.of_network(request.slug, skip, request.per_page)
         return contract.ResourcePage(
