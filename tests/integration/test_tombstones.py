@@ -113,7 +113,12 @@ async def erased_member(
             # What a backup of the stream, or a dead letter, still holds after the erasure
             # has purged the member's events from the stream.
             js = nc.jetstream()
-            durables = [d for name in PROJECTIONS for d in running[name].dispatchers]
+            durables = [
+                d
+                for name in PROJECTIONS
+                for d, stream in running[name].consumers.items()
+                if stream.name == STREAM  # membership's consumers (not notes-sessions)
+            ]
             await eventually(lambda: caught_up(js, durables), timeout=15)
             last = (await js.stream_info(STREAM)).state.last_seq
             earlier = [await js.get_msg(STREAM, sequence) for sequence in range(1, last + 1)]
@@ -210,7 +215,12 @@ async def test_replaying_everything_after_an_erasure_leaves_only_tombstones(
             late.model_dump_json().encode(),
             headers={"Nats-Msg-Id": str(late.event_id), "Huddle-Event-Type": late.event_type},
         )
-        durables = [d for name in PROJECTIONS for d in running[name].dispatchers]
+        durables = [
+            d
+            for name in PROJECTIONS
+            for d, stream in running[name].consumers.items()
+            if stream.name == STREAM  # membership's consumers (not notes-sessions)
+        ]
         await eventually(lambda: caught_up(js, durables), timeout=15)
 
         assert await traces_of(member["id"], databases) == {}
