@@ -148,12 +148,6 @@ MAIN: list[tuple[Call, tuple[int, ...]]] = [
 OUTSIDERS = {"anonymous": 401, "other": 404, "parent": 404}
 
 
-# The library area refuses every non-reader with 404, where the rest of notes (and
-# ports.Readers) keeps 404 for invite-only networks and answers 403 for the others: a known
-# difference, tolerated as 404 (never as an answer) until the areas agree.
-ALSO_404 = {(search_library, "other")}
-
-
 def _cases() -> list[Any]:
     cases = []
     for call, statuses in MAIN:
@@ -171,8 +165,6 @@ async def test_who_may_call_each_notes_endpoint(
     world: World, call: Call, network: str, caller: str, status: int
 ) -> None:
     response = await call(world, world.networks[network], world.headers(caller))
-    if (call, caller) in ALSO_404 and response.status_code == 404:
-        status = 404
     if status >= 400:
         assert_problem(response, status)
     else:

@@ -128,7 +128,7 @@ async def download(world: World, slug: str, headers: dict[str, str]) -> httpx.Re
 
 # fmt: off
 # Writers upload: note-takers, facilitators and chairs (not instance admins, who may draft a
-# note: the two areas differ, see the report of issue 12's API branch).
+# note: the two areas differ).
 #                            anonymous other parent member n-taker author facil. chair admin
 MAIN: list[tuple[Call, tuple[int, ...]]] = [
     (list_resources, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
@@ -138,12 +138,6 @@ MAIN: list[tuple[Call, tuple[int, ...]]] = [
 ]
 # fmt: on
 OUTSIDERS = {"anonymous": 401, "other": 404, "parent": 404}
-
-
-# The resources area refuses every non-reader with 404, where the rest of notes (and
-# ports.Readers) keeps 404 for invite-only networks and answers 403 for the others: a known
-# difference, tolerated as 404 (never as an answer) until the areas agree.
-ALSO_404 = {"other"}
 
 
 def _cases() -> list[Any]:
@@ -163,8 +157,6 @@ async def test_who_may_call_each_resources_endpoint(
     world: World, call: Call, network: str, caller: str, status: int
 ) -> None:
     response = await call(world, world.networks[network], world.headers(caller))
-    if network == "main" and caller in ALSO_404 and response.status_code == 404:
-        status = 404
     if status >= 400:
         assert_problem(response, status)
         assert "Slides" not in response.text
