@@ -171,6 +171,14 @@ class StoredFiles:
         except BaseException:
             await self.delete(resource_id)  # no orphan chunks of a half-written file
             raise
+        # FerretDB finds chunks by ``files_id`` only by scanning every chunk of every file;
+        # by ``_id`` it looks one up. So the file keeps its chunks' ids in order, found by
+        # one scan now, and every ranged read later fetches just the chunks it covers.
+        cursor = self._file_chunks.find({"files_id": str(resource_id)}, {"_id": 1, "n": 1})
+        chunk_ids = [c["_id"] for c in sorted([c async for c in cursor], key=lambda c: c["n"])]
+        await self._files.update_one(
+            {"_id": str(resource_id)}, {"$set": {"metadata.chunk_ids": chunk_ids}}
+        )
         document = await self._files.find_one({"_id": str(resource_id)})
         assert document is not None
         return view_of(document)
@@ -193,6 +201,26 @@ class StoredFiles:
         return [view_of(document) async for document in cursor], total
 
     async def read(self, resource_id: UUID, offset: int, length: int) -> bytes:
+        document = await self._files.find_one(
+            {"_id": str(resource_id)}, {"chunkSize": 1, "length": 1, "metadata.chunk_ids": 1}
+        )
+        chunk_ids = (document or {}).get("metadata", {}).get("chunk_ids")
+        if document is None or not chunk_ids:
+            return await self._read_stream(resource_id, offset, length)
+        chunk_size, end = document["chunkSize"], min(offset + length, document["length"])
+        if offset >= end:
+            return b""
+        first, last = offset // chunk_size, (end - 1) // chunk_size
+        found = await asyncio.gather(
+            *(self._file_chunks.find_one({"_id": chunk_ids[n]}) for n in range(first, last + 1))
+        )
+        if any(chunk is None for chunk in found):
+            return await self._read_stream(resource_id, offset, length)
+        data = b"".join(bytes(chunk["data"]) for chunk in found if chunk is not None)
+        start = offset - first * chunk_size
+        return data[start : start + (end - offset)]
+
+    async def _read_stream(self, resource_id: UUID, offset: int, length: int) -> bytes:
         stream = await self._bucket.open_download_stream(str(resource_id))
         try:
             await stream.seek(offset)
