@@ -6,7 +6,7 @@ NATS messages are capped at 1 MiB, so a file crosses to the service in chunks bo
 temporary file, never the whole body in memory), learning the file's size and SHA-256 on
 the way, then sends it as begin, chunks, commit, and aborts the upload on any failure so
 nothing of it stays stored. The service decides who may upload and what the file is (its
-type from its bytes, never its name). See docs/decisions/0044-resources-over-request-reply.md.
+type from its bytes, never its name). See docs/decisions/0042-resources-over-request-reply.md.
 
 A download is streamed from ranged reads, as an attachment, with the sniffed content type.
 """
