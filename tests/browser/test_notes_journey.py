@@ -87,6 +87,8 @@ async def test_notes_are_drafted_fixed_reviewed_published_and_read_only_by_membe
     await sign_in(reviewer, facilitator.email, huddle.password)
     await follow(reviewer, reviewer.get_by_role("link", name="Notes to review"))
     await check_page(reviewer)
+    waiting = reviewer.locator(".huddle-notes__item", has=reviewer.get_by_role("link", name=title))
+    await expect(waiting.locator(".nhsuk-tag").first).to_have_text("Waiting for a second reader")
     await follow(reviewer, reviewer.get_by_role("link", name=title))
     await check_page(reviewer)
     await follow(reviewer, reviewer.get_by_role("button", name="Approve and publish"))

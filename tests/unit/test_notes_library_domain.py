@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from huddle_notes.library import domain
+from huddle_notes.markdown_text import opening
 from huddle_notes.resources import domain as resources
 from huddle_shared.contracts.resources import CHUNK_BYTES, MAX_RESOURCE_BYTES, ResourceKind
 from hypothesis import given
@@ -109,3 +110,22 @@ def test_the_chunk_plan() -> None:
         plan.check_chunk(3, 1)
     with pytest.raises(resources.TooLarge):
         resources.UploadPlan.for_size(MAX_RESOURCE_BYTES + 1)
+
+
+def test_an_excerpt_shows_what_a_reader_sees_not_the_markdown() -> None:
+    body = (
+        "## What we talked about\n\nWe looked at **handover** and _escalation_, with "
+        "[the guide](https://example.org/guide) and `code`.\n\n- Thank people\n- Listen\n"
+    )
+    for shown in (domain.excerpt(body), domain.excerpt(body, ["guid"]), opening(body, 240)):
+        assert "#" not in shown and "*" not in shown and "](" not in shown
+        assert "example.org" not in shown
+        assert "We looked at handover and escalation, with the guide and code." in shown
+        assert shown.endswith("Thank people. Listen.")
+    assert domain.excerpt(body).startswith("What we talked about. We looked")
+
+
+def test_an_opening_is_cut_at_a_word() -> None:
+    shown = opening("Handover " * 100, 40)
+    assert shown.endswith("…") and len(shown) <= 40
+    assert all(word == "Handover" for word in shown.rstrip("…").split())

@@ -26,6 +26,8 @@ import numpy as np
 import snowballstemmer
 from stop_words import get_stop_words
 
+from huddle_notes.markdown_text import plain_text
+
 # BM25's usual constants, and how much a word in the title counts against one in the body.
 K1 = 1.2
 B = 0.75
@@ -100,7 +102,8 @@ def pack(body: str) -> bytes:
 
 
 def excerpt(body: str, wanted: Iterable[str] = (), width: int = EXCERPT_CHARS) -> str:
-    """The start of the body, or the stretch around the first word asked for."""
+    """The start of the body as a reader sees it (no Markdown marks), or the stretch
+    around the first word asked for."""
     wanted = set(wanted)
     start = 0
     if wanted:
@@ -108,15 +111,23 @@ def excerpt(body: str, wanted: Iterable[str] = (), width: int = EXCERPT_CHARS) -
             if term in wanted:
                 start = max(0, word_start - width // 4)
                 break
-    if start:  # begin at a word, not inside one
+    if start:  # begin at a line or a word, not inside one
+        line = body.rfind("\n", 0, start)
         space = body.rfind(" ", 0, start)
-        start = space + 1 if space >= 0 else 0
-    end = min(len(body), start + width)
-    if end < len(body):
-        space = body.rfind(" ", start, end)
-        end = space if space > start else end
-    text = " ".join(body[start:end].split())
-    return ("…" if start else "") + text + ("…" if end < len(body) else "")
+        start = max(line, space) + 1
+    # Markup only shrinks the text, so twice the width of source is enough to read.
+    source_end = min(len(body), start + width * 2)
+    if source_end < len(body):  # end the source at a word too
+        source_end = max(
+            body.rfind(" ", start, source_end), body.rfind("\n", start, source_end), start + width
+        )
+    text = plain_text(body[start:source_end])
+    cut = len(text) > width
+    if cut:
+        space = text.rfind(" ", 0, width)
+        text = text[: space if space > 0 else width]
+    more = cut or source_end < len(body)
+    return ("…" if start else "") + text + ("…" if more else "")
 
 
 # --- One network's index ------------------------------------------------------------------

@@ -75,6 +75,7 @@ from huddle_shared.storage.locks import document_locks
 from huddle_notes import SERVICE
 from huddle_notes.check import apply_suggestions, expand_acronyms
 from huddle_notes.domain import redaction_terms
+from huddle_notes.markdown_text import opening
 from huddle_notes.notes.domain import (
     REVIEWER_ROLES,
     WRITERS_ONLY,
@@ -341,7 +342,7 @@ async def _summary(area: NotesArea, note: Note, standing: Standing) -> NoteSumma
         state=note.state,
         held_on=note.held_on,
         themes=note.themes,
-        excerpt=note.body[:EXCERPT],
+        excerpt=opening(note.body, EXCERPT),
         published_at=note.published_at,
         unresolved_findings=open_count,
     )
