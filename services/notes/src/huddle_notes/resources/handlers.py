@@ -3,7 +3,8 @@
 
 Readers (``ports.Readers``) list, read and download a network's files; anyone else is
 refused as every notes route refuses (404 for an invite-only network, 403 otherwise).
-Writers (note-takers, facilitators, chairs, from the network roster) upload. An upload is
+Writers upload: the same as write notes (note-takers, facilitators, chairs and instance
+admins; ``ports.Readers.may_write`` answers from the notes area's one rule). An upload is
 staged chunk by chunk in our own collections; the commit checks size, SHA-256 and the
 sniffed type before anything reaches GridFS, and every refusal, abort or expiry drops all
 that was staged (and any half-written GridFS file).
@@ -20,11 +21,9 @@ from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import resources as contract
-from huddle_shared.contracts.networks import Role
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Forbidden, NotFound, require_member
 from huddle_shared.messaging.routes import RouteTable
-from huddle_shared.projections.network_roster import NetworkRoster
 
 from huddle_notes.ports import Readers
 from huddle_notes.resources import domain
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 rpc = RouteTable()
 
-WRITERS = frozenset({Role.CHAIR, Role.FACILITATOR, Role.NOTE_TAKER})
 UPLOAD_LIFETIME = timedelta(hours=1)
 SWEEP_SECONDS = 300.0
 
@@ -55,7 +53,9 @@ class NoSuchUpload(
 
 
 class NotAWriter(
-    Forbidden, detail="Only the network's note-takers, facilitators and chairs upload resources."
+    Forbidden,
+    detail="Only the network's note-takers, facilitators and chairs, and instance admins, "
+    "upload resources.",
 ):
     pass
 
@@ -68,13 +68,11 @@ class ResourceLibrary:
         uploads: StagedUploads,
         files: StoredFiles,
         readers: Readers,
-        roster: NetworkRoster,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uploads = uploads
         self._files = files
         self._readers = readers
-        self._roster = roster
         self._now = now
 
     # --- ports.Resources ---
@@ -87,9 +85,7 @@ class ResourceLibrary:
 
     async def begin(self, request: contract.BeginUpload, caller: Caller) -> contract.UploadStarted:
         member_id = require_member(caller)
-        role = await self._roster.role_of(request.slug, member_id)
-        if role not in WRITERS:
-            await self._readers.require_reader(request.slug, caller)
+        if not await self._readers.may_write(request.slug, caller):
             raise NotAWriter()
         plan = domain.UploadPlan.for_size(request.size)
         upload = StagedUpload(
