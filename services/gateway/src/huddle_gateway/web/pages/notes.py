@@ -10,8 +10,6 @@ contracts' fields and show the service's answer, or its refusal beside the form.
 
 import asyncio
 import base64
-import contextlib
-import hashlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
@@ -33,6 +31,7 @@ from litestar.params import FromPath
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Stream, Template
 
+from huddle_gateway.routes.resources import ReceivedUpload, forward_upload
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web.forms import (
     FormProblem,
@@ -810,33 +809,6 @@ async def resources_page(
     return await _resources_page(request, rpc, slug)
 
 
-async def upload_file(
-    rpc: Rpc, first: Rpc, slug: str, title: str, filename: str, data: bytes
-) -> resource_contract.ResourceView:
-    """The file to the notes service in the contract's chunks; ``first`` (the form's one-time
-    key) begins it. A refusal part way drops the upload, so nothing of it stays stored."""
-    started = await first.call(
-        resource_contract.UploadStarted,
-        resource_contract.BEGIN_UPLOAD,
-        {"slug": slug, "filename": filename, "title": title, "size": len(data)},
-    )
-    upload = str(started.upload_id)
-    try:
-        for index in range(started.chunks):
-            piece = data[index * started.chunk_size : (index + 1) * started.chunk_size]
-            chunk = {"upload_id": upload, "index": index, "data": base64.b64encode(piece).decode()}
-            await rpc.send(resource_contract.UPLOAD_CHUNK, chunk)
-        digest = hashlib.sha256(data).hexdigest()
-        commit = {"upload_id": upload, "size": len(data), "sha256": digest}
-        return await rpc.call(
-            resource_contract.ResourceView, resource_contract.COMMIT_UPLOAD, commit
-        )
-    except BaseException:
-        with contextlib.suppress(ProblemDetailsException):  # else it expires on its own
-            await rpc.send(resource_contract.ABORT_UPLOAD, {"upload_id": upload})
-        raise
-
-
 async def _chosen_file(upload: object) -> tuple[UploadFile, bytes]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise FormProblem("file", "Choose a file to upload")
@@ -874,12 +846,17 @@ async def upload_resource(
         return await again(*problem.errors(), 422)
     title = values.get("title", "").strip() or upload.filename
     by_file = {"filename": "file", "size": "file", "data": "file"}
-    return await answer_form(
-        upload_file(rpc, idempotent_rpc, slug, title, upload.filename, data),
-        shown=SHOWN_ON_THE_PAGE,
-        again=lambda exc: again(*problem_errors(exc, by_file), exc.status_code),
-        then=_then(f"/networks/{slug}/resources?done=uploaded"),
-    )
+    # As the API sends it: a form sent again (its one-time key) gets the first resource.
+    received = ReceivedUpload.of_bytes(upload.filename, title, data)
+    try:
+        return await answer_form(
+            forward_upload(idempotent_rpc, slug, received),
+            shown=SHOWN_ON_THE_PAGE,
+            again=lambda exc: again(*problem_errors(exc, by_file), exc.status_code),
+            then=_then(f"/networks/{slug}/resources?done=uploaded"),
+        )
+    finally:
+        received.close()
 
 
 def _download_name(filename: str) -> str:
