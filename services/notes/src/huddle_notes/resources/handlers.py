@@ -14,9 +14,11 @@ import asyncio
 import base64
 import binascii
 import logging
+import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from huddle_shared.clock import utc_now
@@ -224,55 +226,46 @@ class ResourceLibrary:
         )
 
 
-@rpc.route(
-    contract.BEGIN_UPLOAD, "Begin uploading a resource (writers): its upload id and chunk size."
-)
-async def begin_upload(
-    request: contract.BeginUpload, caller: Caller, resources: ResourceLibrary
-) -> contract.UploadStarted:
-    return await resources.begin(request, caller)
+# The routes are ResourceLibrary's methods, each its subject and description; the request
+# and reply models (validation, the AsyncAPI document) are the method's own.
+OPERATIONS: list[tuple[str, str, Callable[..., Awaitable[Any]]]] = [
+    (
+        contract.BEGIN_UPLOAD,
+        "Begin uploading a resource (writers): its upload id and chunk size.",
+        ResourceLibrary.begin,
+    ),
+    (contract.UPLOAD_CHUNK, "Stage one chunk of an upload (base64).", ResourceLibrary.chunk),
+    (
+        contract.COMMIT_UPLOAD,
+        "Finish an upload: size, SHA-256 and the sniffed type checked, then the file is stored.",
+        ResourceLibrary.commit,
+    ),
+    (contract.ABORT_UPLOAD, "Drop an upload and all it staged.", ResourceLibrary.abort),
+    (
+        contract.LIST_RESOURCES,
+        "A network's resources, newest first (members).",
+        ResourceLibrary.list,
+    ),
+    (contract.GET_RESOURCE, "A resource's metadata (members).", ResourceLibrary.get),
+    (
+        contract.READ_RESOURCE,
+        "Up to 256 KiB of a resource's bytes from an offset (members).",
+        ResourceLibrary.read,
+    ),
+]
 
 
-@rpc.route(contract.UPLOAD_CHUNK, "Stage one chunk of an upload (base64).")
-async def upload_chunk(
-    request: contract.UploadChunk, caller: Caller, resources: ResourceLibrary
-) -> contract.ChunkReceived:
-    return await resources.chunk(request, caller)
+def _route(subject: str, description: str, method: Callable[..., Awaitable[Any]]) -> None:
+    hints = typing.get_type_hints(method)
+
+    async def operation(request: Any, caller: Caller, resources: ResourceLibrary) -> Any:
+        return await method(resources, request, caller)
+
+    operation.__name__ = operation.__qualname__ = f"{method.__name__}_resource"
+    operation.__annotations__ = {**operation.__annotations__, "request": hints["request"]}
+    operation.__annotations__["return"] = hints["return"]
+    rpc.route(subject, description)(operation)
 
 
-@rpc.route(
-    contract.COMMIT_UPLOAD,
-    "Finish an upload: size, SHA-256 and the sniffed type checked, then the file is stored.",
-)
-async def commit_upload(
-    request: contract.CommitUpload, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceView:
-    return await resources.commit(request, caller)
-
-
-@rpc.route(contract.ABORT_UPLOAD, "Drop an upload and all it staged.")
-async def abort_upload(
-    request: contract.UploadRef, caller: Caller, resources: ResourceLibrary
-) -> contract.UploadAborted:
-    return await resources.abort(request, caller)
-
-
-@rpc.route(contract.LIST_RESOURCES, "A network's resources, newest first (members).")
-async def list_resources(
-    request: contract.ListResources, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourcePage:
-    return await resources.list(request, caller)
-
-
-@rpc.route(contract.GET_RESOURCE, "A resource's metadata (members).")
-async def get_resource(
-    request: contract.ResourceRef, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceView:
-    return await resources.get(request, caller)
-
-
-@rpc.route(contract.READ_RESOURCE, "Up to 256 KiB of a resource's bytes from an offset (members).")
-async def read_resource(
-    request: contract.ReadResource, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceContent:
-    return await resources.read(request, caller)
+for entry in OPERATIONS:
+    _route(*entry)
