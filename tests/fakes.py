@@ -347,20 +347,6 @@ class Projection:
         return {"_id": doc_id, **{k: v for k, v in document.items() if k != "_sequences"}}
 
 
-class FakeRedactionNames(Projection):
-    async def remember(self, member_id: UUID, terms: list[str], *, event_id: str) -> bool:
-        return self.apply(str(member_id), event_id, lambda d: _union(d, "terms", terms))
-
-    async def forget(self, member_id: UUID, *, event_id: str) -> None:
-        self.erase(str(member_id), event_id)
-
-    async def export(self, member_id: UUID) -> dict[str, Any] | None:
-        return self.read(str(member_id))
-
-    async def all_terms(self) -> list[str]:
-        return [term for document in self.documents.values() for term in document["terms"]]
-
-
 class FakeAttendees(Projection):
     """In memory; applies in order as the real one does (no older event overwrites a field)."""
 
@@ -448,7 +434,3 @@ class FakeMemberProfiles(Projection):
         for document in self.documents.values():
             counts[document["organisation_kind"]] += 1
         return dict(counts)
-
-
-def _union(document: dict[str, Any], key: str, values: list[str]) -> None:
-    document[key] = sorted({*document.get(key, []), *values})

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import struct
+import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -60,13 +61,15 @@ async def upload(
     data: bytes | None = None,
     filename: str = "slides.pdf",
     title: str = "Slides",
+    key: str | None = None,
 ) -> httpx.Response:
     content = data if data is not None else pdf(1000)
+    keyed = {"Idempotency-Key": key} if key is not None else {}
     return await world.client.post(
         f"/api/v1/networks/{slug}/resources",
         data={"title": title},
         files={"file": (filename, content, "application/octet-stream")},
-        headers=world.headers(caller),
+        headers={**world.headers(caller), **keyed},
     )
 
 
@@ -127,12 +130,11 @@ async def download(world: World, slug: str, headers: dict[str, str]) -> httpx.Re
 
 
 # fmt: off
-# Writers upload: note-takers, facilitators and chairs (not instance admins, who may draft a
-# note: the two areas differ).
+# Writers upload: those who write notes (note-takers, facilitators, chairs, instance admins).
 #                            anonymous other parent member n-taker author facil. chair admin
 MAIN: list[tuple[Call, tuple[int, ...]]] = [
     (list_resources, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
-    (upload_resource, (401, 403, 403, 403, 201, 201, 201, 201, 403)),
+    (upload_resource, (401, 403, 403, 403, 201, 201, 201, 201, 201)),
     (read_metadata, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
     (download, (401, 403, 200, 200, 200, 200, 200, 200, 200)),
 ]
@@ -146,7 +148,10 @@ def _cases() -> list[Any]:
         for caller, status in zip(CALLERS, statuses, strict=True):
             name = f"{call.__name__}-{caller}"
             cases.append(pytest.param(call, "main", caller, status, id=name))
-        for caller, status in {**OUTSIDERS, "member": statuses[3]}.items():
+        # An invite-only network: outsiders learn nothing; its members and instance admins
+        # as for any network.
+        inside = {"member": statuses[3], "admin": statuses[-1]}
+        for caller, status in {**OUTSIDERS, **inside}.items():
             name = f"{call.__name__}-hidden-{caller}"
             cases.append(pytest.param(call, "hidden", caller, status, id=name))
     return cases
@@ -171,6 +176,44 @@ async def test_a_sibling_networks_member_never_sees_a_resource(world: World) -> 
     )
     assert listed.status_code == 200, listed.text
     assert resource["id"] not in listed.text and "slides.pdf" not in listed.text
+
+
+# --- Retries with an Idempotency-Key -----------------------------------------------------------
+
+
+async def test_an_upload_sent_again_with_its_key_is_the_first_resource(world: World) -> None:
+    slug, key = world.networks["main"], str(uuid.uuid4())
+    data = pdf(MIB + 777)  # several chunks: each step of the retry answers as it first did
+    first = await upload(world, slug, data=data, title="Retried", key=key)
+    assert first.status_code == 201, first.text
+    kept = await stored(world)
+    again = await upload(world, slug, data=data, title="Retried", key=key)
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert await stored(world) == kept  # no second file, nothing left staged
+    other = await upload(world, slug, data=data, title="Retried", key=str(uuid.uuid4()))
+    assert other.status_code == 201, other.text
+    assert other.json()["id"] != first.json()["id"]  # a new key is a new upload
+
+
+async def test_the_same_key_with_other_content_is_refused_and_changes_nothing(
+    world: World,
+) -> None:
+    slug, key = world.networks["main"], str(uuid.uuid4())
+    data = pdf(600_000)
+    first = await upload(world, slug, data=data, key=key)
+    assert first.status_code == 201, first.text
+    kept = await stored(world)
+    # Other bytes of the same size, name and title (only the chunks differ); then another size.
+    for other in (pdf(600_000), pdf(1000)):
+        refused = await upload(world, slug, data=other, key=key)
+        assert_problem(refused, 422)
+        assert "Idempotency-Key" in refused.json()["detail"]
+    assert await stored(world) == kept
+    got = await world.client.get(
+        f"/api/v1/resources/{first.json()['id']}/content", headers=world.headers("member")
+    )
+    assert got.content == data
 
 
 # --- Upload and download ------------------------------------------------------------------------

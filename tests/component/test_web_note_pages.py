@@ -377,6 +377,28 @@ def tiny_png() -> bytes:
     )
 
 
+async def test_an_upload_form_sent_twice_keeps_one_file(world: World) -> None:
+    """A double click, or the form sent again from the history: its one-time key goes with
+    every step of the upload, so the second send is answered as the first."""
+    writer = world.browser(world.note_taker)
+    path = f"/networks/{world.slug}/resources"
+    page = await writer.get(path)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    once = re.search(r'name="_once" value="([^"]+)"', page.text)
+    assert token and once, page.text[:300]
+    form = {"title": "Sent twice", CSRF_FIELD: html.unescape(token.group(1)), "_once": once[1]}
+    png = tiny_png()
+    shown = []
+    for _ in range(2):
+        sent = await writer.client.post(
+            path, data=form, files={"file": ("twice.png", png, "application/octet-stream")}
+        )
+        assert sent.status_code == 303, sent.text
+        listed = await world.browser(world.member).get(path)
+        shown.append(listed.text.count("/download"))
+    assert shown[0] >= 1 and shown[1] == shown[0]
+
+
 async def test_a_writer_uploads_a_file_and_only_members_download_it(world: World) -> None:
     writer = world.browser(world.note_taker)
     png = tiny_png()

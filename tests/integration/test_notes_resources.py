@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from huddle_notes.notes.domain import WRITER_ROLES
 from huddle_notes.resources import handlers as resource_routes
 from huddle_notes.resources.handlers import ResourceLibrary
 from huddle_notes.resources.repository import UPLOAD_CHUNKS, UPLOADS, StagedUploads, StoredFiles
@@ -53,6 +54,11 @@ class RosterReaders:
     async def require_reader(self, slug: str, caller: Caller) -> None:
         if not await self.may_read(slug, caller):  # as for an invite-only network
             raise NotFound(f"There is no network '{slug}'.")
+
+    async def may_write(self, slug: str, caller: Caller) -> bool:
+        await self.require_reader(slug, caller)
+        assert caller.member_id is not None
+        return await self.roster.role_of(slug, caller.member_id) in WRITER_ROLES
 
 
 # --- Files made here ----------------------------------------------------------------------
@@ -243,7 +249,6 @@ async def resources(settings_for: Any, nats_url: str, clock: Clock) -> AsyncIter
         StagedUploads(database),
         StoredFiles(database, CHUNK),
         RosterReaders(roster),
-        roster,
         now=clock,
     )
     service.include(resource_routes, resources=library)

@@ -131,7 +131,7 @@ async def test_a_database_outage_under_load_loses_no_event(
                     if doc.get("member_type") == "staff"  # from the registration
                 }
                 names = {
-                    doc["_id"]: set(doc.get("terms", []))
+                    doc["_id"]: set(doc.get("names", []))
                     async for doc in db["notes"]["redaction_names"].find({})
                 }
                 profiles = {doc["_id"] async for doc in db["insights"]["member_profiles"].find()}

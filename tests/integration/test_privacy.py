@@ -86,7 +86,7 @@ async def test_export_then_erasure_reaches_every_service(
                 body = response.json()
                 complete = (
                     body["notes"]["redaction_names"]
-                    and renamed in body["notes"]["redaction_names"]["terms"]
+                    and renamed in body["notes"]["redaction_names"]["names"]
                     and body["scheduling"]["attendee"]
                     and body["scheduling"]["attendee"]["display_name"] == renamed
                     and body["insights"]["member_profile"]
@@ -97,7 +97,7 @@ async def test_export_then_erasure_reaches_every_service(
             export = await eventually(exported)
             assert set(export) == set(ALL)
             assert export["membership"]["account"]["email"] == email
-            assert name in export["notes"]["redaction_names"]["terms"]  # the old name too
+            assert name in export["notes"]["redaction_names"]["names"]  # the old name too
             assert (await client.get("/api/v1/me/export")).status_code == 401
 
             # Entries the relay could never publish are kept whole; one names the member.

@@ -1,6 +1,7 @@
 """Talks to services over NATS request-reply and turns replies into data or problems."""
 
 import asyncio
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -211,6 +212,20 @@ class Rpc:
         self._services = services
         self._caller = caller
         self._idempotency_key = idempotency_key
+
+    @property
+    def keyed(self) -> bool:
+        """Whether these calls carry an Idempotency-Key."""
+        return self._idempotency_key is not None
+
+    def for_step(self, step: str) -> "Rpc":
+        """These calls for one step of a request that makes several calls to one subject
+        (an upload's chunks): the step's own key, made from the request's, so a retry of the
+        request sends each step its first key again and each step answers as it first did."""
+        if self._idempotency_key is None:
+            return self
+        key = hashlib.sha256(f"{self._idempotency_key}\n{step}".encode()).hexdigest()
+        return Rpc(self._services, self._caller, key)
 
     async def send(self, subject: str, request: BaseModel | dict[str, Any]) -> Any:
         """The reply's data as it came (or the problem it raised)."""

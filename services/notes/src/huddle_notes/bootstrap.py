@@ -79,10 +79,11 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
 
     area = notes_area(service, roster)
     database = service.database
-    # The library and resources areas ask the notes area who may read (``ports.Readers``).
+    # The library and resources areas ask the notes area who may read and write
+    # (``ports.Readers``).
     library = LibraryIndex(LibraryNotes(database), area.readers)
     resources = ResourceLibrary(
-        StagedUploads(database), StoredFiles(database, CHUNK_BYTES), area.readers, roster
+        StagedUploads(database), StoredFiles(database, CHUNK_BYTES), area.readers
     )
     area = dataclasses.replace(area, library=library, resources=resources)
     service.include(notes, area=area)

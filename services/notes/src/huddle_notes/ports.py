@@ -44,6 +44,12 @@ class Readers(Protocol):
         notes route does: 401 anonymous, 404 an unknown or invite-only network, 403 else."""
         ...
 
+    async def may_write(self, slug: str, caller: Caller) -> bool:
+        """Whether a reader writes the network's notes and resources: its note-takers,
+        facilitators and chairs, and instance admins. Refuses those who may not read it as
+        ``require_reader`` does."""
+        ...
+
 
 class NetworkKnowledge(Protocol):
     async def for_network(self, slug: str) -> Knowledge:

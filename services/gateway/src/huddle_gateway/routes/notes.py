@@ -14,6 +14,7 @@ from uuid import UUID
 from huddle_shared.contracts import notes as contract
 from litestar import Controller, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -129,10 +130,10 @@ class NetworkNotesController(Controller):
         rpc: NamedDependency[Rpc],
         q: Annotated[str, QueryParameter(description="Words to find")] = "",
         theme: Annotated[str | None, QueryParameter(description="Only this theme")] = None,
-        start: Annotated[str | None, QueryParameter(query="from", **_DATE)] = None,
-        end: Annotated[str | None, QueryParameter(query="to", **_DATE)] = None,
+        start: Annotated[str | None, QueryParameter(name="from", **_DATE)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", **_DATE)] = None,
         # ``state`` itself is a name Litestar keeps for the application's state.
-        note_state: Annotated[str | None, QueryParameter(query="state", **_STATES)] = None,
+        note_state: Annotated[str | None, QueryParameter(name="state", **_STATES)] = None,
         page: Annotated[int | None, QueryParameter(description="From 1")] = None,
         per_page: Annotated[int | None, QueryParameter(description="Default 20")] = None,
     ) -> contract.NotePage:
@@ -201,6 +202,42 @@ class NetworkNotesController(Controller):
         return await idempotent_rpc.call(contract.Themes, contract.SET_THEMES, body)
 
 
+def _move(
+    action: str,
+    subject: str,
+    summary: str,
+    description: str,
+    data: type[BaseModel] | None = None,
+    *,
+    name: str = "",
+) -> HTTPRouteHandler:
+    """A workflow move, ``POST /api/v1/notes/{note_id}/<action>``: the body (``data``, if
+    the move takes one) and the note's id to ``subject``; the note as it now is back. Each
+    move is still its own operation in the OpenAPI; its id comes from ``name`` (by default
+    ``action``), as it did from the method's name."""
+    route = post(f"/{action}", summary=summary, description=description, status_code=200)
+
+    if data is None:
+
+        async def move(
+            self: Controller, note_id: FromPath[UUID], idempotent_rpc: NamedDependency[Rpc]
+        ) -> contract.NoteView:
+            return await idempotent_rpc.call(contract.NoteView, subject, _body(None, id=note_id))
+
+    else:
+
+        async def move(  # type: ignore[misc]  # one name, two signatures
+            self: Controller,
+            note_id: FromPath[UUID],
+            data: JSONBody[data],  # type: ignore[valid-type]  # the model given
+            idempotent_rpc: NamedDependency[Rpc],
+        ) -> contract.NoteView:
+            return await idempotent_rpc.call(contract.NoteView, subject, _body(data, id=note_id))
+
+    move.__name__ = move.__qualname__ = name or action
+    return route(move)
+
+
 class NoteController(Controller):
     path = "/api/v1/notes/{note_id:uuid}"
     tags = ["notes"]
@@ -259,17 +296,12 @@ class NoteController(Controller):
         body = _body(data, id=note_id)
         return await idempotent_rpc.call(contract.NoteView, contract.APPLY_SUGGESTIONS, body)
 
-    @post(
-        "/submit",
-        summary="The author: send a note to a second reader",
-        description="From draft or returned; 409 otherwise.",
-        status_code=200,
+    submit = _move(
+        "submit",
+        contract.SUBMIT_NOTE,
+        "The author: send a note to a second reader",
+        "From draft or returned; 409 otherwise.",
     )
-    async def submit(
-        self, note_id: FromPath[UUID], idempotent_rpc: NamedDependency[Rpc]
-    ) -> contract.NoteView:
-        body = {"id": str(note_id)}
-        return await idempotent_rpc.call(contract.NoteView, contract.SUBMIT_NOTE, body)
 
     @post(
         "/findings/{finding_id:str}/accept",
@@ -287,48 +319,28 @@ class NoteController(Controller):
         body = _body(data, id=note_id, finding_id=finding_id)
         return await idempotent_rpc.call(contract.NoteView, contract.ACCEPT_FINDING, body)
 
-    @post(
-        "/approve",
-        summary="Second readers: publish a submitted note",
-        description=f"{REVIEWERS}. Refused (409) while the check has findings that were "
+    approve = _move(
+        "approve",
+        contract.APPROVE_NOTE,
+        "Second readers: publish a submitted note",
+        f"{REVIEWERS}. Refused (409) while the check has findings that were "
         "neither fixed nor accepted with a reason.",
-        status_code=200,
     )
-    async def approve(
-        self, note_id: FromPath[UUID], idempotent_rpc: NamedDependency[Rpc]
-    ) -> contract.NoteView:
-        body = {"id": str(note_id)}
-        return await idempotent_rpc.call(contract.NoteView, contract.APPROVE_NOTE, body)
-
-    @post(
-        "/return",
-        summary="Second readers: send a submitted note back, with comments",
-        description=f"{REVIEWERS}.",
-        status_code=200,
+    return_note = _move(
+        "return",
+        contract.RETURN_NOTE,
+        "Second readers: send a submitted note back, with comments",
+        f"{REVIEWERS}.",
+        CommentsBody,
+        name="return_note",  # its operationId as it was
     )
-    async def return_note(
-        self,
-        note_id: FromPath[UUID],
-        data: JSONBody[CommentsBody],
-        idempotent_rpc: NamedDependency[Rpc],
-    ) -> contract.NoteView:
-        body = _body(data, id=note_id)
-        return await idempotent_rpc.call(contract.NoteView, contract.RETURN_NOTE, body)
-
-    @post(
-        "/retract",
-        summary="Chairs and facilitators: take a published note out of the library",
-        description="With a reason; 409 unless published.",
-        status_code=200,
+    retract = _move(
+        "retract",
+        contract.RETRACT_NOTE,
+        "Chairs and facilitators: take a published note out of the library",
+        "With a reason; 409 unless published.",
+        ReasonBody,
     )
-    async def retract(
-        self,
-        note_id: FromPath[UUID],
-        data: JSONBody[ReasonBody],
-        idempotent_rpc: NamedDependency[Rpc],
-    ) -> contract.NoteView:
-        body = _body(data, id=note_id)
-        return await idempotent_rpc.call(contract.NoteView, contract.RETRACT_NOTE, body)
 
 
 class MyReviewsController(Controller):

@@ -5,8 +5,13 @@ NATS messages are capped at 1 MiB, so a file crosses to the service in chunks bo
 ``title``: the gateway reads the request as it arrives into a spool (memory, then a
 temporary file, never the whole body in memory), learning the file's size and SHA-256 on
 the way, then sends it as begin, chunks, commit, and aborts the upload on any failure so
-nothing of it stays stored. The service decides who may upload and what the file is (its
-type from its bytes, never its name). See docs/decisions/0042-resources-over-request-reply.md.
+nothing of it stays stored. With an Idempotency-Key every step carries it (each chunk a key
+of its own made from it), so a retry gets each step's first answer: the first resource, or
+422 for other content; and a failed upload is not aborted but left for the retry to go on
+with (the service drops it when it expires, an hour on, and on its own refusals at once).
+
+The service decides who may upload and what the file is (its type from its bytes, never
+its name). See docs/decisions/0042-resources-over-request-reply.md.
 
 A download is streamed from ranged reads, as an attachment, with the sniffed content type.
 """
@@ -14,6 +19,7 @@ A download is streamed from ranged reads, as an attachment, with the sniffed con
 import asyncio
 import base64
 import hashlib
+import io
 import logging
 import re
 import tempfile
@@ -73,6 +79,11 @@ class ReceivedUpload:
     title: str | None = None
     size: int = 0
     sha256: Any = field(default_factory=hashlib.sha256)
+
+    @classmethod
+    def of_bytes(cls, filename: str, title: str, data: bytes) -> "ReceivedUpload":
+        """A file already read whole (the web page's form, which Litestar parsed)."""
+        return cls(io.BytesIO(data), filename, title, len(data), hashlib.sha256(data))
 
     def close(self) -> None:
         self.spool.close()
@@ -192,8 +203,10 @@ def _start_part(part: multipart.MultipartSegment, seen: set[str], upload: Receiv
 
 
 async def forward_upload(rpc: Rpc, slug: str, upload: ReceivedUpload) -> contract.ResourceView:
-    """Begin, chunks, commit; on any failure (a refusal, a timeout, a cancel) the upload is
-    aborted, so the service drops what it staged."""
+    """Begin, chunks, commit, each with ``rpc``'s Idempotency-Key if it has one. Without
+    one, any failure (a refusal, a timeout, a cancel) aborts the upload, so the service drops
+    what it staged. With one, the upload may be another request's with that key (still
+    running, or the one a retry goes on with): it is not this request's to drop."""
     begin = {"slug": slug, "filename": upload.filename, "title": upload.title, "size": upload.size}
     started = await rpc.call(contract.UploadStarted, contract.BEGIN_UPLOAD, begin)
     upload_id = str(started.upload_id)
@@ -203,12 +216,13 @@ async def forward_upload(rpc: Rpc, slug: str, upload: ReceivedUpload) -> contrac
         while data := upload.spool.read(started.chunk_size):
             encoded = base64.b64encode(data).decode("ascii")
             chunk = {"upload_id": upload_id, "index": index, "data": encoded}
-            await rpc.send(contract.UPLOAD_CHUNK, chunk)
+            await rpc.for_step(f"chunk {index}").send(contract.UPLOAD_CHUNK, chunk)
             index += 1
         commit = {"upload_id": upload_id, "size": upload.size, "sha256": upload.sha256.hexdigest()}
         return await rpc.call(contract.ResourceView, contract.COMMIT_UPLOAD, commit)
     except BaseException:
-        await asyncio.shield(_abort(rpc, upload_id))
+        if not rpc.keyed:
+            await asyncio.shield(_abort(rpc, upload_id))
         raise
 
 
@@ -290,13 +304,13 @@ class NetworkResourcesController(Controller):
         slug: FromPath[str],
         request: Request[Any, Any, State],
         caller: NamedDependency[Caller],
-        rpc: NamedDependency[Rpc],
+        idempotent_rpc: NamedDependency[Rpc],
     ) -> contract.ResourceView:
         if caller.is_anonymous:  # before reading 25 MiB for nothing
             raise unauthenticated("Sign in to upload.")
         upload = await receive_upload(request)
         try:
-            return await forward_upload(rpc, slug, upload)
+            return await forward_upload(idempotent_rpc, slug, upload)
         finally:
             upload.close()
 

@@ -6,13 +6,13 @@ session, the occurrence). An occurrence of a series is named in its path by
 sent as ``%2B``). The service decides who may, and whether the session or occurrence exists.
 """
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from huddle_shared.contracts import sessions as contract
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from huddle_gateway.rpc import Rpc
@@ -55,10 +55,11 @@ class NetworkSessionsController(Controller):
         self,
         slug: FromPath[str],
         rpc: NamedDependency[Rpc],
-        start: str | None = Parameter(
-            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
-        ),
-        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
+        start: Annotated[
+            str | None,
+            QueryParameter(name="from", description=WINDOW, schema_extra=_INSTANT),
+        ] = None,
+        end: Annotated[str | None, QueryParameter(name="to", schema_extra=_INSTANT)] = None,
     ) -> contract.OccurrenceList:
         body = {"slug": slug, **_window(start, end)}
         return await rpc.call(contract.OccurrenceList, contract.LIST_SESSIONS, body)
@@ -157,12 +158,14 @@ class SessionController(Controller):
         rpc: NamedDependency[Rpc],
         # As given: the service refuses an unknown scope under its own name, ``scope``
         # (``scope`` itself is a name Litestar keeps for the ASGI scope).
-        change_scope: str = Parameter(
-            query="scope",
-            default=contract.ChangeScope.THIS.value,
-            description=SCOPE,
-            schema_extra={"enum": [scope.value for scope in contract.ChangeScope]},
-        ),
+        change_scope: Annotated[
+            str,
+            QueryParameter(
+                name="scope",
+                description=SCOPE,
+                schema_extra={"enum": [scope.value for scope in contract.ChangeScope]},
+            ),
+        ] = contract.ChangeScope.THIS.value,
     ) -> None:
         body = {
             "session_id": str(session_id),
@@ -184,10 +187,11 @@ class MySessionsController(Controller):
     async def upcoming(
         self,
         rpc: NamedDependency[Rpc],
-        start: str | None = Parameter(
-            query="from", default=None, description=WINDOW, schema_extra=_INSTANT
-        ),
-        end: str | None = Parameter(query="to", default=None, schema_extra=_INSTANT),
+        start: Annotated[
+            str | None,
+            QueryParameter(name="from", description=WINDOW, schema_extra=_INSTANT),
+        ] = None,
+        end: Annotated[str | None, QueryParameter(name="to", schema_extra=_INSTANT)] = None,
     ) -> contract.OccurrenceList:
         body = _window(start, end)
         return await rpc.call(contract.OccurrenceList, contract.LIST_UPCOMING, body)

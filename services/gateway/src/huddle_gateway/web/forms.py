@@ -13,14 +13,14 @@ is applied once and answered as the first time.
 import html
 import re
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any, TypeVar
 
 from huddle_shared.contracts.rpc import Caller
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.plugins.problem_details import ProblemDetailsException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc, ServiceClient
 from huddle_gateway.web.security import WEB_HEADERS
@@ -155,11 +155,14 @@ def _plain(message: str) -> str:
 
 
 def problem_to_errors(
-    exc: ProblemDetailsException, fields: Mapping[str, str] | None = None
+    exc: ProblemDetailsException,
+    fields: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[ErrorSummary, FieldErrors]:
     """The error summary (each item links to its field when the page has it) and the
     message per field. ``fields`` maps a problem's field name to the input's id on this page
-    (by default the same name)."""
+    (by default the same name); ``labels`` names the box a summary line is for, by input id,
+    so a page of many boxes says which ("Title: enter this information")."""
     fields = fields or {}
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     summary: ErrorSummary = []
@@ -175,4 +178,43 @@ def problem_to_errors(
             summary.append({"text": message})
     if not summary:
         summary.append({"text": _plain(str(exc.detail))})
+    for line in summary:
+        label = (labels or {}).get(line.get("href", "").removeprefix("#"))
+        if label:
+            line["text"] = f"{label}: {line['text'][:1].lower()}{line['text'][1:]}"
     return summary, by_field
+
+
+class FormProblem(ValueError):
+    """What the page itself finds wrong with a box before anything is sent (a date that is
+    not one, no file chosen): shown as a refusal would be."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def errors(self) -> tuple[ErrorSummary, FieldErrors]:
+        return [{"text": self.message, "href": f"#{self.field}"}], {self.field: self.message}
+
+
+Answer = TypeVar("Answer")
+
+
+async def answer_form(
+    change: Awaitable[Answer],
+    *,
+    shown: Collection[int],
+    again: Callable[[ProblemDetailsException], Awaitable[Template]],
+    then: Callable[[Answer], Redirect],
+) -> Template | Redirect:
+    """The one change a posted form asks for: done, on to ``then`` (a redirect, so a reload
+    does not send it again); refused in a way the page shows (``shown``), the page ``again``
+    with the service's message; any other refusal (401, 5xx) raises to the error handlers."""
+    try:
+        answer = await change
+    except ProblemDetailsException as exc:
+        if exc.status_code not in shown:
+            raise
+        return await again(exc)
+    return then(answer)

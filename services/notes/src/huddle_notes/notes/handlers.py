@@ -74,7 +74,6 @@ from huddle_shared.storage.locks import document_locks
 
 from huddle_notes import SERVICE
 from huddle_notes.check import apply_suggestions, expand_acronyms
-from huddle_notes.domain import redaction_terms
 from huddle_notes.markdown_text import opening
 from huddle_notes.notes.domain import (
     REVIEWER_ROLES,
@@ -147,10 +146,7 @@ async def on_member_named(
         fields["is_instance_admin"] = event.is_instance_admin
     await area.members.record(event.member_id, fields, envelope=envelope)
     added = await area.names.remember(
-        event.member_id,
-        event.display_name,
-        redaction_terms(event.display_name),
-        event_id=str(envelope.event_id),
+        event.member_id, event.display_name, event_id=str(envelope.event_id)
     )
     if added:
         await area.revisions.bump(INSTANCE)

@@ -60,6 +60,10 @@ class StoredReaders:
     async def require_reader(self, slug: str, caller: Caller) -> None:
         await self.standing(slug, caller)
 
+    async def may_write(self, slug: str, caller: Caller) -> bool:
+        _, standing = await self.standing(slug, caller)
+        return standing.writer
+
     async def standing(self, slug: str, caller: Caller) -> tuple[NetworkFacts, Standing]:
         """The caller towards the network; refuses (404/403) those who may not read it."""
         member_id = require_member(caller)

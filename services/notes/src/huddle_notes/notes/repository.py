@@ -297,17 +297,16 @@ class Members(MemberProjection):
 
 class RedactionNames(MemberProjection):
     """Every name a member has been known by (a renamed member's old name still identifies
-    them): ``names`` the display names, ``terms`` the parts that identify too."""
+    them): ``names``, the display names the identifier check knows (which finds a name's
+    parts itself)."""
 
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         super().__init__(database, REDACTION_NAMES)
 
-    async def remember(
-        self, member_id: UUID, display_name: str, terms: list[str], *, event_id: str
-    ) -> bool:
+    async def remember(self, member_id: UUID, display_name: str, *, event_id: str) -> bool:
         # A union, not a replacement: a redelivered registration arriving after a rename
         # must not drop the new name.
-        update = {"$addToSet": {"terms": {"$each": terms}, "names": display_name}}
+        update = {"$addToSet": {"names": display_name}}
         return await self.apply(member_id, update, event_id=event_id)
 
     async def all_names(self) -> list[str]:
@@ -315,12 +314,6 @@ class RedactionNames(MemberProjection):
         async for document in self.collection.find({}, {"names": 1}):
             names.extend(document.get("names", []))
         return sorted(set(names))
-
-    async def all_terms(self) -> list[str]:
-        terms: list[str] = []
-        async for document in self.collection.find({}, {"terms": 1}):
-            terms.extend(document.get("terms", []))
-        return terms
 
 
 class Organisations:

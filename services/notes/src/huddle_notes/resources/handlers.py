@@ -3,7 +3,8 @@
 
 Readers (``ports.Readers``) list, read and download a network's files; anyone else is
 refused as every notes route refuses (404 for an invite-only network, 403 otherwise).
-Writers (note-takers, facilitators, chairs, from the network roster) upload. An upload is
+Writers upload: the same as write notes (note-takers, facilitators, chairs and instance
+admins; ``ports.Readers.may_write`` answers from the notes area's one rule). An upload is
 staged chunk by chunk in our own collections; the commit checks size, SHA-256 and the
 sniffed type before anything reaches GridFS, and every refusal, abort or expiry drops all
 that was staged (and any half-written GridFS file).
@@ -13,18 +14,18 @@ import asyncio
 import base64
 import binascii
 import logging
+import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import resources as contract
-from huddle_shared.contracts.networks import Role
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Forbidden, NotFound, require_member
 from huddle_shared.messaging.routes import RouteTable
-from huddle_shared.projections.network_roster import NetworkRoster
 
 from huddle_notes.ports import Readers
 from huddle_notes.resources import domain
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 rpc = RouteTable()
 
-WRITERS = frozenset({Role.CHAIR, Role.FACILITATOR, Role.NOTE_TAKER})
 UPLOAD_LIFETIME = timedelta(hours=1)
 SWEEP_SECONDS = 300.0
 
@@ -55,7 +55,9 @@ class NoSuchUpload(
 
 
 class NotAWriter(
-    Forbidden, detail="Only the network's note-takers, facilitators and chairs upload resources."
+    Forbidden,
+    detail="Only the network's note-takers, facilitators and chairs, and instance admins, "
+    "upload resources.",
 ):
     pass
 
@@ -68,13 +70,11 @@ class ResourceLibrary:
         uploads: StagedUploads,
         files: StoredFiles,
         readers: Readers,
-        roster: NetworkRoster,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._uploads = uploads
         self._files = files
         self._readers = readers
-        self._roster = roster
         self._now = now
 
     # --- ports.Resources ---
@@ -87,9 +87,7 @@ class ResourceLibrary:
 
     async def begin(self, request: contract.BeginUpload, caller: Caller) -> contract.UploadStarted:
         member_id = require_member(caller)
-        role = await self._roster.role_of(request.slug, member_id)
-        if role not in WRITERS:
-            await self._readers.require_reader(request.slug, caller)
+        if not await self._readers.may_write(request.slug, caller):
             raise NotAWriter()
         plan = domain.UploadPlan.for_size(request.size)
         upload = StagedUpload(
@@ -228,55 +226,46 @@ class ResourceLibrary:
         )
 
 
-@rpc.route(
-    contract.BEGIN_UPLOAD, "Begin uploading a resource (writers): its upload id and chunk size."
-)
-async def begin_upload(
-    request: contract.BeginUpload, caller: Caller, resources: ResourceLibrary
-) -> contract.UploadStarted:
-    return await resources.begin(request, caller)
+# The routes are ResourceLibrary's methods, each its subject and description; the request
+# and reply models (validation, the AsyncAPI document) are the method's own.
+OPERATIONS: list[tuple[str, str, Callable[..., Awaitable[Any]]]] = [
+    (
+        contract.BEGIN_UPLOAD,
+        "Begin uploading a resource (writers): its upload id and chunk size.",
+        ResourceLibrary.begin,
+    ),
+    (contract.UPLOAD_CHUNK, "Stage one chunk of an upload (base64).", ResourceLibrary.chunk),
+    (
+        contract.COMMIT_UPLOAD,
+        "Finish an upload: size, SHA-256 and the sniffed type checked, then the file is stored.",
+        ResourceLibrary.commit,
+    ),
+    (contract.ABORT_UPLOAD, "Drop an upload and all it staged.", ResourceLibrary.abort),
+    (
+        contract.LIST_RESOURCES,
+        "A network's resources, newest first (members).",
+        ResourceLibrary.list,
+    ),
+    (contract.GET_RESOURCE, "A resource's metadata (members).", ResourceLibrary.get),
+    (
+        contract.READ_RESOURCE,
+        "Up to 256 KiB of a resource's bytes from an offset (members).",
+        ResourceLibrary.read,
+    ),
+]
 
 
-@rpc.route(contract.UPLOAD_CHUNK, "Stage one chunk of an upload (base64).")
-async def upload_chunk(
-    request: contract.UploadChunk, caller: Caller, resources: ResourceLibrary
-) -> contract.ChunkReceived:
-    return await resources.chunk(request, caller)
+def _route(subject: str, description: str, method: Callable[..., Awaitable[Any]]) -> None:
+    hints = typing.get_type_hints(method)
+
+    async def operation(request: Any, caller: Caller, resources: ResourceLibrary) -> Any:
+        return await method(resources, request, caller)
+
+    operation.__name__ = operation.__qualname__ = f"{method.__name__}_resource"
+    operation.__annotations__ = {**operation.__annotations__, "request": hints["request"]}
+    operation.__annotations__["return"] = hints["return"]
+    rpc.route(subject, description)(operation)
 
 
-@rpc.route(
-    contract.COMMIT_UPLOAD,
-    "Finish an upload: size, SHA-256 and the sniffed type checked, then the file is stored.",
-)
-async def commit_upload(
-    request: contract.CommitUpload, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceView:
-    return await resources.commit(request, caller)
-
-
-@rpc.route(contract.ABORT_UPLOAD, "Drop an upload and all it staged.")
-async def abort_upload(
-    request: contract.UploadRef, caller: Caller, resources: ResourceLibrary
-) -> contract.UploadAborted:
-    return await resources.abort(request, caller)
-
-
-@rpc.route(contract.LIST_RESOURCES, "A network's resources, newest first (members).")
-async def list_resources(
-    request: contract.ListResources, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourcePage:
-    return await resources.list(request, caller)
-
-
-@rpc.route(contract.GET_RESOURCE, "A resource's metadata (members).")
-async def get_resource(
-    request: contract.ResourceRef, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceView:
-    return await resources.get(request, caller)
-
-
-@rpc.route(contract.READ_RESOURCE, "Up to 256 KiB of a resource's bytes from an offset (members).")
-async def read_resource(
-    request: contract.ReadResource, caller: Caller, resources: ResourceLibrary
-) -> contract.ResourceContent:
-    return await resources.read(request, caller)
+for entry in OPERATIONS:
+    _route(*entry)

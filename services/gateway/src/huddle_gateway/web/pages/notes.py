@@ -10,10 +10,8 @@ contracts' fields and show the service's answer, or its refusal beside the form.
 
 import asyncio
 import base64
-import contextlib
-import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from math import ceil
 from typing import Any
@@ -28,12 +26,20 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Stream, Template
 
+from huddle_gateway.routes.resources import ReceivedUpload, forward_upload
 from huddle_gateway.rpc import Rpc
-from huddle_gateway.web.forms import form_of, problem_to_errors, render_page
+from huddle_gateway.web.forms import (
+    FormProblem,
+    answer_form,
+    form_of,
+    problem_to_errors,
+    render_page,
+)
 from huddle_gateway.web.notes_text import mark_findings, render_markdown
 from huddle_gateway.web.session import require_member
 
@@ -118,16 +124,15 @@ def problem_errors(
     exc: ProblemDetailsException, fields: dict[str, str] | None = None
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """The service's refusal as the page shows it; each summary line names its box."""
-    summary, errors = problem_to_errors(exc, fields)
-    for item in summary:
-        name = BOX_NAMES.get(item.get("href", "").removeprefix("#"))
-        if name:
-            item["text"] = f"{name}: {item['text'][:1].lower()}{item['text'][1:]}"
-    return summary, errors
+    return problem_to_errors(exc, fields, BOX_NAMES)
 
 
 def _shown(exc: ProblemDetailsException) -> bool:
     return exc.status_code in SHOWN_ON_THE_PAGE
+
+
+def _then(to: str) -> Callable[[object], Redirect]:
+    return lambda _: Redirect(to, status_code=303)
 
 
 def long_date(day: date | None) -> str:
@@ -231,13 +236,6 @@ def _is(network: network_contract.NetworkView, roles: set[Any] | frozenset[Any])
 # --- The library -----------------------------------------------------------------------------
 
 
-class FormProblem(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def _day(values: dict[str, str], name: str, words: str) -> date | None:
     text = values.get(name, "").strip()
     if not text:
@@ -294,10 +292,7 @@ async def library_page(
         from_date = _day(values, "from", "The first date")
         to_date = _day(values, "to", "The last date")
     except FormProblem as problem:
-        summary, errors = (
-            [{"text": problem.message, "href": f"#{problem.field}"}],
-            {problem.field: problem.message},
-        )
+        summary, errors = problem.errors()
         status = 422
     else:
         state = values["state"] if writer and values["state"] in set(contract.NoteState) else ""
@@ -388,109 +383,91 @@ def _to_note(note_id: UUID, done: str, anchor: str = "") -> Redirect:
     return Redirect(f"/notes/{note_id}?done={done}{anchor}", status_code=303)
 
 
-async def _act_on_note(
+NoteRefused = Callable[
+    [Request[Any, Any, Any], Rpc, UUID, ProblemDetailsException, dict[str, str]],
+    Awaitable[Template],
+]
+
+
+async def _again_on_note(
     request: Request[Any, Any, Any],
     rpc: Rpc,
-    idempotent_rpc: Rpc,
     note_id: UUID,
-    subject: str,
-    body: dict[str, Any],
-    done: str,
+    exc: ProblemDetailsException,
     values: dict[str, str],
-) -> Template | Redirect:
-    try:
-        await idempotent_rpc.send(subject, {"id": str(note_id), **body})
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        return await _note_page(request, rpc, note_id, exc=exc, values=values)
-    return _to_note(note_id, done)
+) -> Template:
+    return await _note_page(request, rpc, note_id, exc=exc, values=values)
 
 
-@post("/notes/{note_id:uuid}/submit", name="notes:submit")
-async def submit_note(
+async def _again_in_editor(
     request: Request[Any, Any, Any],
-    note_id: FromPath[UUID],
-    rpc: NamedDependency[Rpc],
-    idempotent_rpc: NamedDependency[Rpc],
-) -> Template | Redirect:
-    require_member(request)
-    try:
-        await idempotent_rpc.send(contract.SUBMIT_NOTE, {"id": str(note_id)})
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        return await _editor(request, rpc, note_id, exc=exc)
-    return _to_note(note_id, "submitted")
+    rpc: Rpc,
+    note_id: UUID,
+    exc: ProblemDetailsException,
+    values: dict[str, str],
+) -> Template:
+    # The editor's button: the editor again, with the saved text (not this form's fields).
+    return await _editor(request, rpc, note_id, exc=exc)
 
 
-@post("/notes/{note_id:uuid}/approve", name="notes:approve")
-async def approve_note(
+async def _again_beside_reason(
     request: Request[Any, Any, Any],
-    note_id: FromPath[UUID],
-    rpc: NamedDependency[Rpc],
-    idempotent_rpc: NamedDependency[Rpc],
-) -> Template | Redirect:
-    require_member(request)
-    values = await form_of(request)
-    return await _act_on_note(
-        request, rpc, idempotent_rpc, note_id, contract.APPROVE_NOTE, {}, "approved", values
-    )
+    rpc: Rpc,
+    note_id: UUID,
+    exc: ProblemDetailsException,
+    values: dict[str, str],
+) -> Template:
+    # The message goes beside the reason box of the finding it was for.
+    page = await _note_page(request, rpc, note_id, exc=exc, values=values)
+    summary, errors = problem_errors(exc, {"reason": f"reason-{values.get('finding_id', '')}"})
+    page.context["error_summary"], page.context["errors"] = summary, errors
+    return page
 
 
-@post("/notes/{note_id:uuid}/return", name="notes:return")
-async def return_note(
-    request: Request[Any, Any, Any],
-    note_id: FromPath[UUID],
-    rpc: NamedDependency[Rpc],
-    idempotent_rpc: NamedDependency[Rpc],
-) -> Template | Redirect:
-    require_member(request)
-    values = await form_of(request)
-    body = {"comments": values.get("comments", "")}
-    return await _act_on_note(
-        request, rpc, idempotent_rpc, note_id, contract.RETURN_NOTE, body, "returned", values
-    )
+def _note_action(
+    action: str,
+    subject: str,
+    done: str,
+    fields: tuple[str, ...] = (),
+    *,
+    again: NoteRefused = _again_on_note,
+    anchor: str = "",
+) -> HTTPRouteHandler:
+    """A button on a note: ``POST /notes/{id}/<action>`` sends the form's ``fields`` to
+    ``subject``; done, the note with ``done`` said; refused, the page the button was on."""
+
+    async def act(
+        request: Request[Any, Any, Any],
+        note_id: FromPath[UUID],
+        rpc: NamedDependency[Rpc],
+        idempotent_rpc: NamedDependency[Rpc],
+    ) -> Template | Redirect:
+        require_member(request)
+        values = await form_of(request)
+        body = {"id": str(note_id), **{name: values.get(name, "") for name in fields}}
+        return await answer_form(
+            idempotent_rpc.send(subject, body),
+            shown=SHOWN_ON_THE_PAGE,
+            again=lambda exc: again(request, rpc, note_id, exc, values),
+            then=lambda _: _to_note(note_id, done, anchor),
+        )
+
+    act.__name__ = act.__qualname__ = f"{action}_note"
+    return post(f"/notes/{{note_id:uuid}}/{action}", name=f"notes:{action}")(act)
 
 
-@post("/notes/{note_id:uuid}/accept", name="notes:accept")
-async def accept_finding(
-    request: Request[Any, Any, Any],
-    note_id: FromPath[UUID],
-    rpc: NamedDependency[Rpc],
-    idempotent_rpc: NamedDependency[Rpc],
-) -> Template | Redirect:
-    require_member(request)
-    values = await form_of(request)
-    finding = values.get("finding_id", "")
-    body = {"finding_id": finding, "reason": values.get("reason", "")}
-    try:
-        await idempotent_rpc.send(contract.ACCEPT_FINDING, {"id": str(note_id), **body})
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        # The message goes beside the reason box of the finding it was for.
-        page = await _note_page(request, rpc, note_id, exc=exc, values=values)
-        context = page.context
-        summary, errors = problem_errors(exc, {"reason": f"reason-{finding}"})
-        context["error_summary"], context["errors"] = summary, errors
-        return page
-    return _to_note(note_id, "accepted", "#review")
-
-
-@post("/notes/{note_id:uuid}/retract", name="notes:retract")
-async def retract_note(
-    request: Request[Any, Any, Any],
-    note_id: FromPath[UUID],
-    rpc: NamedDependency[Rpc],
-    idempotent_rpc: NamedDependency[Rpc],
-) -> Template | Redirect:
-    require_member(request)
-    values = await form_of(request)
-    body = {"reason": values.get("reason", "")}
-    return await _act_on_note(
-        request, rpc, idempotent_rpc, note_id, contract.RETRACT_NOTE, body, "retracted", values
-    )
+submit_note = _note_action("submit", contract.SUBMIT_NOTE, "submitted", again=_again_in_editor)
+approve_note = _note_action("approve", contract.APPROVE_NOTE, "approved")
+return_note = _note_action("return", contract.RETURN_NOTE, "returned", ("comments",))
+accept_finding = _note_action(
+    "accept",
+    contract.ACCEPT_FINDING,
+    "accepted",
+    ("finding_id", "reason"),
+    again=_again_beside_reason,
+    anchor="#review",
+)
+retract_note = _note_action("retract", contract.RETRACT_NOTE, "retracted", ("reason",))
 
 
 # --- The editor ------------------------------------------------------------------------------
@@ -586,6 +563,10 @@ async def _editor(
     )
 
 
+def _to_editor(note_id: UUID, done: str) -> Redirect:
+    return Redirect(f"/notes/{note_id}/edit?done={done}#findings", status_code=303)
+
+
 def _forbidden() -> ProblemDetailsException:
     return ProblemDetailsException(status_code=403, detail="Only a note's writers may change it.")
 
@@ -619,17 +600,20 @@ async def create_note(
         "themes": values["themes"],
         "tags": split_tags(values["tags"]),
     }
-    try:
-        created = await idempotent_rpc.call(contract.NoteView, contract.CREATE_NOTE, body)
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
+
+    async def again(exc: ProblemDetailsException) -> Template:
         network, themes = await asyncio.gather(_network(rpc, slug), _themes(rpc, slug))
         summary, errors = problem_errors(exc)
         return _editor_page(
             network, themes, values, summary=summary, errors=errors, status=exc.status_code
         )
-    return Redirect(f"/notes/{created.id}/edit?done=created#findings", status_code=303)
+
+    return await answer_form(
+        idempotent_rpc.call(contract.NoteView, contract.CREATE_NOTE, body),
+        shown=SHOWN_ON_THE_PAGE,
+        again=again,
+        then=lambda created: _to_editor(created.id, "created"),
+    )
 
 
 @get("/notes/{note_id:uuid}/edit", name="notes:edit")
@@ -656,13 +640,12 @@ async def save_note(
         "themes": values["themes"],
         "tags": split_tags(values["tags"]),
     }
-    try:
-        await idempotent_rpc.send(contract.UPDATE_NOTE, body)
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        return await _editor(request, rpc, note_id, exc=exc, values=values)
-    return Redirect(f"/notes/{note_id}/edit?done=saved#findings", status_code=303)
+    return await answer_form(
+        idempotent_rpc.send(contract.UPDATE_NOTE, body),
+        shown=SHOWN_ON_THE_PAGE,
+        again=lambda exc: _editor(request, rpc, note_id, exc=exc, values=values),
+        then=lambda _: _to_editor(note_id, "saved"),
+    )
 
 
 @post("/notes/{note_id:uuid}/apply", name="notes:apply")
@@ -683,13 +666,12 @@ async def apply_suggestions(
         body["finding_ids"], done = [values["finding"]], "applied"
     else:
         done = "applied-all"  # no ids: every finding
-    try:
-        await idempotent_rpc.send(contract.APPLY_SUGGESTIONS, body)
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        return await _editor(request, rpc, note_id, exc=exc)
-    return Redirect(f"/notes/{note_id}/edit?done={done}#findings", status_code=303)
+    return await answer_form(
+        idempotent_rpc.send(contract.APPLY_SUGGESTIONS, body),
+        shown=SHOWN_ON_THE_PAGE,
+        again=lambda exc: _editor(request, rpc, note_id, exc=exc),
+        then=lambda _: _to_editor(note_id, done),
+    )
 
 
 # --- The review queue ------------------------------------------------------------------------
@@ -766,17 +748,20 @@ async def save_themes(
     body: dict[str, Any] = {"slug": slug, "themes": split_lines(values.get("themes", ""))}
     if network.parent_slug:
         body["open_to_parent"] = values.get("open_to_parent") == "yes"
-    try:
-        await idempotent_rpc.send(contract.SET_THEMES, body)
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
+
+    async def again(exc: ProblemDetailsException) -> Template:
         themes = await _themes(rpc, slug)
         summary, errors = problem_errors(exc, {f"themes.{i}": "themes" for i in range(100)})
         return _themes_page(
             network, themes, values, summary=summary, errors=errors, status=exc.status_code
         )
-    return Redirect(f"/networks/{slug}/notes/themes?done=themes", status_code=303)
+
+    return await answer_form(
+        idempotent_rpc.send(contract.SET_THEMES, body),
+        shown=SHOWN_ON_THE_PAGE,
+        again=again,
+        then=_then(f"/networks/{slug}/notes/themes?done=themes"),
+    )
 
 
 # --- Resources -------------------------------------------------------------------------------
@@ -824,38 +809,15 @@ async def resources_page(
     return await _resources_page(request, rpc, slug)
 
 
-class UploadRefused(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-async def upload_file(
-    rpc: Rpc, first: Rpc, slug: str, title: str, filename: str, data: bytes
-) -> resource_contract.ResourceView:
-    """The file to the notes service in the contract's chunks; ``first`` (the form's one-time
-    key) begins it. A refusal part way drops the upload, so nothing of it stays stored."""
-    started = await first.call(
-        resource_contract.UploadStarted,
-        resource_contract.BEGIN_UPLOAD,
-        {"slug": slug, "filename": filename, "title": title, "size": len(data)},
-    )
-    upload = str(started.upload_id)
-    try:
-        for index in range(started.chunks):
-            piece = data[index * started.chunk_size : (index + 1) * started.chunk_size]
-            chunk = {"upload_id": upload, "index": index, "data": base64.b64encode(piece).decode()}
-            await rpc.send(resource_contract.UPLOAD_CHUNK, chunk)
-        digest = hashlib.sha256(data).hexdigest()
-        commit = {"upload_id": upload, "size": len(data), "sha256": digest}
-        return await rpc.call(
-            resource_contract.ResourceView, resource_contract.COMMIT_UPLOAD, commit
-        )
-    except BaseException:
-        with contextlib.suppress(ProblemDetailsException):  # else it expires on its own
-            await rpc.send(resource_contract.ABORT_UPLOAD, {"upload_id": upload})
-        raise
+async def _chosen_file(upload: object) -> tuple[UploadFile, bytes]:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise FormProblem("file", "Choose a file to upload")
+    data = await upload.read()
+    if not data:
+        raise FormProblem("file", "The file you chose is empty")
+    if len(data) > resource_contract.MAX_RESOURCE_BYTES:
+        raise FormProblem("file", "The file must be 25 megabytes or smaller")
+    return upload, data
 
 
 @post(
@@ -872,42 +834,29 @@ async def upload_resource(
     require_member(request)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    upload = form.get("file")
+
+    async def again(summary: list[dict[str, str]], errors: dict[str, str], status: int) -> Template:
+        return await _resources_page(
+            request, rpc, slug, values=values, summary=summary, errors=errors, status=status
+        )
+
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            raise UploadRefused("file", "Choose a file to upload")
-        data = await upload.read()
-        if not data:
-            raise UploadRefused("file", "The file you chose is empty")
-        if len(data) > resource_contract.MAX_RESOURCE_BYTES:
-            raise UploadRefused("file", "The file must be 25 megabytes or smaller")
-        title = values.get("title", "").strip() or upload.filename
-        await upload_file(rpc, idempotent_rpc, slug, title, upload.filename, data)
-    except UploadRefused as refused:
-        summary = [{"text": refused.message, "href": f"#{refused.field}"}]
-        return await _resources_page(
-            request,
-            rpc,
-            slug,
-            values=values,
-            summary=summary,
-            errors={refused.field: refused.message},
-            status=422,
+        upload, data = await _chosen_file(form.get("file"))
+    except FormProblem as problem:
+        return await again(*problem.errors(), 422)
+    title = values.get("title", "").strip() or upload.filename
+    by_file = {"filename": "file", "size": "file", "data": "file"}
+    # As the API sends it: a form sent again (its one-time key) gets the first resource.
+    received = ReceivedUpload.of_bytes(upload.filename, title, data)
+    try:
+        return await answer_form(
+            forward_upload(idempotent_rpc, slug, received),
+            shown=SHOWN_ON_THE_PAGE,
+            again=lambda exc: again(*problem_errors(exc, by_file), exc.status_code),
+            then=_then(f"/networks/{slug}/resources?done=uploaded"),
         )
-    except ProblemDetailsException as exc:
-        if not _shown(exc):
-            raise
-        summary, errors = problem_errors(exc, {"filename": "file", "size": "file", "data": "file"})
-        return await _resources_page(
-            request,
-            rpc,
-            slug,
-            values=values,
-            summary=summary,
-            errors=errors,
-            status=exc.status_code,
-        )
-    return Redirect(f"/networks/{slug}/resources?done=uploaded", status_code=303)
+    finally:
+        received.close()
 
 
 def _download_name(filename: str) -> str:

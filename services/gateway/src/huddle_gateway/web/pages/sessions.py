@@ -32,7 +32,7 @@ from litestar.response import Redirect, Template
 from huddle_gateway.rpc import Rpc
 from huddle_gateway.web import forms, recurrence
 from huddle_gateway.web.charts import bar_chart
-from huddle_gateway.web.forms import render_page
+from huddle_gateway.web.forms import FormProblem, render_page
 from huddle_gateway.web.session import caller_of, is_secure, require_member
 
 PAGES = "pages/sessions/"
@@ -251,12 +251,7 @@ def problem_to_errors(
     exc: ProblemDetailsException, fields: dict[str, str] | None = None
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """The service's refusal as the page shows it; each summary line names its box."""
-    summary, errors = forms.problem_to_errors(exc, fields)
-    for item in summary:
-        name = BOX_NAMES.get(item.get("href", "").removeprefix("#"))
-        if name:
-            item["text"] = f"{name}: {item['text'][:1].lower()}{item['text'][1:]}"
-    return summary, errors
+    return forms.problem_to_errors(exc, fields, BOX_NAMES)
 
 
 def _shown(exc: ProblemDetailsException) -> bool:
@@ -552,15 +547,6 @@ async def calendar_file(
 # --- Creating and changing a session or series ------------------------------------------------
 
 
-class FormProblem(ValueError):
-    """A box that does not hold what it asks for (a date that is no date): the page's own
-    message, before anything is sent."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _wall_clock(form: dict[str, str], name: str) -> str:
     """Three date boxes and a time box as the contract's wall-clock time, no offset."""
     try:
@@ -768,10 +754,6 @@ def _session_form(
     return render_page(PAGES + "form.jinja", context, status=status)
 
 
-def _form_problem(problem: FormProblem) -> tuple[list[dict[str, str]], dict[str, str]]:
-    return [{"text": str(problem), "href": f"#{problem.field}"}], {problem.field: str(problem)}
-
-
 @get("/networks/{slug:str}/sessions/new", name="sessions:new")
 async def new_session_page(
     request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
@@ -820,7 +802,7 @@ async def create_session(
     try:
         body = {"slug": slug, **session_fields(values, open_to)}
     except FormProblem as problem:
-        return await again(*_form_problem(problem), 422)
+        return await again(*problem.errors(), 422)
     try:
         created = await rpc.call(contract.SessionView, contract.CREATE_SESSION, body)
     except ProblemDetailsException as exc:
@@ -890,7 +872,7 @@ async def update_session(
     try:
         new = session_fields(values, open_to)
     except FormProblem as problem:
-        return await again(*_form_problem(problem), 422)
+        return await again(*problem.errors(), 422)
     old = session_fields(form_of_session(session), list(session.open_to_networks))
     changes = changed(new, old)
     if changes:
@@ -995,7 +977,7 @@ async def change_occurrence(
     try:
         new = occurrence_fields(values)
     except FormProblem as problem:
-        summary, errors = _form_problem(problem)
+        summary, errors = problem.errors()
         return _occurrence_page(
             "change_occurrence.jinja",
             session,
