@@ -92,6 +92,8 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service.in_background("stale-uploads", resources.sweep_forever)
     service.publishes(NOTE_EVENTS)
     service.on_start(
+        # Listening before loading, so nothing published meanwhile is missed (decision 0039).
+        lambda: library.follow(service.broker.connection),
         area.notes.create_indexes,
         area.acceptances.create_indexes,
         area.sessions.create_indexes,
