@@ -80,7 +80,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     area = notes_area(service, roster)
     database = service.database
     # The library and resources areas ask the notes area who may read (``ports.Readers``).
-    library = LibraryIndex(LibraryNotes(database), area.readers)
+    library = LibraryIndex(LibraryNotes(database), area.readers, notes.NotesAsPublished(area.notes))
     resources = ResourceLibrary(
         StagedUploads(database), StoredFiles(database, CHUNK_BYTES), area.readers, roster
     )

@@ -22,7 +22,7 @@ from huddle_shared.messaging.routes import RouteTable
 
 from huddle_notes.library import domain
 from huddle_notes.library.repository import LibraryNotes, document_of, indexed_of
-from huddle_notes.ports import PublishedNote, Readers
+from huddle_notes.ports import PublishedNote, PublishedNotes, Readers
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,11 @@ class WorkingNotes(Protocol):
 class LibraryIndex:
     """Answers ``ports.Library``; searches from memory, keeps the database as its record."""
 
-    def __init__(self, store: LibraryNotes, readers: Readers) -> None:
+    def __init__(
+        self, store: LibraryNotes, readers: Readers, notes: PublishedNotes | None = None
+    ) -> None:
         self._store = store
+        self._notes = notes
         self._readers = readers
         self._networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         self._slug_of: dict[UUID, str] = {}
@@ -92,11 +95,20 @@ class LibraryIndex:
             self._forget(note_id)
 
     async def refresh(self, note_id: UUID) -> None:
-        """Another replica published or retracted the note: index what the record holds now.
-        The record decides, not the event, so late or repeated events change nothing."""
+        """A replica (this one or another) published or retracted the note: index what is
+        true now. The note's current state decides, not the event, so late or repeated events
+        change nothing; the record is rewritten from it (idempotently, on every replica), which
+        also heals a publication whose ``add`` failed after the note was saved."""
         await self._loaded.wait()
         async with self._lock:
-            document = await self._store.get(note_id)
+            if self._notes is None:  # no notes area (tests): the record decides
+                document = await self._store.get(note_id)
+            elif (published := await self._notes.published(note_id)) is not None:
+                document = document_of(published)
+                await self._store.save(document)
+            else:
+                document = None
+                await self._store.delete(note_id)
             self._forget(note_id)
             if document is not None:
                 slug, indexed, weights = indexed_of(document)
