@@ -28,6 +28,7 @@ from web_support import Person, Site, web_site
 pytestmark = pytest.mark.integration
 
 GLOSSARY = {"PSIRF": "Patient Safety Incident Response Framework"}
+CREATED_GLOSSARY = {"LFPSE": "Learn from Patient Safety Events"}
 SPEAKER = "Priya Raman"
 NHS_NUMBER = "943 476 5919"  # passes the Modulus 11 check
 EMAIL = "k.smith@nhs.net"
@@ -144,7 +145,8 @@ async def world(
             )
             slug = await site.network(chair, "open")
             sibling = await site.network(chair, "open")
-            secret = await site.network(chair, "invite_only")
+            # Its glossary given at creation only: notes learns it from network.created.
+            secret = await site.network(chair, "invite_only", glossary=CREATED_GLOSSARY)
             patched = await site.client.patch(
                 f"/api/v1/networks/{slug}", json={"glossary": GLOSSARY}, headers=chair.headers
             )
@@ -204,6 +206,8 @@ async def world(
                 named = await db["redaction_names"].count_documents({})
                 glossary = await db["networks"].count_documents(
                     {"_id": slug, "glossary.PSIRF": {"$exists": True}}
+                ) and await db["networks"].count_documents(
+                    {"_id": secret, "glossary.LFPSE": {"$exists": True}}
                 )
                 return sessions == 2 and named >= 7 and bool(glossary)
 

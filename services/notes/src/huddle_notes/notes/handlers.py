@@ -202,8 +202,13 @@ network_events = Subscription(
 async def on_network_created(
     envelope: EventEnvelope, event: NetworkCreatedV1, area: NotesArea
 ) -> None:
-    fields = {"visibility": event.visibility.value, "parent_slug": event.parent_slug}
-    await area.networks.record(event.slug, fields, envelope=envelope)
+    fields = {
+        "visibility": event.visibility.value,
+        "parent_slug": event.parent_slug,
+        "glossary": dict(event.glossary),
+    }
+    if await area.networks.record(event.slug, fields, envelope=envelope):
+        await area.revisions.bump(event.slug)
 
 
 @network_events.handler
