@@ -3,6 +3,7 @@ library area, fed through ``ports.Library`` as the notes area feeds it on publis
 retract, authorised by a small real ``ports.Readers`` over the NetworkRoster projection.
 """
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,12 @@ from huddle_notes.library.handlers import LibraryIndex
 from huddle_notes.library.repository import LibraryNotes
 from huddle_notes.ports import PublishedNote
 from huddle_shared import services as service_list
-from huddle_shared.contracts.notes import SEARCH_NOTES, SearchNotes
+from huddle_shared.contracts.notes import (
+    SEARCH_NOTES,
+    NotePublishedV1,
+    NoteRetractedV1,
+    SearchNotes,
+)
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import NotFound
 from huddle_shared.projections.network_roster import NETWORK_ROSTER, NetworkRoster
@@ -218,3 +224,63 @@ async def test_retraction_takes_a_note_out_and_the_record_survives_a_restart(
         SearchNotes(slug=NATIONAL, q="falls"), Caller(member_id=library.member)
     )
     assert [item.title for item in page.items] == ["Falls prevention"]
+
+
+def following_service(settings: Any) -> tuple[Any, LibraryIndex]:
+    """A notes replica's library as bootstrap wires it: following first, then loading."""
+    service = ServiceBuilder(service_list.NOTES, settings)
+    index = LibraryIndex(
+        LibraryNotes(service.database), RosterReaders(NetworkRoster(service.database))
+    )
+    service.on_start(lambda: index.follow(service.broker.connection), index.load)
+    return service.build(), index
+
+
+async def titles_in(index: LibraryIndex, member: UUID, q: str) -> list[str]:
+    page = await index.search(SearchNotes(slug=NATIONAL, q=q), Caller(member_id=member))
+    return [item.title for item in page.items]
+
+
+async def eventually(index: LibraryIndex, member: UUID, q: str, want: list[str]) -> None:
+    for _ in range(100):  # bounded: 5 s
+        if await titles_in(index, member, q) == want:
+            return
+        await asyncio.sleep(0.05)
+    assert await titles_in(index, member, q) == want
+
+
+def announce(nc: Any, event: type[Any], note_id: UUID) -> Any:
+    """What the publishing replica's relay sends (only ``note_id`` matters to the library)."""
+    envelope = {"payload": {"note_id": str(note_id), "slug": NATIONAL}}
+    return nc.publish(event.subject_filter(), json.dumps(envelope).encode())
+
+
+async def test_every_replica_follows_publications_and_retractions(
+    settings_for: Any, nats_url: str
+) -> None:
+    first, first_index = following_service(settings_for("notes"))
+    second, second_index = following_service(settings_for("notes"))
+    member = uuid.uuid4()
+    async with started(first), started(second):
+        await join(first.database, NATIONAL, member)
+        nc = await connect_nats(nats_url)
+        try:
+            published = note("Falls on the ward", "A fall at night, and what followed.")
+            await first_index.add(published)  # the publishing replica writes the record
+            await announce(nc, NotePublishedV1, published.note_id)
+            await eventually(second_index, member, "falls", ["Falls on the ward"])
+
+            # A replica started after the publication finds the note too.
+            third, third_index = following_service(settings_for("notes"))
+            async with started(third):
+                await eventually(third_index, member, "falls", ["Falls on the ward"])
+
+            await second_index.remove(published.note_id)  # retracted through the other
+            await announce(nc, NoteRetractedV1, published.note_id)
+            await eventually(first_index, member, "falls", [])
+            # A late, repeated publication event cannot bring it back: the record decides.
+            await announce(nc, NotePublishedV1, published.note_id)
+            await asyncio.sleep(0.3)
+            assert await titles_in(first_index, member, "falls") == []
+        finally:
+            await nc.close()

@@ -123,6 +123,7 @@ def test_creating_a_network_records_its_event() -> None:
             parent_slug="psmn",
             visibility=Visibility.INVITE_ONLY,
             region=None,
+            glossary={"LfPSE": "Learn from Patient Safety Events", "SI": "Serious incident"},
         )
     ]
 
@@ -475,3 +476,14 @@ def test_an_invitation_is_pending_until_used_or_past_its_date() -> None:
     assert invitation.status_at(expiry) == InvitationStatus.EXPIRED
     invitation.accept(a_member(), a_network(Visibility.INVITE_ONLY), LATER)
     assert invitation.status_at(expiry + timedelta(days=1)) == InvitationStatus.ACCEPTED
+
+
+def test_a_network_created_event_from_before_the_glossary_still_reads() -> None:
+    old = {
+        "slug": "psmn",
+        "name": "PSMN",
+        "parent_slug": None,
+        "visibility": "open",
+        "region": None,
+    }
+    assert NetworkCreatedV1.model_validate(old).glossary == {}

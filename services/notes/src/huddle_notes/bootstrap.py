@@ -81,7 +81,7 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     database = service.database
     # The library and resources areas ask the notes area who may read and write
     # (``ports.Readers``).
-    library = LibraryIndex(LibraryNotes(database), area.readers)
+    library = LibraryIndex(LibraryNotes(database), area.readers, notes.NotesAsPublished(area.notes))
     resources = ResourceLibrary(
         StagedUploads(database), StoredFiles(database, CHUNK_BYTES), area.readers
     )
@@ -93,6 +93,8 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service.in_background("stale-uploads", resources.sweep_forever)
     service.publishes(NOTE_EVENTS)
     service.on_start(
+        # Listening before loading, so nothing published meanwhile is missed (decision 0039).
+        lambda: library.follow(service.broker.connection),
         area.notes.create_indexes,
         area.acceptances.create_indexes,
         area.sessions.create_indexes,

@@ -63,6 +63,12 @@ class Library(Protocol):
     async def remove(self, note_id: UUID) -> None: ...
 
 
+class PublishedNotes(Protocol):
+    async def published(self, note_id: UUID) -> PublishedNote | None:
+        """The note as the library indexes it, if it is published now (else ``None``)."""
+        ...
+
+
 class Resources(Protocol):
     async def missing(self, slug: str, resource_ids: list[UUID]) -> list[UUID]:
         """Those of ``resource_ids`` that are not the network's resources."""

@@ -23,8 +23,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Acronym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=20)]
 Expansion = Annotated[str, StringConstraints(min_length=2, max_length=200)]
 GroundRule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-# A glossary travels whole in network.updated: at most 500 x (20 + 200) characters, far
-# below NATS's 1 MiB message limit.
+# A glossary travels whole in network.created and network.updated: at most
+# 500 x (20 + 200) characters, far below NATS's 1 MiB message limit.
 GLOSSARY_MAX_ENTRIES = 500
 GROUND_RULES_MAX = 50
 EventSlug = Annotated[str, StringConstraints(max_length=64)]
@@ -80,6 +80,8 @@ class NetworkCreatedV1(MembershipEvent, event_type="network.created", version=1)
     # Defaults keep events published before these fields readable.
     ground_rules: EventGroundRules = Field(default_factory=list)
     never_recorded: bool = False
+    # Notes' check expands its acronyms from the first note on; empty in older events.
+    glossary: EventGlossary = Field(default_factory=dict)
 
 
 class NetworkUpdatedV1(MembershipEvent, event_type="network.updated", version=1):

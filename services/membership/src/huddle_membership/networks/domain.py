@@ -253,6 +253,7 @@ class Network:
                 region=region,
                 ground_rules=network.ground_rules,
                 never_recorded=never_recorded,
+                glossary=network.glossary,
             )
         )
         return network

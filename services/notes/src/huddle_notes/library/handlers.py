@@ -8,10 +8,11 @@ other states (drafts, the review queue) are the notes area's (``WorkingNotes``).
 """
 
 import asyncio
+import json
 import logging
 import time
 from collections import defaultdict
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from huddle_shared.contracts import notes as contract
@@ -21,9 +22,11 @@ from huddle_shared.messaging.routes import RouteTable
 
 from huddle_notes.library import domain
 from huddle_notes.library.repository import LibraryNotes, document_of, indexed_of
-from huddle_notes.ports import PublishedNote, Readers
+from huddle_notes.ports import PublishedNote, PublishedNotes, Readers
 
 log = logging.getLogger(__name__)
+
+RECONNECT_CHECK_SECONDS = 1.0
 
 rpc = RouteTable()
 
@@ -37,13 +40,17 @@ class WorkingNotes(Protocol):
 class LibraryIndex:
     """Answers ``ports.Library``; searches from memory, keeps the database as its record."""
 
-    def __init__(self, store: LibraryNotes, readers: Readers) -> None:
+    def __init__(
+        self, store: LibraryNotes, readers: Readers, notes: PublishedNotes | None = None
+    ) -> None:
         self._store = store
+        self._notes = notes
         self._readers = readers
         self._networks: dict[str, domain.NetworkIndex] = defaultdict(domain.NetworkIndex)
         self._slug_of: dict[UUID, str] = {}
         self._lock = asyncio.Lock()  # one change of the index at a time, in call order
         self._loaded = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         """Read every indexed note. Run in the background at start (50,000 notes take tens
@@ -86,6 +93,57 @@ class LibraryIndex:
         async with self._lock:
             await self._store.delete(note_id)
             self._forget(note_id)
+
+    async def refresh(self, note_id: UUID) -> None:
+        """A replica (this one or another) published or retracted the note: index what is
+        true now. The note's current state decides, not the event, so late or repeated events
+        change nothing; the record is rewritten from it (idempotently, on every replica), which
+        also heals a publication whose ``add`` failed after the note was saved."""
+        await self._loaded.wait()
+        async with self._lock:
+            if self._notes is None:  # no notes area (tests): the record decides
+                document = await self._store.get(note_id)
+            elif (published := await self._notes.published(note_id)) is not None:
+                document = document_of(published)
+                await self._store.save(document)
+            else:
+                document = None
+                await self._store.delete(note_id)
+            self._forget(note_id)
+            if document is not None:
+                slug, indexed, weights = indexed_of(document)
+                self._networks[slug].add(indexed, weights)
+                self._slug_of[note_id] = slug
+
+    async def follow(self, connection: Any) -> None:
+        """A start hook, before the load: every replica hears every publication and retraction
+        (a core NATS subscription: JetStream's publishes reach it, and a shared durable
+        consumer would give each event to one replica only). Core delivery is at most once,
+        so after a reconnect the whole index is reloaded from the record."""
+
+        async def on_message(message: Any) -> None:
+            try:
+                note_id = UUID(json.loads(message.data)["payload"]["note_id"])
+            except (ValueError, KeyError, TypeError):
+                log.warning("library: unreadable note event ignored")
+                return
+            await self.refresh(note_id)
+
+        for event in (contract.NotePublishedV1, contract.NoteRetractedV1):
+            await connection.subscribe(event.subject_filter(), cb=on_message)
+
+        async def reload_after_reconnects() -> None:
+            seen = connection.stats["reconnects"]
+            while not connection.is_closed:
+                await asyncio.sleep(RECONNECT_CHECK_SECONDS)
+                if connection.stats["reconnects"] != seen:
+                    seen = connection.stats["reconnects"]
+                    log.info("library: NATS reconnected; reloading the index")
+                    await self.load()
+
+        task = asyncio.create_task(reload_after_reconnects(), name="library-reconnects")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _forget(self, note_id: UUID) -> None:
         slug = self._slug_of.pop(note_id, None)

@@ -1,7 +1,8 @@
 """The library's own collection: one document per published note, with its terms' weights.
 
 It is the index's durable form: the search runs over ``domain.NetworkIndex`` in memory,
-loaded from here at start and kept by this process's writes (decision 0039). The terms are
+loaded from here at start and kept by every replica re-reading a note's document here when
+``note.published``/``note.retracted`` names it (decision 0039). The terms are
 one string and their weights one binary value, not arrays: FerretDB v1 decodes an array of a
 hundred terms seven times slower than the rest of the document, and loading is what it costs.
 """
@@ -70,6 +71,9 @@ class LibraryNotes:
         """New notes at once (loading many: tests, benches, a rebuild)."""
         if documents:
             await self._collection.insert_many(documents, ordered=False)
+
+    async def get(self, note_id: UUID) -> dict[str, Any] | None:
+        return await self._collection.find_one({"_id": str(note_id)})
 
     async def delete(self, note_id: UUID) -> bool:
         result = await self._collection.delete_one({"_id": str(note_id)})

@@ -47,6 +47,7 @@ from huddle_shared.contracts.notes import (
     CreateNote,
     NotePage,
     NoteRef,
+    NoteState,
     NoteSummary,
     NoteView,
     RetractNote,
@@ -197,8 +198,13 @@ network_events = Subscription(
 async def on_network_created(
     envelope: EventEnvelope, event: NetworkCreatedV1, area: NotesArea
 ) -> None:
-    fields = {"visibility": event.visibility.value, "parent_slug": event.parent_slug}
-    await area.networks.record(event.slug, fields, envelope=envelope)
+    fields = {
+        "visibility": event.visibility.value,
+        "parent_slug": event.parent_slug,
+        "glossary": dict(event.glossary),
+    }
+    if await area.networks.record(event.slug, fields, envelope=envelope):
+        await area.revisions.bump(event.slug)
 
 
 @network_events.handler
@@ -392,6 +398,20 @@ def _published(note: Note) -> PublishedNote:
         held_on=note.held_on,
         published_at=note.published_at,
     )
+
+
+@dataclass
+class NotesAsPublished:
+    """``ports.PublishedNotes``: what the library re-reads when a note event names a note."""
+
+    notes: NoteRepository
+
+    async def published(self, note_id: UUID) -> PublishedNote | None:
+        try:
+            note = await self.notes.get(note_id)
+        except NoteNotFound:
+            return None
+        return _published(note) if note.state is NoteState.PUBLISHED else None
 
 
 @dataclass
