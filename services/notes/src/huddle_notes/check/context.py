@@ -95,6 +95,7 @@ _ORG_SUFFIX = {
     "PCN": "gp",
     "Hospice": "hospice",
     "Care Home": "care_home",
+    "Homes": "care_home",
     "Nursing Home": "care_home",
     "Residential Home": "care_home",
     "House": "care_home",
@@ -118,6 +119,8 @@ _CAP_WORD = r"(?:[A-Z][\w'\u2019&.-]*|St\.?)"
 _ORG_PATTERN = re.compile(
     rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|&))*?)"
     rf"[ \t]+(?P<suffix>{_SUFFIXES})\b"
+    # "Royal Hospital for Children", "... Homes of Care": the head noun's own complement.
+    r"(?:[ \t]+(?:of|for)[ \t]+(?P<tail>[A-Z][a-z]+)\b)?"
 )
 _UNIVERSITY_OF = re.compile(
     r"\bUniversity[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][\w'\u2019-]+"
@@ -125,6 +128,17 @@ _UNIVERSITY_OF = re.compile(
 )
 _SAINT = re.compile(r"\bSt\.?[ \t]+[A-Z][a-z]+(?:['\u2019]s?|s['\u2019])?(?:[ \t]+[A-Z][a-z]+)?")
 _ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:['\u2019]s)?")
+# "the Children's Hospital", "the Children's (BRHC)", "the Women's": a city's hospital
+# named for whom it serves. "a children's hospital" names none, and "the Children's ward" or
+# "the Children's Commissioner" are not the hospital: bare, it must end the phrase.
+_SERVED_HOSPITAL = re.compile(
+    r"(?:\b[Tt]he[ \t]+|\()(?P<name>(?:Children|Women)['\u2019]s)"
+    r"(?P<head>[ \t]+Hospital\b)?"
+)
+_BARE_SHORT_NAME_END = re.compile(
+    r"[ \t]*(?:$|[(),.;:!?\n\u2013\u2014-]|(?:in|at|and|or|has|had|have|is|was|were|"
+    r"said|says|but|on|for|to|last|this|which|where|who)\b)"
+)
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
 GENERIC = gazetteers.generic_words()
 # Public bodies' shapes that the organisation patterns would otherwise take for local ones.
@@ -478,12 +492,20 @@ def _organisations(text: str) -> Iterator[Candidate]:
         found = text[start : match.end()]
         if _NATIONAL_PREFIXES.match(found):
             continue
+        end = match.end()
+        tail = match.group("tail")
+        if tail and tail.lower() in _MONTHS_AND_DAYS:
+            end = match.end("suffix")  # "Leeds Hospital for Monday's list"
         kind = _ORG_SUFFIX[match.group("suffix")]
         category = L if kind in _VENUE_KINDS else ORG
         strength = CONTEXT + 2 if kind in ("trust", "icb", "hospital", "hospice") else CONTEXT
         if kind in ("care_home", "organisation") and len(name_words) == 1:
             strength = WEAK + 5  # "Marston House", "Acme Health": a guess
-        yield Candidate(start, match.end(), category, strength, kind)
+        yield Candidate(start, end, category, strength, kind)
+    for match in _SERVED_HOSPITAL.finditer(text):
+        after = text[match.end() : match.end() + 20]
+        if match.group("head") or _BARE_SHORT_NAME_END.match(after):
+            yield Candidate(match.start("name"), match.end(), ORG, CONTEXT, "hospital")
     for match in _UNIVERSITY_OF.finditer(text):
         yield Candidate(match.start(), match.end(), ORG, CONTEXT, "university")
     for match in _SAINT.finditer(text):
