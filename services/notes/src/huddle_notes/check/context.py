@@ -139,6 +139,16 @@ _BARE_SHORT_NAME_END = re.compile(
     r"[ \t]*(?:$|[(),.;:!?\n\u2013\u2014-]|(?:in|at|and|or|has|had|have|is|was|were|"
     r"said|says|but|on|for|to|last|this|which|where|who)\b)"
 )
+# Hospitals' short names that are also clinical words: "MRI" is the Manchester Royal
+# Infirmary only where it is somewhere one is at, comes from or is transferred to ("at the
+# MRI", "transferred to MRI"), never "an MRI", "the MRI scan" or "MRI showed".
+_CLINICAL_SHORT_NAMES = ("MRI",)
+_SHORT_NAME_AS_PLACE = re.compile(
+    r"\b(?:(?:at|from|to|in|outside)[ \t]+the"
+    r"|(?:transferred|admitted|discharged|transfer|retrieved)[ \t]+(?:back[ \t]+)?(?:to|from)"
+    r"(?:[ \t]+the)?)[ \t]+"
+    rf"(?P<name>{'|'.join(_CLINICAL_SHORT_NAMES)})\b"
+)
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
 GENERIC = gazetteers.generic_words()
 # Public bodies' shapes that the organisation patterns would otherwise take for local ones.
@@ -289,6 +299,7 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
     """Phrases the automata found, kept where their case and their context allow."""
     common = gazetteers.common_words()
     first_names = []
+    placed = _towns_used_as_places(text, hits, common)
     for hit in hits:
         entry = hit.entry
         assert entry.category is not None
@@ -317,9 +328,40 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
             starts_sentence(text, hit.start) or not is_capitalised(found)
         )
         if entry.category is L and single and kind == "town" and wordy_town:
-            continue
+            opening_subject = (
+                lowered in placed
+                and is_capitalised(found)
+                and next_word(text, hit.end)[1].lower() not in _GERUND_OBJECTS
+            )
+            if not opening_subject:
+                continue
         yield Candidate(hit.start, hit.end, entry.category, entry.strength, kind)
     yield from _first_name_pairs(text, first_names)
+
+
+# One sense per note: "Reading" opening a sentence is the town when the same note has it as
+# a place ("in Reading") and the word after it is not what a verb "reading" would take.
+_PLACE_PREPOSITIONS = words("in at from to near around outside across into round")
+_GERUND_OBJECTS = words(
+    """the a an this that these those it its them his her their our my your through about
+    up over back out into of on round aloud between"""
+)
+
+
+def _towns_used_as_places(text: str, hits: Sequence[Hit], common: frozenset[str]) -> set[str]:
+    placed = set()
+    for hit in hits:
+        if hit.entry.kind != "town" or hit.entry.category is not L:
+            continue
+        found = text[hit.start : hit.end]
+        lowered = found.lower()
+        if lowered not in common or not is_capitalised(found):
+            continue
+        if starts_sentence(text, hit.start):
+            continue
+        if previous_word(text, hit.start)[1].lower() in _PLACE_PREPOSITIONS:
+            placed.add(lowered)
+    return placed
 
 
 _PARTICLE = r"(?:N[ií]|Nic|Mac|Mc|[OÓ]|De|Del|Da|Di|Van|Von|Der|Al|El|La|Le|Bin|Bint|Ibn|Abu)"
@@ -458,7 +500,51 @@ _THEATRE_NUMBER = re.compile(
 )
 
 
+# Where in a building: "Lift Bank D", "Block C", "Wing B", "Tower A". A letter only: "Level
+# 3" is a training level and "Zone 2" a fare zone. A named room just before one ("the
+# Boardroom, Lift Bank D") is part of the same location.
+_BUILDING_PART = r"(?:Lift[ \t]+Bank|Block|Wing|Tower|Pod|Building)[ \t]+[A-Z](?![\w'\u2019]|\.\w)"
+_ROOM = (
+    r"(?:Boardroom|Board[ \t]+Room|Council[ \t]+Chamber|(?:Seminar|Conference|Training|"
+    r"Meeting|Committee)[ \t]+Room|Lecture[ \t]+Theatre)(?:[ \t]+\d{1,2}[A-Z]?)?"
+)
+_BUILDING_LOCATION = re.compile(rf"\b(?:{_ROOM},?[ \t]+)?{_BUILDING_PART}")
+
+
+# "at the Source in Sheffield", "in the Crucible in Sheffield": a capitalised name after "at
+# the", placed in a town, is a venue there. Words naming an occasion or a kind of place
+# ("at the Summit in Leeds", "at the Trust in York") are not one.
+_VENUE_IN_TOWN = re.compile(
+    r"\b(?:at|in)[ \t]+the[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r"[ \t]+in[ \t]+(?P<town>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)\b"
+)
+_NOT_VENUES = words(
+    """meeting meetings summit event events office offices clinic session sessions workshop
+    forum festival awards launch conference network group programme project course
+    service services team review inquiry report"""
+)
+
+
+def _venues(text: str) -> Iterator[Candidate]:
+    towns = gazetteers.towns()
+    for match in _VENUE_IN_TOWN.finditer(text):
+        if match.group("town").lower() not in towns:
+            continue
+        name_words = [w.lower() for w in match.group("name").split()]
+        if any(
+            w in NOT_NAMES or w in GENERIC or w in _MONTHS_AND_DAYS or w in _NOT_VENUES
+            for w in name_words
+        ):
+            continue
+        if match.group("name").lower() in towns:
+            continue
+        yield Candidate(match.start("name"), match.end("name"), L, WEAK + 5, "venue")
+
+
 def _wards(text: str) -> Iterator[Candidate]:
+    yield from _venues(text)
+    for match in _BUILDING_LOCATION.finditer(text):
+        yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
     for match in _THEATRE_NUMBER.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
     for match in _ADDRESS.finditer(text):
@@ -518,6 +604,16 @@ def _organisations(text: str) -> Iterator[Candidate]:
         if word in GENERIC or word in NOT_NAMES:
             continue
         yield Candidate(match.start(), match.end(), ORG, WEAK + 5, "hospital")
+
+
+def short_names_as_places(text: str) -> list[Candidate]:
+    """See ``_SHORT_NAME_AS_PLACE``. These outrank the glossary that makes "MRI" safe."""
+    found = []
+    for match in _SHORT_NAME_AS_PLACE.finditer(text):
+        after = text[match.end() : match.end() + 20]
+        if _BARE_SHORT_NAME_END.match(after):
+            found.append(Candidate(match.start("name"), match.end(), ORG, CONTEXT, "hospital"))
+    return found
 
 
 def widen(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:
