@@ -13,6 +13,7 @@ from huddle_notes.check.knowledge import TITLES
 from huddle_notes.check.lexicon import Hit
 from huddle_notes.check.text import (
     is_capitalised,
+    is_word_char,
     next_word,
     previous_word,
     starts_sentence,
@@ -131,10 +132,8 @@ _ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:
 # "the Children's Hospital", "the Children's (BRHC)", "the Women's": a city's hospital
 # named for whom it serves. "a children's hospital" names none, and "the Children's ward" or
 # "the Children's Commissioner" are not the hospital: bare, it must end the phrase.
-_SERVED_HOSPITAL = re.compile(
-    r"(?:\b[Tt]he[ \t]+|\()(?P<name>(?:Children|Women)['\u2019]s)"
-    r"(?P<head>[ \t]+Hospital\b)?"
-)
+_SERVED_HOSPITAL = re.compile(r"(?:Children|Women)['\u2019]s(?P<head>[ \t]+Hospital\b)?")
+_THE_OR_BRACKET = re.compile(r"(?:\b[Tt]he[ \t]+|\()$")
 _BARE_SHORT_NAME_END = re.compile(
     r"[ \t]*(?:$|[(),.;:!?\n\u2013\u2014-]|(?:in|at|and|or|has|had|have|is|was|were|"
     r"said|says|but|on|for|to|last|this|which|where|who)\b)"
@@ -143,11 +142,11 @@ _BARE_SHORT_NAME_END = re.compile(
 # Infirmary only where it is somewhere one is at, comes from or is transferred to ("at the
 # MRI", "transferred to MRI"), never "an MRI", "the MRI scan" or "MRI showed".
 _CLINICAL_SHORT_NAMES = ("MRI",)
-_SHORT_NAME_AS_PLACE = re.compile(
+_CLINICAL_SHORT_NAME = re.compile(rf"\b(?:{'|'.join(_CLINICAL_SHORT_NAMES)})\b")
+_PLACE_USE_BEFORE = re.compile(
     r"\b(?:(?:at|from|to|in|outside)[ \t]+the"
     r"|(?:transferred|admitted|discharged|transfer|retrieved)[ \t]+(?:back[ \t]+)?(?:to|from)"
-    r"(?:[ \t]+the)?)[ \t]+"
-    rf"(?P<name>{'|'.join(_CLINICAL_SHORT_NAMES)})\b"
+    r"(?:[ \t]+the)?)[ \t]+$"
 )
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
 GENERIC = gazetteers.generic_words()
@@ -508,14 +507,15 @@ _ROOM = (
     r"(?:Boardroom|Board[ \t]+Room|Council[ \t]+Chamber|(?:Seminar|Conference|Training|"
     r"Meeting|Committee)[ \t]+Room|Lecture[ \t]+Theatre)(?:[ \t]+\d{1,2}[A-Z]?)?"
 )
-_BUILDING_LOCATION = re.compile(rf"\b(?:{_ROOM},?[ \t]+)?{_BUILDING_PART}")
+_BUILDING_LOCATION = re.compile(_BUILDING_PART)
+_ROOM_BEFORE = re.compile(rf"\b{_ROOM},?[ \t]+$")
 
 
 # "at the Source in Sheffield", "in the Crucible in Sheffield": a capitalised name after "at
 # the", placed in a town, is a venue there. Words naming an occasion or a kind of place
 # ("at the Summit in Leeds", "at the Trust in York") are not one.
 _VENUE_IN_TOWN = re.compile(
-    r"\b(?:at|in)[ \t]+the[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r" the[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
     r"[ \t]+in[ \t]+(?P<town>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)\b"
 )
 _NOT_VENUES = words(
@@ -529,6 +529,8 @@ def _venues(text: str) -> Iterator[Candidate]:
     towns = gazetteers.towns()
     for match in _VENUE_IN_TOWN.finditer(text):
         if match.group("town").lower() not in towns:
+            continue
+        if previous_word(text, match.start() + 1)[1] not in ("at", "in"):
             continue
         name_words = [w.lower() for w in match.group("name").split()]
         if any(
@@ -544,7 +546,11 @@ def _venues(text: str) -> Iterator[Candidate]:
 def _wards(text: str) -> Iterator[Candidate]:
     yield from _venues(text)
     for match in _BUILDING_LOCATION.finditer(text):
-        yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
+        start = match.start()
+        if start and is_word_char(text[start - 1]):
+            continue
+        room = _ROOM_BEFORE.search(text, max(0, start - 40), start)
+        yield Candidate(room.start() if room else start, match.end(), L, CONTEXT, "unit")
     for match in _THEATRE_NUMBER.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
     for match in _ADDRESS.finditer(text):
@@ -589,9 +595,12 @@ def _organisations(text: str) -> Iterator[Candidate]:
             strength = WEAK + 5  # "Marston House", "Acme Health": a guess
         yield Candidate(start, end, category, strength, kind)
     for match in _SERVED_HOSPITAL.finditer(text):
+        start = match.start()
+        if not _THE_OR_BRACKET.search(text, max(0, start - 6), start):
+            continue
         after = text[match.end() : match.end() + 20]
         if match.group("head") or _BARE_SHORT_NAME_END.match(after):
-            yield Candidate(match.start("name"), match.end(), ORG, CONTEXT, "hospital")
+            yield Candidate(start, match.end(), ORG, CONTEXT, "hospital")
     for match in _UNIVERSITY_OF.finditer(text):
         yield Candidate(match.start(), match.end(), ORG, CONTEXT, "university")
     for match in _SAINT.finditer(text):
@@ -607,12 +616,15 @@ def _organisations(text: str) -> Iterator[Candidate]:
 
 
 def short_names_as_places(text: str) -> list[Candidate]:
-    """See ``_SHORT_NAME_AS_PLACE``. These outrank the glossary that makes "MRI" safe."""
+    """See ``_CLINICAL_SHORT_NAMES``. These outrank the glossary that makes "MRI" safe."""
     found = []
-    for match in _SHORT_NAME_AS_PLACE.finditer(text):
+    for match in _CLINICAL_SHORT_NAME.finditer(text):
+        start = match.start()
+        if not _PLACE_USE_BEFORE.search(text, max(0, start - 40), start):
+            continue
         after = text[match.end() : match.end() + 20]
         if _BARE_SHORT_NAME_END.match(after):
-            found.append(Candidate(match.start("name"), match.end(), ORG, CONTEXT, "hospital"))
+            found.append(Candidate(start, match.end(), ORG, CONTEXT, "hospital"))
     return found
 
 
