@@ -13,6 +13,7 @@ from huddle_notes.check.knowledge import TITLES
 from huddle_notes.check.lexicon import Hit
 from huddle_notes.check.text import (
     is_capitalised,
+    is_word_char,
     next_word,
     previous_word,
     starts_sentence,
@@ -95,6 +96,7 @@ _ORG_SUFFIX = {
     "PCN": "gp",
     "Hospice": "hospice",
     "Care Home": "care_home",
+    "Homes": "care_home",
     "Nursing Home": "care_home",
     "Residential Home": "care_home",
     "House": "care_home",
@@ -118,6 +120,8 @@ _CAP_WORD = r"(?:[A-Z][\w'\u2019&.-]*|St\.?)"
 _ORG_PATTERN = re.compile(
     rf"\b(?P<name>{_CAP_WORD}(?:[ \t]+(?:{_CAP_WORD}|and|of|upon|on|&))*?)"
     rf"[ \t]+(?P<suffix>{_SUFFIXES})\b"
+    # "Royal Hospital for Children", "... Homes of Care": the head noun's own complement.
+    r"(?:[ \t]+(?:of|for)[ \t]+(?P<tail>[A-Z][a-z]+)\b)?"
 )
 _UNIVERSITY_OF = re.compile(
     r"\bUniversity[ \t]+of[ \t]+(?:the[ \t]+)?[A-Z][\w'\u2019-]+"
@@ -125,6 +129,25 @@ _UNIVERSITY_OF = re.compile(
 )
 _SAINT = re.compile(r"\bSt\.?[ \t]+[A-Z][a-z]+(?:['\u2019]s?|s['\u2019])?(?:[ \t]+[A-Z][a-z]+)?")
 _ROYAL = re.compile(r"\b(?:Royal|Queen|King|Princess|Prince)[ \t]+[A-Z][a-z]+(?:['\u2019]s)?")
+# "the Children's Hospital", "the Children's (BRHC)", "the Women's": a city's hospital
+# named for whom it serves. "a children's hospital" names none, and "the Children's ward" or
+# "the Children's Commissioner" are not the hospital: bare, it must end the phrase.
+_SERVED_HOSPITAL = re.compile(r"(?:Children|Women)['\u2019]s(?P<head>[ \t]+Hospital\b)?")
+_THE_OR_BRACKET = re.compile(r"(?:\b[Tt]he[ \t]+|\()$")
+_BARE_SHORT_NAME_END = re.compile(
+    r"[ \t]*(?:$|[(),.;:!?\n\u2013\u2014-]|(?:in|at|and|or|has|had|have|is|was|were|"
+    r"said|says|but|on|for|to|last|this|which|where|who)\b)"
+)
+# Hospitals' short names that are also clinical words: "MRI" is the Manchester Royal
+# Infirmary only where it is somewhere one is at, comes from or is transferred to ("at the
+# MRI", "transferred to MRI"), never "an MRI", "the MRI scan" or "MRI showed".
+_CLINICAL_SHORT_NAMES = ("MRI",)
+_CLINICAL_SHORT_NAME = re.compile(rf"\b(?:{'|'.join(_CLINICAL_SHORT_NAMES)})\b")
+_PLACE_USE_BEFORE = re.compile(
+    r"\b(?:(?:at|from|to|in|outside)[ \t]+the"
+    r"|(?:transferred|admitted|discharged|transfer|retrieved)[ \t]+(?:back[ \t]+)?(?:to|from)"
+    r"(?:[ \t]+the)?)[ \t]+$"
+)
 # Words that, all on their own before "Hospital" or "Unit", name no particular one.
 GENERIC = gazetteers.generic_words()
 # Public bodies' shapes that the organisation patterns would otherwise take for local ones.
@@ -275,6 +298,7 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
     """Phrases the automata found, kept where their case and their context allow."""
     common = gazetteers.common_words()
     first_names = []
+    placed = _towns_used_as_places(text, hits, common)
     for hit in hits:
         entry = hit.entry
         assert entry.category is not None
@@ -303,9 +327,40 @@ def from_hits(text: str, hits: Sequence[Hit]) -> Iterator[Candidate]:
             starts_sentence(text, hit.start) or not is_capitalised(found)
         )
         if entry.category is L and single and kind == "town" and wordy_town:
-            continue
+            opening_subject = (
+                lowered in placed
+                and is_capitalised(found)
+                and next_word(text, hit.end)[1].lower() not in _GERUND_OBJECTS
+            )
+            if not opening_subject:
+                continue
         yield Candidate(hit.start, hit.end, entry.category, entry.strength, kind)
     yield from _first_name_pairs(text, first_names)
+
+
+# One sense per note: "Reading" opening a sentence is the town when the same note has it as
+# a place ("in Reading") and the word after it is not what a verb "reading" would take.
+_PLACE_PREPOSITIONS = words("in at from to near around outside across into round")
+_GERUND_OBJECTS = words(
+    """the a an this that these those it its them his her their our my your through about
+    up over back out into of on round aloud between"""
+)
+
+
+def _towns_used_as_places(text: str, hits: Sequence[Hit], common: frozenset[str]) -> set[str]:
+    placed = set()
+    for hit in hits:
+        if hit.entry.kind != "town" or hit.entry.category is not L:
+            continue
+        found = text[hit.start : hit.end]
+        lowered = found.lower()
+        if lowered not in common or not is_capitalised(found):
+            continue
+        if starts_sentence(text, hit.start):
+            continue
+        if previous_word(text, hit.start)[1].lower() in _PLACE_PREPOSITIONS:
+            placed.add(lowered)
+    return placed
 
 
 _PARTICLE = r"(?:N[ií]|Nic|Mac|Mc|[OÓ]|De|Del|Da|Di|Van|Von|Der|Al|El|La|Le|Bin|Bint|Ibn|Abu)"
@@ -444,7 +499,58 @@ _THEATRE_NUMBER = re.compile(
 )
 
 
+# Where in a building: "Lift Bank D", "Block C", "Wing B", "Tower A". A letter only: "Level
+# 3" is a training level and "Zone 2" a fare zone. A named room just before one ("the
+# Boardroom, Lift Bank D") is part of the same location.
+_BUILDING_PART = r"(?:Lift[ \t]+Bank|Block|Wing|Tower|Pod|Building)[ \t]+[A-Z](?![\w'\u2019]|\.\w)"
+_ROOM = (
+    r"(?:Boardroom|Board[ \t]+Room|Council[ \t]+Chamber|(?:Seminar|Conference|Training|"
+    r"Meeting|Committee)[ \t]+Room|Lecture[ \t]+Theatre)(?:[ \t]+\d{1,2}[A-Z]?)?"
+)
+_BUILDING_LOCATION = re.compile(_BUILDING_PART)
+_ROOM_BEFORE = re.compile(rf"\b{_ROOM},?[ \t]+$")
+
+
+# "at the Source in Sheffield", "in the Crucible in Sheffield": a capitalised name after "at
+# the", placed in a town, is a venue there. Words naming an occasion or a kind of place
+# ("at the Summit in Leeds", "at the Trust in York") are not one.
+_VENUE_IN_TOWN = re.compile(
+    r" the[ \t]+(?P<name>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r"[ \t]+in[ \t]+(?P<town>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)\b"
+)
+_NOT_VENUES = words(
+    """meeting meetings summit event events office offices clinic session sessions workshop
+    forum festival awards launch conference network group programme project course
+    service services team review inquiry report"""
+)
+
+
+def _venues(text: str) -> Iterator[Candidate]:
+    towns = gazetteers.towns()
+    for match in _VENUE_IN_TOWN.finditer(text):
+        if match.group("town").lower() not in towns:
+            continue
+        if previous_word(text, match.start() + 1)[1] not in ("at", "in"):
+            continue
+        name_words = [w.lower() for w in match.group("name").split()]
+        if any(
+            w in NOT_NAMES or w in GENERIC or w in _MONTHS_AND_DAYS or w in _NOT_VENUES
+            for w in name_words
+        ):
+            continue
+        if match.group("name").lower() in towns:
+            continue
+        yield Candidate(match.start("name"), match.end("name"), L, WEAK + 5, "venue")
+
+
 def _wards(text: str) -> Iterator[Candidate]:
+    yield from _venues(text)
+    for match in _BUILDING_LOCATION.finditer(text):
+        start = match.start()
+        if start and is_word_char(text[start - 1]):
+            continue
+        room = _ROOM_BEFORE.search(text, max(0, start - 40), start)
+        yield Candidate(room.start() if room else start, match.end(), L, CONTEXT, "unit")
     for match in _THEATRE_NUMBER.finditer(text):
         yield Candidate(match.start(), match.end(), L, CONTEXT, "unit")
     for match in _ADDRESS.finditer(text):
@@ -478,12 +584,23 @@ def _organisations(text: str) -> Iterator[Candidate]:
         found = text[start : match.end()]
         if _NATIONAL_PREFIXES.match(found):
             continue
+        end = match.end()
+        tail = match.group("tail")
+        if tail and tail.lower() in _MONTHS_AND_DAYS:
+            end = match.end("suffix")  # "Leeds Hospital for Monday's list"
         kind = _ORG_SUFFIX[match.group("suffix")]
         category = L if kind in _VENUE_KINDS else ORG
         strength = CONTEXT + 2 if kind in ("trust", "icb", "hospital", "hospice") else CONTEXT
         if kind in ("care_home", "organisation") and len(name_words) == 1:
             strength = WEAK + 5  # "Marston House", "Acme Health": a guess
-        yield Candidate(start, match.end(), category, strength, kind)
+        yield Candidate(start, end, category, strength, kind)
+    for match in _SERVED_HOSPITAL.finditer(text):
+        start = match.start()
+        if not _THE_OR_BRACKET.search(text, max(0, start - 6), start):
+            continue
+        after = text[match.end() : match.end() + 20]
+        if match.group("head") or _BARE_SHORT_NAME_END.match(after):
+            yield Candidate(start, match.end(), ORG, CONTEXT, "hospital")
     for match in _UNIVERSITY_OF.finditer(text):
         yield Candidate(match.start(), match.end(), ORG, CONTEXT, "university")
     for match in _SAINT.finditer(text):
@@ -496,6 +613,19 @@ def _organisations(text: str) -> Iterator[Candidate]:
         if word in GENERIC or word in NOT_NAMES:
             continue
         yield Candidate(match.start(), match.end(), ORG, WEAK + 5, "hospital")
+
+
+def short_names_as_places(text: str) -> list[Candidate]:
+    """See ``_CLINICAL_SHORT_NAMES``. These outrank the glossary that makes "MRI" safe."""
+    found = []
+    for match in _CLINICAL_SHORT_NAME.finditer(text):
+        start = match.start()
+        if not _PLACE_USE_BEFORE.search(text, max(0, start - 40), start):
+            continue
+        after = text[match.end() : match.end() + 20]
+        if _BARE_SHORT_NAME_END.match(after):
+            found.append(Candidate(start, match.end(), ORG, CONTEXT, "hospital"))
+    return found
 
 
 def widen(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:

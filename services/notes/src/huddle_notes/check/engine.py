@@ -37,7 +37,13 @@ class Engine:
         hits = [*self.known.hits(text, lowered), *self.public.hits(text, lowered)]
         protected = [(h.start, h.end) for h in hits if h.entry.category is None]
         protected.extend(context.placeholders(text, PLACEHOLDERS))
+        # A short name used as a place ("at the MRI") is no longer the glossary's acronym.
+        places = context.short_names_as_places(text) if "MRI" in text else []
+        if places:
+            used = {(c.start, c.end) for c in places}
+            protected = [span for span in protected if span not in used]
         candidates = [
+            *places,
             *structured(text),
             *context.from_hits(text, [h for h in hits if h.entry.category is not None]),
             *context.rules(text, lowered),

@@ -114,6 +114,9 @@ def public() -> Lexicon:
         entries.append(Entry(name, person, "surname", Case.CAPITALISED, WEAK))
     for name in lines("places.txt"):
         entries.append(Entry(name, FindingCategory.PLACE, "town", Case.CAPITALISED, GAZETTEER))
+    for name in lines("venues.txt"):
+        case = Case.EXACT if name.isupper() or _mixed(name) else Case.CAPITALISED
+        entries.append(Entry(name, FindingCategory.PLACE, "venue", case, GAZETTEER + 5))
     for name in (*lines("safe.txt"), *lines("public_figures.txt")):
         case = Case.EXACT if name.replace("&", "").isupper() or _mixed(name) else Case.ANY
         entries.append(Entry(name, None, "safe", case, 0))

@@ -50,8 +50,13 @@ def _case_holds(found: str, entry: Entry) -> bool:
         # Small joining words ("of", "and", "upon", "on", "the") may stay lower case.
         return all(
             is_capitalised(w) or w in _JOINERS or (w.isupper() and len(w) <= 4) for w in words
-        ) and any(is_capitalised(w) for w in words)
+        ) and any(is_capitalised(w) or _short_form(w) for w in words)
     return True
+
+
+def _short_form(word: str) -> bool:
+    """ "the QE", "the JR": a short form in capitals carries the name on its own."""
+    return len(word) >= 2 and word.isupper()
 
 
 _JOINERS = frozenset({"of", "and", "upon", "on", "the", "in", "under", "le", "de", "la", "by"})

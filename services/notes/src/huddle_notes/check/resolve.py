@@ -22,6 +22,7 @@ SUGGESTIONS: dict[str, str] = {
     "icb": "an integrated care board",
     "gp": "a general practice",
     "hospice": "a hospice",
+    "pharmacy": "a community pharmacy",
     "care_home": "a care home",
     "university": "a university",
     "ward": "a ward",

@@ -94,8 +94,13 @@ _NOT_LOCAL_PARTS = words(
 # A UK number, international or national, in any layout: "+44 (0)20 7946 0958",
 # "0161-496-0000", "(01632) 960 123", "07700900123". The digits are checked afterwards.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?|\(?0)\d[\d \t().-]{6,16}\d"
+    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?|\(?0(?:[ -](?=\d{3}))?)"
+    r"\d[\d \t().-]{6,16}\d"
 )
+# "0 7700 900 555": the trunk zero typed as a group of its own. Only when every other group
+# is three digits or more, as numbers are grouped; "0 20 30 40 50" is a row of counts, and
+# "0.7700" a decimal.
+_LONE_TRUNK_ZERO = re.compile(r"0[ -]\d")
 _DIGIT_RUN = re.compile(r"\d+")
 # Internal numbers: an extension or a bleep pins a person down as well as a phone number.
 _EXTENSION = re.compile(
@@ -140,6 +145,10 @@ def phones(text: str) -> Iterator[Candidate]:
                 break
             if is_uk_phone(digits):
                 best = run.end()
+        if best and _LONE_TRUNK_ZERO.match(found):
+            groups = [len(g) for g in _DIGIT_RUN.findall(found[:best])]
+            if min(groups[1:]) < 3:
+                continue
         if best:
             start = match.start()
             if text[start] == "(" and ")" not in found[:best]:
