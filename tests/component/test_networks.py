@@ -298,6 +298,7 @@ async def test_only_instance_admins_create_networks_and_they_chair_them(
             "region": "midlands",
             "ground_rules": body["ground_rules"],
             "never_recorded": False,
+            "glossary": body["glossary"],
         }
     ]
     assert await huddle.events(contract.NetworkMemberJoinedV1, body["slug"]) == [

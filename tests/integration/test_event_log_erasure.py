@@ -303,8 +303,9 @@ async def replay(service: str, settings: ServiceSettings, database: str) -> str:
     settings = settings.model_copy(update={"mongodb_database": database})
     runtime: ServiceRuntime = import_module(f"huddle_{service}.bootstrap").bootstrap(settings)
     connection = await connect_nats(settings.nats_url)
+    await runtime.broker.connect()  # the service runs its start hooks connected
     try:
-        for hook in runtime.start_hooks:  # indexes
+        for hook in runtime.start_hooks:  # indexes, and the library's listener
             await hook()
         js = connection.jetstream()
         for spec in all_streams():
@@ -316,6 +317,7 @@ async def replay(service: str, settings: ServiceSettings, database: str) -> str:
                     await dispatcher.dispatch(envelope)
     finally:
         await connection.close()
+        await runtime.broker.stop()
         await runtime.client.close()
     return database
 
