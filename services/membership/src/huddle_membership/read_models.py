@@ -28,6 +28,7 @@ from uuid import UUID
 
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.networks import Role
+from huddle_shared.messaging.reconnects import on_reconnect
 from huddle_shared.storage.read_model import ReadModel
 from pydantic import ValidationError
 
@@ -42,7 +43,6 @@ NETWORKS = 2_000
 MEMBERSHIP_SETS = 10_000
 ROSTER_ENTRIES = 50_000
 EVENTS_SUBJECT = "events.membership.>"
-RECONNECT_CHECK_SECONDS = 1.0
 
 # A network's active roster: (member id, role) of each active membership.
 Roster = tuple[tuple[UUID, Role], ...]
@@ -207,15 +207,7 @@ async def listen(models: MembershipReadModels, connection: Any) -> asyncio.Task[
 
     await connection.subscribe(EVENTS_SUBJECT, cb=on_message)
 
-    async def watch_reconnects() -> None:
-        seen = connection.stats["reconnects"]
-        while not connection.is_closed:
-            await asyncio.sleep(RECONNECT_CHECK_SECONDS)
-            if connection.stats["reconnects"] != seen:
-                seen = connection.stats["reconnects"]
-                log.info("NATS reconnected; membership read models cleared")
-                models.clear()
+    async def clear() -> None:
+        models.clear()
 
-    task = asyncio.create_task(watch_reconnects(), name="read-model-reconnects")
-    task.add_done_callback(lambda done: done.cancelled() or done.exception())
-    return task
+    return on_reconnect(connection, clear, name="membership read models")

@@ -18,6 +18,7 @@ from uuid import UUID
 from huddle_shared.contracts import notes as contract
 from huddle_shared.contracts.rpc import Caller
 from huddle_shared.errors import Invalid, Unauthenticated
+from huddle_shared.messaging.reconnects import on_reconnect
 from huddle_shared.messaging.routes import RouteTable
 
 from huddle_notes.library import domain
@@ -26,7 +27,6 @@ from huddle_notes.ports import PublishedNote, PublishedNotes, Readers
 
 log = logging.getLogger(__name__)
 
-RECONNECT_CHECK_SECONDS = 1.0
 
 rpc = RouteTable()
 
@@ -132,18 +132,7 @@ class LibraryIndex:
         for event in (contract.NotePublishedV1, contract.NoteRetractedV1):
             await connection.subscribe(event.subject_filter(), cb=on_message)
 
-        async def reload_after_reconnects() -> None:
-            seen = connection.stats["reconnects"]
-            while not connection.is_closed:
-                await asyncio.sleep(RECONNECT_CHECK_SECONDS)
-                if connection.stats["reconnects"] != seen:
-                    seen = connection.stats["reconnects"]
-                    log.info("library: NATS reconnected; reloading the index")
-                    await self.load()
-
-        task = asyncio.create_task(reload_after_reconnects(), name="library-reconnects")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        on_reconnect(connection, self.load, name="the library index")
 
     def _forget(self, note_id: UUID) -> None:
         slug = self._slug_of.pop(note_id, None)
@@ -154,7 +143,9 @@ class LibraryIndex:
         if index.empty_slots > max(1_000, index.size):
             # Many removals leave postings to skip: rebuild the network's index in the
             # background from the record.
-            asyncio.get_running_loop().create_task(self._reload(slug))
+            task = asyncio.create_task(self._reload(slug), name=f"library-reload-{slug}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _reload(self, slug: str) -> None:
         async with self._lock:
