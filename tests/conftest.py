@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from huddle_devkit import nats_auth
@@ -26,6 +27,20 @@ from huddle_shared.messaging.topology import ensure_streams
 from huddle_shared.services import all_streams
 from nats.js.errors import NotFoundError
 from support import CREDENTIALS_ENV, caller_keys, connect_nats, seed_file, test_credentials
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """For ``make test``'s two workers (pytest-xdist): a module's tests run on one worker, so
+    a module-scoped world is built once; every browser test runs on one worker, so the whole
+    system and its demo data start once."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByModuleWithTheBrowserTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return "tests/browser" if module.startswith("tests/browser/") else module
+
+    return ByModuleWithTheBrowserTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ OLD_LOCAL_SECRET = "local-development-only-" + "0" * 24  # what `make run` used 
         "ab" * 40,
         secrets.token_hex(8),  # random, but 8 bytes
     ],
+    ids=["old-local", "changeme", "too-short", "one-letter", "repeated-word", "pattern", "8-bytes"],
 )
 def test_known_short_and_predictable_secrets_are_refused(secret: str) -> None:
     assert weakness(secret) is not None

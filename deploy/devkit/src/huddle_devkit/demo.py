@@ -48,7 +48,7 @@ DEMO_PASSWORD = "huddle-demo-password"  # noqa: S105 - printed for people trying
 DEMO_ADMIN_EMAIL = "admin@demo.example.org"
 DEMO_ADMIN_PASSWORD = "huddle-demo-admin"  # noqa: S105 - a local demo account
 EMAIL_DOMAIN = "demo.example.org"
-RETRIES = 4  # for a change the system was too busy to answer (503, 504)
+RETRIES = 7  # for a busy system (503, 504, 409 in progress): up to half a minute of waits
 CONCURRENCY = 8  # requests in flight; registering and signing in each hash a password
 MEMBER_COUNT = 300
 
@@ -641,6 +641,7 @@ class DemoSummary:
     sessions: SessionSummary = field(default_factory=SessionSummary)
     notes: NotesSummary = field(default_factory=NotesSummary)
     seconds: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)  # where the time went
 
     def describe(self) -> str:
         if not self.loaded:
@@ -667,6 +668,9 @@ class DemoSummary:
                     f", {self.notes.published} published notes ({self.notes.waiting} waiting "
                     f"for a second reader, {self.notes.drafts} drafts)"
                 )
+        if self.loaded and self.step_seconds:
+            steps = ", ".join(f"{step} {took:.0f}s" for step, took in self.step_seconds.items())
+            text += f" (took: {steps})"
         if self.profiles_skipped:
             text += f"; profiles skipped: {self.profiles_skipped}"
         if self.networks.skipped:
@@ -967,12 +971,17 @@ class Loader:
         attendee_ids = await self.each(pool, self._member_id)
         by_email = dict(zip((m.email for m in pool), attendee_ids, strict=True))
         latest_first = sorted(past, key=_occurrence_start, reverse=True)
+        attendance: list[tuple[dict[str, Any], list[DemoMember]]] = []
         for index, item in enumerate(latest_first):
             size = min(len(pool), rng.randint(12, 40))
             came = rng.sample(pool, size)
             if index < FEEDBACK_WEEKS:
                 responders = pool[: FEEDBACK_RESPONSES[index]]
                 came = list(dict.fromkeys([*responders, *came]))
+            attendance.append((item, came))
+
+        async def attended(args: tuple[dict[str, Any], list[DemoMember]]) -> None:
+            item, came = args
             response = await self.send(
                 "POST",
                 f"/api/v1/sessions/{weekly}/attendance",
@@ -984,6 +993,9 @@ class Loader:
             )
             _optional(response, "recording attendance")
             summary.attendance += 1
+
+        # Each Friday is its own record, so they are recorded side by side.
+        await self.each(attendance, attended)
 
         async def feedback(args: tuple[dict[str, Any], int, DemoMember]) -> None:
             item, number, member = args
@@ -1168,12 +1180,21 @@ async def load_async(
         base_url=base_url, timeout=request_timeout, limits=limits
     ) as client:
         loader = Loader(client, concurrency, retries)
+        steps: dict[str, float] = {}
+        step_started = time.monotonic()
+
+        def took(step: str) -> None:
+            nonlocal step_started
+            now = time.monotonic()
+            steps[step] = now - step_started
+            step_started = now
 
         ids = await loader.existing_organisations()
         missing = [o for o in organisations if o.name not in ids]
         created_ids = await loader.each(missing, loader.create_organisation)
         ids.update({o.name: i for o, i in zip(missing, created_ids, strict=True) if i})
         created_organisations = sum(1 for i in created_ids if i)
+        took("organisations")
 
         registered: list[DemoMember] = []
         # Nothing new to create and everyone counted: the members were loaded before.
@@ -1183,6 +1204,7 @@ async def load_async(
                 to_register, lambda member: loader.register(member, ids[member.organisation])
             )
             registered = [m for m, new in zip(to_register, outcomes, strict=True) if new]
+        took("members")
 
         profiles, profiles_skipped = 0, ""
         try:
@@ -1195,14 +1217,18 @@ async def load_async(
             profiles = len(with_profile)
         except StepSkipped as exc:
             profiles_skipped = str(exc)
+        took("profiles")
 
         networks = await loader.load_networks(members, admin_email, admin_password)
+        took("networks")
         sessions = SessionSummary(skipped="the networks were not loaded")
         notes = NotesSummary(skipped="the networks were not loaded")
         if not networks.skipped:
             today = datetime.now(LONDON).date()
             sessions = await loader.load_sessions(members, admin_email, admin_password, today)
+            took("sessions")
             notes = await loader.load_notes(members, admin_email, admin_password)
+            took("notes")
 
     return DemoSummary(
         loaded=bool(
@@ -1220,6 +1246,7 @@ async def load_async(
         sessions=sessions,
         notes=notes,
         seconds=time.monotonic() - started,
+        step_seconds=steps,
     )
 
 
