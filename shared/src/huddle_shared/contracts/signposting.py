@@ -212,6 +212,11 @@ class CreateService(_AgeRange):
     )
     fees_description: LongText = ""
     cost_options: list[CostOption] = Field(default_factory=list, max_length=10)
+    last_checked_on: date | None = Field(
+        default=None,
+        description="When its details were last confirmed, if before today (entries "
+        "brought in from another list); today if left out. Never in the future.",
+    )
 
 
 class ServiceChanges(_AgeRange):
