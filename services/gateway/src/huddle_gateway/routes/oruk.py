@@ -68,6 +68,12 @@ _PER_PAGE = QueryParameter(
 )
 
 
+def _without_nulls(view: contract.OrukModel) -> dict[str, Any]:
+    """The specification types its fields (a string is never null): a value Huddle does
+    not have is left out. Litestar's own encoder would send it as null."""
+    return view.model_dump(mode="json", exclude_none=True)
+
+
 def _given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -168,5 +174,6 @@ ORUK_ROUTER = Router(
     route_handlers=[metadata, services, service, taxonomy_terms, organizations],
     dependencies=AS_ANONYMOUS,
     cache_control=PUBLIC_CACHE,
+    type_encoders={contract.OrukModel: _without_nulls},
     tags=["open data (Open Referral UK)"],
 )
