@@ -160,6 +160,9 @@ async def test_a_retired_entry_leaves_search_and_the_open_data(world: World) -> 
     assert made["id"] not in [item["id"] for item in found.json()["items"]]
     listed = await world.client.get("/api/v1/oruk/services", params={"per_page": 100})
     assert made["id"] not in [service["id"] for service in listed.json()["contents"]]
+    gone = await world.client.get(f"/api/v1/oruk/services/{made['id']}")
+    assert gone.status_code == 200 and gone.json()["status"] == "defunct", gone.text
+    assert_oruk("service", gone.json())
     # Curators still see it, as retired; members do not.
     assert (
         await world.client.get(f"/api/v1/signposting/services/{made['id']}", headers=curator)

@@ -132,7 +132,8 @@ async def services(
 @get(
     "/services/{service_id:uuid}",
     summary="One service, fully nested",
-    description="404 for an entry that does not exist or was retired.",
+    description="404 for an entry that does not exist; a retired one is `defunct` (it has "
+    "left the lists), so a harvester learns it is gone.",
 )
 async def service(service_id: FromPath[UUID], rpc: NamedDependency[Rpc]) -> contract.OrukService:
     return await rpc.call(contract.OrukService, contract.ORUK_SERVICE, {"id": str(service_id)})

@@ -109,7 +109,7 @@ class DirectoryController(Controller):
     @get(
         "/services/{service_id:uuid}",
         summary="One entry",
-        description=f"{MEMBERS}; a retired entry only for curators (404 for others).",
+        description=f"{MEMBERS}; a retired entry only for curators (403 for others).",
     )
     async def read(
         self, service_id: FromPath[UUID], rpc: NamedDependency[Rpc]
@@ -231,7 +231,7 @@ class DirectoryController(Controller):
     @get(
         "/taxonomy",
         summary="The directory's categories",
-        description=f"The category tree, each parent before its children. {MEMBERS}.",
+        description="The category tree, each parent before its children. Anyone may read it.",
     )
     async def taxonomy(self, rpc: NamedDependency[Rpc]) -> contract.Taxonomy:
         return await rpc.call(contract.Taxonomy, contract.GET_TAXONOMY, {})
