@@ -1,6 +1,4 @@
 import pytest
-from pydantic import TypeAdapter, ValidationError
-
 from huddle_shared.contracts.areas import (
     AREA_NAMES,
     REGION_OF_BOARD,
@@ -10,6 +8,7 @@ from huddle_shared.contracts.areas import (
     region_of_area,
 )
 from huddle_shared.contracts.membership import Region
+from pydantic import TypeAdapter, ValidationError
 
 pytestmark = pytest.mark.unit
 
