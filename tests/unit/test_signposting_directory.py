@@ -2,6 +2,7 @@
 the taxonomy's descendants, and search ranking and filters."""
 
 import dataclasses
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
@@ -80,7 +81,7 @@ def test_freshness_falls_with_age_and_stops_at_zero() -> None:
     ages = [0, 30, 120, 200, 400, 600, 729, 1000]
     values = [freshness(TODAY - timedelta(days=d), TODAY) for d in ages]
     assert values[0] == values[1] == 1.0
-    assert all(a >= b for a, b in zip(values, values[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(values))
     assert values[2] > values[4] > values[5] > 0.0
     assert values[-1] == 0.0
 
