@@ -40,6 +40,12 @@ def directory_area(service: ServiceBuilder) -> DirectoryArea:
 
 
 def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
+    runtime, _ = build(settings)
+    return runtime
+
+
+def build(settings: ServiceSettings) -> tuple[ServiceRuntime, DirectoryArea]:
+    """The service, and its directory area (what tests and other areas call in-process)."""
     service = ServiceBuilder(services.SIGNPOSTING, settings)
     directory = OrganisationDirectory(service.database)
     service.include(handlers, directory=directory)
@@ -52,4 +58,4 @@ def bootstrap(settings: ServiceSettings) -> ServiceRuntime:
     service.on_start(lambda: area.index.follow(service.broker.connection))
     service.in_background("directory-index", area.index.load)
     service.in_background("directory-stale-reminders", reminding(area))
-    return service.build()
+    return service.build(), area

@@ -111,8 +111,8 @@ def area_rank(match: AreaMatch) -> int:
 
 
 def is_stale(last_checked_on: date, today: date) -> bool:
-    """Not checked for 12 months: checked on or before the same day a year ago."""
-    return last_checked_on <= today - STALE_AFTER
+    """Not checked for 12 months: 12 months after the check (a leap day's on 28 February)."""
+    return today >= last_checked_on + STALE_AFTER
 
 
 def freshness(last_checked_on: date, today: date) -> float:

@@ -3,8 +3,8 @@ ranking and pages, all in memory (FerretDB v1 uses no index but ``_id``, decisio
 
 Terms: words of letters and digits, case- and accent-folded, English stop words dropped
 (the ``stop-words`` package), stemmed by Snowball's English stemmer (``snowballstemmer``),
-the same libraries and rules the notes library uses: "counsellor" finds "counselling",
-"bereaved" finds "bereavement".
+the same libraries and rules the notes library uses: "counsel" finds "counselling",
+"bereaved" finds "bereavement", "families" finds "family".
 
 Ranking: a weighted sum of relevance (BM25, scaled to the best match on the page of
 results), area match (exact over a wider area over a nearby board) and freshness (checked
@@ -22,6 +22,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 import snowballstemmer
+from huddle_shared.contracts.areas import NATIONAL
 from huddle_shared.contracts.signposting import AreaMatch, Audience
 from stop_words import get_stop_words
 
@@ -33,13 +34,15 @@ NAME_BOOST = 3  # a word in the name counts as three in the description
 RELEVANCE = 0.6
 AREA = 0.25
 FRESHNESS = 0.15
-# How much each kind of area match is worth (exact 1, within 0.8, nearby 0.6).
+# How much each kind of area match is worth: the area itself 1, its region 0.8, England
+# 0.7 (wider still), one of a region's boards from the region's search 0.6.
 AREA_WORTH = {
     AreaMatch.EXACT: 1.0,
     AreaMatch.WITHIN: 0.8,
     AreaMatch.NEARBY: 0.6,
     AreaMatch.ANY: 1.0,
 }
+NATIONAL_WORTH = 0.7
 # Words that matter in a directory of support, although the stop-word list holds them.
 KEPT_WORDS = frozenset({"help", "need", "needs", "care", "home", "work", "open", "new", "young"})
 
@@ -70,6 +73,12 @@ def terms(text: str) -> list[str]:
 
 def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms(text)))
+
+
+def _worth(covered: str, match: AreaMatch) -> float:
+    if covered == NATIONAL and match is AreaMatch.WITHIN:
+        return NATIONAL_WORTH
+    return AREA_WORTH[match]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,13 +186,16 @@ class DirectoryIndex:
         hits: list[Hit] = []
         for service_id in candidates:
             entry = self.entries[service_id]
-            match = AreaMatch.ANY
+            match, worth = AreaMatch.ANY, 1.0
             if area_of is not None:
-                match = max((area_of[a] for a in entry.areas if a in area_of), key=area_rank)
+                match, worth = max(
+                    ((area_of[a], _worth(a, area_of[a])) for a in entry.areas if a in area_of),
+                    key=lambda found: (area_rank(found[0]), found[1]),
+                )
             relevance = scores[service_id] / best if scores and best else 1.0
             score = (
                 RELEVANCE * relevance
-                + AREA * AREA_WORTH[match]
+                + AREA * worth
                 + FRESHNESS * freshness(entry.last_checked_on, today)
             )
             hits.append(Hit(entry, score, match))
