@@ -52,7 +52,7 @@ async def test_a_member_finds_psychological_support_for_a_harmed_family_and_prin
     await expect(page.get_by_role("heading", level=1)).to_have_text(name)
     await expect(page.get_by_role("heading", name="How to access it")).to_be_visible()
 
-    await follow(page, page.get_by_role("link", name="Print for a patient or family"))
+    await follow(page, page.get_by_role("button", name="Print for a patient or family"))
     await check_page(page)
     assert re.search(r"/support/services/[0-9a-f-]+/print$", page.url), page.url
     await expect(page.get_by_role("heading", level=1)).to_have_text(name)

@@ -524,3 +524,29 @@ async def test_the_open_data_never_names_a_member_a_suggestion_or_a_request(
     keys = {key.lower() for key in _keys(documents)}
     for word in ("suggest", "expert", "curat", "member", "request", "checked_by", "score"):
         assert not [key for key in keys if word in key], f"a field about {word!r}: {keys}"
+
+
+async def test_the_openapi_document_has_every_directory_and_open_data_path(world: World) -> None:
+    paths = (await world.client.get("/schema/openapi.json")).json()["paths"]
+    expected = {
+        "/api/v1/signposting/services": {"get", "post"},
+        "/api/v1/signposting/services/{service_id}": {"get", "patch", "delete"},
+        "/api/v1/signposting/services/{service_id}/history": {"get"},
+        "/api/v1/signposting/services/{service_id}/suggestions": {"post"},
+        "/api/v1/signposting/suggestions": {"get"},
+        "/api/v1/signposting/suggestions/{suggestion_id}/accept": {"post"},
+        "/api/v1/signposting/suggestions/{suggestion_id}/decline": {"post"},
+        "/api/v1/signposting/taxonomy": {"get"},
+        "/api/v1/oruk": {"get"},
+        "/api/v1/oruk/services": {"get"},
+        "/api/v1/oruk/services/{service_id}": {"get"},
+        "/api/v1/oruk/taxonomy_terms": {"get"},
+        "/api/v1/oruk/organizations": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in paths, path
+        assert methods <= set(paths[path]), (path, set(paths[path]))
+    per_page = next(
+        p for p in paths["/api/v1/oruk/services"]["get"]["parameters"] if p["name"] == "per_page"
+    )
+    assert per_page["schema"]["maximum"] == 100

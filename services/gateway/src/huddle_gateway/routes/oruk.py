@@ -33,7 +33,7 @@ OPENAPI_PATH = "/schema/openapi.json"
 # can read the data and the problem documents alike; and its resources may be embedded.
 OPEN_DATA_HEADERS = [
     (b"access-control-allow-origin", b"*"),
-    (b"access-control-allow-methods", b"GET, HEAD, OPTIONS"),
+    (b"access-control-allow-methods", b"GET, OPTIONS"),
     (b"access-control-allow-headers", b"Accept, If-None-Match"),
     (b"access-control-max-age", b"86400"),
 ]
