@@ -248,3 +248,19 @@ def test_removing_and_readding_an_entry_changes_what_is_found() -> None:
     renamed = dataclasses.replace(entry, weights=weights_of("Help North", "peer support"))
     index.add(renamed)
     assert names(index, terms="advocacy") == [] and names(index, terms="peer") == ["Advocacy North"]
+
+
+def test_many_changes_compact_the_index_and_keep_every_answer() -> None:
+    index = DirectoryIndex()
+    steady = indexed("Steady service", "bereavement support", (NW,))
+    index.add(steady)
+    moving = indexed("Moving service", "advocacy", (GM,))
+    for n in range(2_500):  # each change takes a new slot; dead ones are compacted away
+        moving = dataclasses.replace(moving, areas=((GM,) if n % 2 else (CM,)))
+        index.add(moving)
+    assert len(index) == 2
+    assert len(index._ids) < 2_500  # compacted at least once
+    # The last change put it in Greater Manchester (n odd); the earlier ones are gone.
+    assert names(index, area=GM) == ["Moving service", "Steady service"]
+    assert names(index, area=CM) == ["Steady service"]
+    assert names(index, terms="bereaved", area=GM) == ["Steady service"]

@@ -6,6 +6,7 @@ own history, in the same document as the entry (so the change and its record are
 write): who, when, and each field's value before and after.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,7 +38,7 @@ from huddle_shared.errors import Conflict, NotFound
 PROVIDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://huddle.example.org/signposting/providers")
 STALE_AFTER = relativedelta(months=12)
 # Freshness counts fully up to 3 months after a check and nothing from 24 months on.
-FRESH_FOR = relativedelta(months=3)
+FRESH_DAYS = 91
 FADED_AFTER_DAYS = 730
 
 
@@ -50,6 +51,7 @@ class EntryRetired(Conflict, detail="This entry has been retired: it can no long
     pass
 
 
+@functools.lru_cache(maxsize=100_000)
 def provider_id(name: str) -> UUID:
     """One id per provider name, whatever its case or spacing: the same organisation."""
     return uuid5(PROVIDER_NAMESPACE, " ".join(name.casefold().split()))
@@ -110,19 +112,19 @@ def area_rank(match: AreaMatch) -> int:
 # --- Freshness ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=100_000)  # asked for each result shown: dates repeat
 def is_stale(last_checked_on: date, today: date) -> bool:
     """Not checked for 12 months: 12 months after the check (a leap day's on 28 February)."""
     return today >= last_checked_on + STALE_AFTER
 
 
 def freshness(last_checked_on: date, today: date) -> float:
-    """1 for an entry checked in the last 3 months, falling to 0 at two years."""
-    if last_checked_on >= today - FRESH_FOR:
+    """1 for an entry checked in the last 3 months (91 days), falling evenly to 0 at two
+    years (the search computes the same over arrays: ``search.freshness_of``)."""
+    age = (today - last_checked_on).days
+    if age <= FRESH_DAYS:
         return 1.0
-    fresh_until = today - FRESH_FOR
-    age = (fresh_until - last_checked_on).days
-    span = FADED_AFTER_DAYS - (today - fresh_until).days
-    return max(0.0, 1.0 - age / span)
+    return max(0.0, 1.0 - (age - FRESH_DAYS) / (FADED_AFTER_DAYS - FRESH_DAYS))
 
 
 # --- Changes and history ------------------------------------------------------------------

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -110,6 +110,30 @@ def _areas(codes: list[str]) -> list[contract.AreaView]:
     return [contract.AreaView(code=c, name=AREA_NAMES.get(c, c)) for c in codes]
 
 
+def summary_of(entry: Entry) -> contract.ServiceSummary:
+    f = entry.fields
+    return contract.ServiceSummary(
+        id=entry.id,
+        name=f["name"],
+        organization_id=entry.organization_id,
+        organization_name=entry.organization["name"],
+        description=_excerpt(f["description"]),
+        audiences=entry.audiences,
+        taxonomy_term_ids=entry.taxonomy_term_ids,
+        areas=_areas(entry.areas),
+        referral=contract.Referral(f["access"]["referral"]),
+        accepting_referrals=f["access"].get("accepting_referrals", True),
+        phones=[contract.Phone.model_validate(p) for p in f.get("phones", [])],
+        url=f.get("url"),
+        email=f.get("email"),
+        status=contract.ServiceStatus(f["status"]),
+        last_checked_on=entry.last_checked_on,
+        stale=False,
+        area_match=contract.AreaMatch.ANY,
+        score=0.0,
+    )
+
+
 class SearchIndex:
     """The directory in memory on every replica: entries by id and their search index.
     Loaded at start, kept current by this replica's writes and by every replica's events
@@ -123,6 +147,7 @@ class SearchIndex:
         self._lock = asyncio.Lock()
         self._loaded = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._summaries: dict[UUID, tuple[tuple[int, datetime], contract.ServiceSummary]] = {}
 
     async def load(self) -> None:
         started = time.perf_counter()
@@ -221,35 +246,33 @@ class SearchIndex:
         await self._loaded.wait()
         today = self._clock().date()
         results = self.index.search(query, today)
-        items = []
-        for hit in results.hits:
-            entry = self.entries[hit.entry.service_id]
-            f = entry.fields
-            items.append(
-                contract.ServiceSummary(
-                    id=entry.id,
-                    name=f["name"],
-                    organization_id=entry.organization_id,
-                    organization_name=entry.organization["name"],
-                    description=_excerpt(f["description"]),
-                    audiences=entry.audiences,
-                    taxonomy_term_ids=entry.taxonomy_term_ids,
-                    areas=_areas(entry.areas),
-                    referral=contract.Referral(f["access"]["referral"]),
-                    accepting_referrals=f["access"].get("accepting_referrals", True),
-                    phones=[contract.Phone.model_validate(p) for p in f.get("phones", [])],
-                    url=f.get("url"),
-                    email=f.get("email"),
-                    status=contract.ServiceStatus(f["status"]),
-                    last_checked_on=entry.last_checked_on,
-                    stale=is_stale(entry.last_checked_on, today),
-                    area_match=hit.area_match,
-                    score=round(hit.score, 6),
-                )
-            )
+        items = [
+            self.summary(self.entries[hit.entry.service_id], today, hit.area_match, hit.score)
+            for hit in results.hits
+        ]
         return contract.ServicePage(
             items=items, total=results.total, page=request.page, per_page=request.per_page
         )
+
+    def summary(
+        self,
+        entry: Entry,
+        today: date,
+        match: contract.AreaMatch = contract.AreaMatch.ANY,
+        score: float = 0.0,
+    ) -> contract.ServiceSummary:
+        """An entry as a result; the parts that change only with the entry are kept (a
+        page of results then costs copies, not validation)."""
+        cached = self._summaries.get(entry.id)
+        if cached is None or cached[0] != (entry.version, entry.last_modified):
+            cached = ((entry.version, entry.last_modified), summary_of(entry))
+            self._summaries[entry.id] = cached
+        update = {
+            "stale": is_stale(entry.last_checked_on, today),
+            "area_match": match,
+            "score": round(score, 6),
+        }
+        return cached[1].model_copy(update=update)
 
     async def stale(self) -> list[Entry]:
         await self._loaded.wait()
@@ -549,29 +572,7 @@ async def stale_services(
     stale = await area.index.stale()
     today = area.clock().date()
     chosen = _page(stale, request.page, request.per_page)
-    items = [
-        contract.ServiceSummary(
-            id=e.id,
-            name=e.fields["name"],
-            organization_id=e.organization_id,
-            organization_name=e.organization["name"],
-            description=_excerpt(e.fields["description"]),
-            audiences=e.audiences,
-            taxonomy_term_ids=e.taxonomy_term_ids,
-            areas=_areas(e.areas),
-            referral=contract.Referral(e.fields["access"]["referral"]),
-            accepting_referrals=e.fields["access"].get("accepting_referrals", True),
-            phones=[contract.Phone.model_validate(p) for p in e.fields.get("phones", [])],
-            url=e.fields.get("url"),
-            email=e.fields.get("email"),
-            status=contract.ServiceStatus(e.fields["status"]),
-            last_checked_on=e.last_checked_on,
-            stale=is_stale(e.last_checked_on, today),
-            area_match=contract.AreaMatch.ANY,
-            score=0.0,
-        )
-        for e in chosen
-    ]
+    items = [area.index.summary(e, today) for e in chosen]
     return contract.ServicePage(
         items=items, total=len(stale), page=request.page, per_page=request.per_page
     )

@@ -9,6 +9,12 @@ the same libraries and rules the notes library uses: "counsel" finds "counsellin
 Ranking: a weighted sum of relevance (BM25, scaled to the best match on the page of
 results), area match (exact over a wider area over a nearby board) and freshness (checked
 lately over long ago): ``RELEVANCE``, ``AREA`` and ``FRESHNESS`` weigh them.
+
+The index keeps one slot per entry in numpy arrays (when it was checked, changed, retired,
+its provider, its length) and a boolean mask per area, audience and category, so a search
+is a few array operations over all 10,000 entries rather than a Python loop (decision
+0044: ``make bench``). A changed entry takes a new slot and its old one is left dead; the
+arrays are rebuilt from the entries once dead slots outnumber live ones.
 """
 
 import functools
@@ -16,17 +22,23 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+import numpy as np
 import snowballstemmer
 from huddle_shared.contracts.areas import NATIONAL
 from huddle_shared.contracts.signposting import AreaMatch, Audience
 from stop_words import get_stop_words
 
-from huddle_signposting.directory.domain import area_rank, areas_matching, freshness
+from huddle_signposting.directory.domain import (
+    FADED_AFTER_DAYS,
+    FRESH_DAYS,
+    areas_matching,
+    best_match,
+)
 
 K1 = 1.2
 B = 0.75
@@ -134,121 +146,201 @@ class Results:
     total: int
 
 
-@dataclass
+Mask = "np.ndarray[Any, np.dtype[np.bool_]]"
+
+
+def freshness_of(checked: Any, today: date) -> Any:
+    """``domain.freshness`` over an array of check dates (proleptic ordinals)."""
+    age = today.toordinal() - checked
+    faded = 1.0 - (age - FRESH_DAYS) / (FADED_AFTER_DAYS - FRESH_DAYS)
+    return np.clip(np.where(age <= FRESH_DAYS, 1.0, faded), 0.0, 1.0)
+
+
 class DirectoryIndex:
-    """Every entry, with postings per term, per area, per audience and per category so a
-    search reads only the entries its filters leave."""
+    """Every entry, by id (``entries``), and the arrays a search reads."""
 
-    entries: dict[UUID, Indexed] = field(default_factory=dict)
-    _postings: dict[str, set[UUID]] = field(default_factory=dict)
-    _by_area: dict[str, set[UUID]] = field(default_factory=dict)
-    _by_audience: dict[Audience, set[UUID]] = field(default_factory=dict)
-    _by_term: dict[UUID, set[UUID]] = field(default_factory=dict)
-    _total_length: int = 0
-
-    def add(self, entry: Indexed) -> None:
-        self.remove(entry.service_id)
-        self.entries[entry.service_id] = entry
-        self._total_length += entry.length
-        for term in entry.weights:
-            self._postings.setdefault(term, set()).add(entry.service_id)
-        for area in entry.areas:
-            self._by_area.setdefault(area, set()).add(entry.service_id)
-        for audience in entry.audiences:
-            self._by_audience.setdefault(audience, set()).add(entry.service_id)
-        for term_id in entry.term_ids:
-            self._by_term.setdefault(term_id, set()).add(entry.service_id)
-
-    def remove(self, service_id: UUID) -> None:
-        entry = self.entries.pop(service_id, None)
-        if entry is None:
-            return
-        self._total_length -= entry.length
-        for index, keys in (
-            (self._postings, entry.weights),
-            (self._by_area, entry.areas),
-            (self._by_audience, entry.audiences),
-            (self._by_term, entry.term_ids),
-        ):
-            for key in keys:
-                index[key].discard(service_id)  # type: ignore[index]
+    def __init__(self, capacity: int = 1024) -> None:
+        self.entries: dict[UUID, Indexed] = {}
+        self._slot_of: dict[UUID, int] = {}
+        self._ids: list[Indexed | None] = []
+        self._capacity = capacity
+        self._present = np.zeros(capacity, dtype=bool)
+        self._retired = np.zeros(capacity, dtype=bool)
+        self._checked = np.zeros(capacity, dtype=np.int64)
+        self._modified = np.zeros(capacity, dtype=np.float64)
+        self._provider = np.zeros(capacity, dtype=np.int64)
+        self._length = np.zeros(capacity, dtype=np.float64)
+        self._masks: dict[Any, Any] = {}  # ("area", code) / ("audience", a) / ("term", id)
+        self._providers: dict[UUID, int] = {}
+        self._postings: dict[str, tuple[list[int], list[int]]] = {}
+        self._packed: dict[str, tuple[Any, Any]] = {}  # postings as arrays, built on demand
+        self._name_rank: Any = None  # each slot's place in name order, built on demand
+        self._fresh: tuple[date, Any] | None = None  # freshness of every slot, for a day
+        self._total_length = 0
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def _grow(self) -> None:
+        self._capacity *= 2
+        for name in ("_present", "_retired", "_checked", "_modified", "_provider", "_length"):
+            old = getattr(self, name)
+            new = np.zeros(self._capacity, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+        for key, old in self._masks.items():
+            new = np.zeros(self._capacity, dtype=bool)
+            new[: len(old)] = old
+            self._masks[key] = new
+
+    def _mask(self, key: Any) -> Any:
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = np.zeros(self._capacity, dtype=bool)
+        return mask
+
+    def add(self, entry: Indexed) -> None:
+        self.remove(entry.service_id)
+        slot = len(self._ids)
+        if slot >= self._capacity:
+            self._grow()
+        self._ids.append(entry)
+        self._slot_of[entry.service_id] = slot
+        self.entries[entry.service_id] = entry
+        self._present[slot] = True
+        self._retired[slot] = entry.retired
+        self._checked[slot] = entry.last_checked_on.toordinal()
+        self._modified[slot] = entry.last_modified.timestamp()
+        self._provider[slot] = self._providers.setdefault(
+            entry.organization_id, len(self._providers) + 1
+        )
+        self._length[slot] = entry.length
+        self._total_length += entry.length
+        for area in entry.areas:
+            self._mask(("area", area))[slot] = True
+        for audience in entry.audiences:
+            self._mask(("audience", audience))[slot] = True
+        for term_id in entry.term_ids:
+            self._mask(("term", term_id))[slot] = True
+        for term, weight in entry.weights.items():
+            slots, weights = self._postings.setdefault(term, ([], []))
+            slots.append(slot)
+            weights.append(weight)
+            self._packed.pop(term, None)
+        self._name_rank = None
+        self._fresh = None
+
+    def remove(self, service_id: UUID) -> None:
+        slot = self._slot_of.pop(service_id, None)
+        if slot is None:
+            return
+        entry = self.entries.pop(service_id)
+        self._ids[slot] = None
+        self._present[slot] = False
+        self._total_length -= entry.length
+        if len(self._ids) - len(self.entries) > max(1_000, len(self.entries)):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Compact: every live entry into a fresh set of arrays (dead slots dropped)."""
+        live = list(self.entries.values())
+        self.__init__(max(1024, 2 * len(live)))  # type: ignore[misc]
+        for entry in live:
+            self.add(entry)
+
+    def _posting(self, term: str) -> tuple[Any, Any] | None:
+        packed = self._packed.get(term)
+        if packed is None:
+            found = self._postings.get(term)
+            if found is None:
+                return None
+            packed = self._packed[term] = (
+                np.asarray(found[0], dtype=np.int64),
+                np.asarray(found[1], dtype=np.float64),
+            )
+        return packed
+
+    def _names(self) -> Any:
+        if self._name_rank is None:
+            keys = [(e.name.casefold(), str(e.service_id)) if e else ("", "") for e in self._ids]
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            rank = np.zeros(self._capacity, dtype=np.int64)
+            rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+            self._name_rank = rank
+        return self._name_rank
+
+    def _freshness(self, today: date) -> Any:
+        if self._fresh is None or self._fresh[0] != today:
+            self._fresh = (today, freshness_of(self._checked, today))
+        return self._fresh[1]
+
+    def _any_of(self, keys: list[Any]) -> Any:
+        mask = np.zeros(self._capacity, dtype=bool)
+        for key in keys:
+            if key in self._masks:
+                mask |= self._masks[key]
+        return mask
+
     def search(self, query: Query, today: date) -> Results:
-        candidates = self._filtered(query)
-        scores = self._relevance(query.terms, candidates) if query.terms else None
-        if scores is not None:
-            candidates = set(scores)
-        best = max(scores.values(), default=0.0) if scores else 0.0
-        area_of = areas_matching(query.area) if query.area is not None else None
-        hits: list[Hit] = []
-        for service_id in candidates:
-            entry = self.entries[service_id]
-            match, worth = AreaMatch.ANY, 1.0
-            if area_of is not None:
-                match, worth = max(
-                    ((area_of[a], _worth(a, area_of[a])) for a in entry.areas if a in area_of),
-                    key=lambda found: (area_rank(found[0]), found[1]),
-                )
-            relevance = scores[service_id] / best if scores and best else 1.0
-            score = (
-                RELEVANCE * relevance
-                + AREA * worth
-                + FRESHNESS * freshness(entry.last_checked_on, today)
-            )
-            hits.append(Hit(entry, score, match))
-        hits.sort(key=lambda h: (-h.score, h.entry.name.casefold(), str(h.entry.service_id)))
-        start = (query.page - 1) * query.per_page
-        return Results(hits[start : start + query.per_page], len(hits))
-
-    def _filtered(self, query: Query) -> set[UUID]:
-        chosen: set[UUID] | None = None
-
-        def narrow(allowed: Iterable[UUID]) -> None:
-            nonlocal chosen
-            allowed = allowed if isinstance(allowed, set) else set(allowed)
-            chosen = set(allowed) if chosen is None else chosen & allowed
-
+        mask = self._present.copy()
+        if not query.include_retired:
+            mask &= ~self._retired
+        worth: Any = 1.0
         if query.area is not None:
-            narrow(set().union(*(self._by_area.get(a, set()) for a in areas_matching(query.area))))
+            matching = areas_matching(query.area)
+            worth = np.zeros(self._capacity)
+            for code, match in matching.items():
+                if ("area", code) in self._masks:
+                    value = (
+                        NATIONAL_WORTH
+                        if code == NATIONAL and match is AreaMatch.WITHIN
+                        else AREA_WORTH[match]
+                    )
+                    worth = np.maximum(worth, self._masks[("area", code)] * value)
+            mask &= worth > 0
         if query.audience is not None:
-            narrow(self._by_audience.get(query.audience, set()))
+            mask &= self._any_of([("audience", query.audience)])
         if query.term_ids is not None:
-            narrow(set().union(*(self._by_term.get(t, set()) for t in query.term_ids)))
+            mask &= self._any_of([("term", t) for t in query.term_ids])
+        if query.organization_id is not None:
+            provider = self._providers.get(query.organization_id, -1)
+            mask &= self._provider == provider
+        if query.modified_after is not None:
+            mask &= self._modified >= query.modified_after.timestamp()
+        relevance: Any = 1.0
         if query.terms:
-            narrow(set().union(*(self._postings.get(t, set()) for t in query.terms)))
-        result = set(self.entries) if chosen is None else chosen
-        return {
-            s
-            for s in result
-            if (query.include_retired or not self.entries[s].retired)
-            and (
-                query.organization_id is None
-                or self.entries[s].organization_id == query.organization_id
-            )
-            and (
-                query.modified_after is None
-                or self.entries[s].last_modified >= query.modified_after
-            )
-        }
+            scores = self._relevance(query.terms)
+            mask &= scores > 0
+            best = scores[mask].max() if mask.any() else 0.0
+            relevance = scores / best if best else scores
+        chosen = np.flatnonzero(mask)
+        score = RELEVANCE * relevance + AREA * worth + FRESHNESS * self._freshness(today)
+        picked = score[chosen]
+        order = chosen[np.lexsort((self._names()[chosen], -picked))]
+        start = (query.page - 1) * query.per_page
+        hits = []
+        for slot in order[start : start + query.per_page].tolist():
+            entry = self._ids[slot]
+            assert entry is not None
+            match = best_match(entry.areas, query.area) or AreaMatch.ANY
+            hits.append(Hit(entry, float(score[slot]), match))
+        return Results(hits, len(chosen))
 
-    def _relevance(self, wanted: tuple[str, ...], candidates: set[UUID]) -> dict[UUID, float]:
-        """BM25 of each candidate holding at least one term asked for."""
+    def _relevance(self, wanted: tuple[str, ...]) -> Any:
+        """BM25 of every slot for the words asked for (0 where none is held)."""
         count = len(self.entries) or 1
         average = (self._total_length / count) or 1.0
-        scores: dict[UUID, float] = {}
+        scores = np.zeros(self._capacity)
         for term in wanted:
-            holders = self._postings.get(term, set())
-            if not holders:
+            posting = self._posting(term)
+            if posting is None:
                 continue
-            idf = math.log(1 + (count - len(holders) + 0.5) / (len(holders) + 0.5))
-            for service_id in holders & candidates:
-                entry = self.entries[service_id]
-                weight = entry.weights[term]
-                norm = K1 * (1 - B + B * entry.length / average)
-                scores[service_id] = scores.get(service_id, 0.0) + idf * weight * (K1 + 1) / (
-                    weight + norm
-                )
+            slots, weights = posting
+            alive = self._present[slots]
+            slots, weights = slots[alive], weights[alive]
+            if not len(slots):
+                continue
+            idf = math.log(1 + (count - len(slots) + 0.5) / (len(slots) + 0.5))
+            norm = K1 * (1 - B + B * self._length[slots] / average)
+            scores[slots] += idf * weights * (K1 + 1) / (weights + norm)
         return scores
