@@ -119,6 +119,7 @@ bench: setup wrk
 	cd tests && $(UV) run --frozen python bench.py
 	cd tests && $(UV) run --frozen python bench_load.py $(BENCH_ARGS)
 	cd tests && $(UV) run --frozen python bench_library.py
+	cd tests && $(UV) run --frozen python bench_signposting.py
 
 # PNGs of the main pages at desktop and phone widths, from a system of its own on free ports.
 screenshots: setup

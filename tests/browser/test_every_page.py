@@ -45,6 +45,9 @@ MEMBER = [
     f"/networks/{demo.NATIONAL_SLUG}/sessions?past=yes",
     f"/networks/{demo.INVITE_ONLY_SPIN_OFF}",  # not theirs: the not-found page
     "/admin",  # not an administrator: the page that says so
+    "/support",
+    "/support?area=region:north_west&audience=families_and_carers",
+    "/support/suggestions",  # not a curator: the page that says so
 ]
 ADMIN = [
     "/networks",
@@ -57,6 +60,9 @@ ADMIN = [
     "/admin/members",
     "/admin/tokens",
     f"/networks/{demo.NATIONAL_SLUG}/sessions/new",
+    "/support/services/new",
+    "/support/suggestions",
+    "/support/stale",
 ]
 
 

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from huddle_devkit import demo_notes
+from huddle_devkit import demo_directory, demo_notes
 
 DEMO_PASSWORD = "huddle-demo-password"  # noqa: S105 - printed for people trying Huddle locally
 # The instance admin `make run` configures (HUDDLE_ADMIN_EMAIL / HUDDLE_ADMIN_PASSWORD).
@@ -617,6 +617,12 @@ class NotesSummary:
 
 
 @dataclass
+class DirectorySummary:
+    created: int = 0  # directory entries (signposting)
+    skipped: str = ""
+
+
+@dataclass
 class NetworkSummary:
     created: int = 0
     joined: int = 0  # open networks, counted per network
@@ -640,6 +646,7 @@ class DemoSummary:
     networks: NetworkSummary = field(default_factory=NetworkSummary)
     sessions: SessionSummary = field(default_factory=SessionSummary)
     notes: NotesSummary = field(default_factory=NotesSummary)
+    directory: "DirectorySummary" = field(default_factory=lambda: DirectorySummary())
     seconds: float = 0.0
     step_seconds: dict[str, float] = field(default_factory=dict)  # where the time went
 
@@ -668,11 +675,15 @@ class DemoSummary:
                     f", {self.notes.published} published notes ({self.notes.waiting} waiting "
                     f"for a second reader, {self.notes.drafts} drafts)"
                 )
+            if self.directory.created:
+                text += f", {self.directory.created} directory entries"
         if self.loaded and self.step_seconds:
             steps = ", ".join(f"{step} {took:.0f}s" for step, took in self.step_seconds.items())
             text += f" (took: {steps})"
         if self.profiles_skipped:
             text += f"; profiles skipped: {self.profiles_skipped}"
+        if self.directory.skipped:
+            text += f"; directory skipped: {self.directory.skipped}"
         if self.networks.skipped:
             text += f"; networks skipped: {self.networks.skipped}"
         if self.sessions.skipped:
@@ -1159,6 +1170,38 @@ class Loader:
         return dict(response.json())
 
 
+async def load_directory(
+    loader: "Loader", admin_email: str, admin_password: str, today: date
+) -> DirectorySummary:
+    """The directory of support, through the curators' API (the instance admin curates)."""
+    summary = DirectorySummary()
+    try:
+        admin = await loader.sign_in(admin_email, admin_password)
+        existing = await loader.client.get(
+            "/api/v1/signposting/services", params={"per_page": 1}, headers=admin
+        )
+        _optional(existing, "searching the directory")
+        if existing.json().get("total"):
+            return summary  # loaded before
+        taxonomy = await loader.client.get("/api/v1/signposting/taxonomy", headers=admin)
+        _optional(taxonomy, "the taxonomy")
+        term_ids = {term["code"]: term["id"] for term in taxonomy.json()["terms"]}
+
+        async def add(entry: dict[str, Any]) -> None:
+            body = dict(entry)
+            body["taxonomy_term_ids"] = [term_ids[c] for c in body.pop("taxonomy_term_codes")]
+            response = await loader.send(
+                "POST", "/api/v1/signposting/services", json=body, headers=admin
+            )
+            _optional(response, "adding a directory entry")
+            summary.created += 1
+
+        await loader.each(demo_directory.entries(today), add)
+    except StepSkipped as exc:
+        summary.skipped = str(exc)
+    return summary
+
+
 async def load_async(
     base_url: str,
     *,
@@ -1229,6 +1272,10 @@ async def load_async(
             took("sessions")
             notes = await loader.load_notes(members, admin_email, admin_password)
             took("notes")
+        directory = await load_directory(
+            loader, admin_email, admin_password, datetime.now(LONDON).date()
+        )
+        took("directory")
 
     return DemoSummary(
         loaded=bool(
@@ -1237,6 +1284,7 @@ async def load_async(
             or networks.created
             or sessions.created
             or notes.published
+            or directory.created
         ),
         organisations=created_organisations,
         members=len(registered),
@@ -1245,6 +1293,7 @@ async def load_async(
         networks=networks,
         sessions=sessions,
         notes=notes,
+        directory=directory,
         seconds=time.monotonic() - started,
         step_seconds=steps,
     )

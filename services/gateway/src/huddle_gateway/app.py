@@ -27,12 +27,14 @@ from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
 from huddle_gateway.routes.notes import NOTE_HANDLERS
+from huddle_gateway.routes.oruk import ORUK_ROUTER, add_open_data_headers
 from huddle_gateway.routes.registrations import (
     MyRegistrationsController,
     SessionRegistrationController,
 )
 from huddle_gateway.routes.resources import RESOURCE_HANDLERS
 from huddle_gateway.routes.sessions import SESSION_HANDLERS
+from huddle_gateway.routes.signposting import SIGNPOSTING_HANDLERS
 from huddle_gateway.rpc import ServiceClient, provide_idempotent_rpc, provide_rpc
 from huddle_gateway.settings import GatewaySettings, trusted_proxy_networks
 from huddle_gateway.web import web_routes
@@ -88,6 +90,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             *CALENDAR_HANDLERS,
             *NOTE_HANDLERS,
             *RESOURCE_HANDLERS,
+            *SIGNPOSTING_HANDLERS,
+            ORUK_ROUTER,  # the open data, with CORS * (add_open_data_headers)
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],
@@ -115,7 +119,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         request_class=LimitedRequest,
         request_max_body_size=settings.max_body_bytes,
         middleware=[HeaderLimits(settings.max_header_bytes, settings.max_query_bytes)],
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, add_open_data_headers],
         plugins=[OpenTelemetryPlugin(OpenTelemetryConfig())] if tracing else [],
         openapi_config=OpenAPIConfig(
             title="Huddle",

@@ -45,6 +45,7 @@ from huddle_gateway.web.pages import (
     notes,
     profile,
     sessions,
+    support,
 )
 from huddle_gateway.web.session import SessionRenewal, caller_of, provide_web_caller
 
@@ -54,7 +55,7 @@ STATIC = HERE / "static"
 NHSUK_VENDOR = HERE.parent / "static" / "vendor" / "nhsuk"  # `make assets` copies it there
 
 # The page groups; each module exports HANDLERS.
-GROUPS = [account, profile, networks, network_admin, instance_admin, sessions, notes]
+GROUPS = [account, profile, networks, network_admin, instance_admin, sessions, notes, support]
 
 CSRF_COOKIE = "huddle_csrf"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name, which ``csrf_input`` writes

@@ -55,3 +55,10 @@ for (const button of document.querySelectorAll("button[data-huddle-copy]")) {
     }
   });
 }
+
+// Print buttons: a button marked data-huddle-print opens the browser's print dialogue
+// (hidden without JavaScript, where the browser's own Print does the same).
+for (const button of document.querySelectorAll("button[data-huddle-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
