@@ -57,6 +57,7 @@ async def gateway(settings_for, nats_url, monkeypatch) -> AsyncIterator[str]:  #
         yield url
 
 
+@pytest.mark.timeout(300)  # the directory's 300-odd entries add a minute on a busy machine
 async def test_loads_everything_once(gateway: str) -> None:
     first = await demo.load_async(gateway, organisations=ORGANISATIONS, members=MEMBERS, **ADMIN)
     assert first.loaded and (first.organisations, first.members, first.profiles) == (3, 6, 5)
