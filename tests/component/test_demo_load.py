@@ -1,10 +1,11 @@
 """The demo loader against the real gateway and membership service, on a small dataset."""
 
 from collections.abc import AsyncIterator
+from datetime import date
 
 import httpx
 import pytest
-from huddle_devkit import demo
+from huddle_devkit import demo, demo_directory
 from support import gateway_server, services
 
 pytestmark = pytest.mark.component
@@ -50,12 +51,13 @@ async def gateway(settings_for, nats_url, monkeypatch) -> AsyncIterator[str]:  #
     monkeypatch.setenv("HUDDLE_ADMIN_EMAIL", demo.DEMO_ADMIN_EMAIL)
     monkeypatch.setenv("HUDDLE_ADMIN_PASSWORD", demo.DEMO_ADMIN_PASSWORD)
     async with (
-        services(settings_for, "membership", "scheduling", "notes"),
+        services(settings_for, "membership", "scheduling", "notes", "signposting"),
         gateway_server(NATS_URL=nats_url) as url,
     ):
         yield url
 
 
+@pytest.mark.timeout(300)  # the directory's 300-odd entries add a minute on a busy machine
 async def test_loads_everything_once(gateway: str) -> None:
     first = await demo.load_async(gateway, organisations=ORGANISATIONS, members=MEMBERS, **ADMIN)
     assert first.loaded and (first.organisations, first.members, first.profiles) == (3, 6, 5)
@@ -76,6 +78,9 @@ async def test_loads_everything_once(gateway: str) -> None:
     assert first.notes.skipped == "", first.notes.skipped
     assert first.notes.published >= demo.PAST_WEEKS - 1
     assert (first.notes.waiting, first.notes.drafts) == (2, 1)
+    # The directory of support, added by the instance admin (a curator).
+    assert first.directory.skipped == "", first.directory.skipped
+    assert first.directory.created == len(demo_directory.entries(date.today())) >= 300
     async with httpx.AsyncClient(base_url=gateway) as client:
         stats = (await client.get("/api/v1/stats")).json()
         assert (stats["members"], stats["networks"]) == (len(MEMBERS) + 1, 4)  # and the admin
@@ -115,6 +120,7 @@ async def test_loads_everything_once(gateway: str) -> None:
     assert not second.loaded
     assert (second.organisations, second.members, second.profiles) == (0, 0, 0)
     assert second.networks == demo.NetworkSummary(already_present=True)
+    assert second.directory == demo.DirectorySummary()
     assert second.describe() == "demo data already present"
 
 
