@@ -1,6 +1,13 @@
 """Every event payload class, by (event type, version). Consumers look payloads up here."""
 
-from huddle_shared.contracts import membership, networks, notes, registrations, sessions
+from huddle_shared.contracts import (
+    experts,
+    membership,
+    networks,
+    notes,
+    registrations,
+    sessions,
+)
 from huddle_shared.contracts.envelope import EventPayload
 
 _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
@@ -11,6 +18,7 @@ _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
         *sessions.SESSION_EVENTS,
         *registrations.REGISTRATION_EVENTS,
         *notes.NOTE_EVENTS,
+        *experts.EXPERT_EVENTS,
     )
 }
 
