@@ -23,6 +23,7 @@ from huddle_gateway.reference import ApiReferencePlugin, reference_router
 from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
 from huddle_gateway.routes.calendar import CALENDAR_HANDLERS
 from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
+from huddle_gateway.routes.experts import EXPERT_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
@@ -88,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             *CALENDAR_HANDLERS,
             *NOTE_HANDLERS,
             *RESOURCE_HANDLERS,
+            *EXPERT_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],

@@ -29,6 +29,7 @@ from huddle_shared.contracts.signposting import SERVICE, Audience
 # --- RPC ----------------------------------------------------------------------------------
 
 FIND_EXPERTS = rpc_subject(SERVICE, "experts.find")
+GET_EXPERT = rpc_subject(SERVICE, "experts.get")
 SEND_CONTACT_REQUEST = rpc_subject(SERVICE, "contact_requests.send")
 MY_CONTACT_REQUESTS = rpc_subject(SERVICE, "contact_requests.mine")
 ACCEPT_CONTACT_REQUEST = rpc_subject(SERVICE, "contact_requests.accept")

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from huddle_shared.clock import utc_now
 from huddle_shared.contracts import experts as contract
-from huddle_shared.contracts.common import Empty
+from huddle_shared.contracts.common import Empty, GetById
 from huddle_shared.contracts.experts import (
     AcceptContactRequest,
     ContactRequestView,
@@ -34,6 +34,7 @@ from huddle_signposting.experts.domain import (
     ContactRateLimit,
     ContactRequest,
     ContactRequestNotFound,
+    ExpertNotFound,
     NotAnActiveMember,
     rank,
     region_matches,
@@ -164,6 +165,16 @@ async def find_experts(request: FindExperts, caller: Caller, experts: ExpertsAre
 
     found = await experts.find(asker, matches, region=request.region, limit=request.limit)
     return ExpertList(items=found)
+
+
+@rpc.route(contract.GET_EXPERT, "Members: one person who knows (404 if not listed).")
+async def get_expert(request: GetById, caller: Caller, experts: ExpertsArea) -> ExpertView:
+    await experts.active_member(caller)
+    person = await experts.people.get(request.id)
+    if person is None or not person.is_listed_expert:
+        raise ExpertNotFound(request.id)
+    (view,) = await experts.views([person])
+    return view
 
 
 @rpc.route(
