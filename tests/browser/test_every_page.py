@@ -45,6 +45,10 @@ MEMBER = [
     f"/networks/{demo.NATIONAL_SLUG}/sessions?past=yes",
     f"/networks/{demo.INVITE_ONLY_SPIN_OFF}",  # not theirs: the not-found page
     "/admin",  # not an administrator: the page that says so
+    "/people-who-know",
+    "/people-who-know?topic=bereavement&region=north_west",
+    "/contact-requests",
+    "/ask-for-signposting",
 ]
 ADMIN = [
     "/networks",

@@ -1,5 +1,8 @@
 """Signposting's projection of members (``people``, one document per member, kept in order
-from membership's events and buried on erasure: ``MemberProjection``)."""
+from membership's events and buried on erasure: ``MemberProjection``), and the listing of
+people who know (``expert_listing``: a copy of the documents of those listed, so that
+finding them reads a few dozen documents, not every member's: FerretDB filters nothing by
+index but ``_id``)."""
 
 from typing import Any
 from uuid import UUID
@@ -7,12 +10,14 @@ from uuid import UUID
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import MemberType, Region
 from huddle_shared.storage.idempotency import ERASED_FIELD
-from huddle_shared.storage.tombstones import MemberProjection
+from huddle_shared.storage.locks import document_locks
+from huddle_shared.storage.tombstones import MemberProjection, MemberTombstones
 from pymongo.asynchronous.database import AsyncDatabase
 
 from huddle_signposting.members.domain import Person
 
 PEOPLE = "people"
+EXPERT_LISTING = "expert_listing"
 _FIELDS = {
     "display_name": 1,
     "member_type": 1,
@@ -28,14 +33,38 @@ class People:
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._projection = MemberProjection(database, PEOPLE)
         self._collection = self._projection.collection
+        self._listing = database[EXPERT_LISTING]
+        self._tombstones = MemberTombstones(database)
 
     async def record(self, envelope: EventEnvelope, member_id: UUID, **fields: Any) -> bool:
-        """Set ``fields`` unless a later event of the member already set them."""
+        """Set ``fields`` unless a later event of the member already set them; then the
+        listing follows what the member's document now says."""
         update = {"$set": fields}
-        return await self._projection.apply_in_order(member_id, update, envelope=envelope)
+        applied = await self._projection.apply_in_order(member_id, update, envelope=envelope)
+        await self._list_or_unlist(member_id)
+        return applied
+
+    async def _list_or_unlist(self, member_id: UUID) -> None:
+        key = str(member_id)
+        about = (self._listing, {"_id": key})
+
+        async def follow() -> bool:
+            # Read under the listing's lock: whichever event ran last, the copy is current.
+            document = await self._collection.find_one({"_id": key}, _FIELDS)
+            if document and _person(document).is_listed_expert:
+                await self._listing.replace_one({"_id": key}, document, upsert=True)
+            else:
+                await self._listing.delete_one({"_id": key})
+            return True
+
+        async with document_locks.hold((self._listing.database.name, EXPERT_LISTING, key)):
+            await self._tombstones.unless_erased(member_id, about, follow)
 
     async def forget(self, member_id: UUID, *, event_id: str) -> None:
         await self._projection.forget(member_id, event_id=event_id)
+        await self._tombstones.erase(
+            member_id, event_id, [(self._listing, {"_id": str(member_id)})]
+        )
 
     async def export(self, member_id: UUID) -> dict[str, Any] | None:
         return await self._projection.export(member_id)
@@ -54,9 +83,9 @@ class People:
         return {person.member_id: person async for person in _people(cursor)}
 
     async def listed_experts(self) -> list[Person]:
-        """Everyone who consented to be listed, active, with a topic. FerretDB reads the
-        whole (small: one document per member) collection whatever the filter."""
-        cursor = self._collection.find({"listed_as_expert": True}, _FIELDS)
+        """Everyone who consented to be listed, active, with a topic (checked again: the
+        copy is only ever of such documents)."""
+        cursor = self._listing.find({})
         return [person async for person in _people(cursor) if person.is_listed_expert]
 
 
