@@ -21,7 +21,7 @@ from typing import Any
 
 from huddle_devkit import demo
 from huddle_devkit.servers import free_port
-from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Playwright
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Playwright, expect
 from support import start_make_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ class Huddle:
 
 
 @contextlib.contextmanager
-def running_huddle(root: Path, timeout: float = 300.0) -> Iterator[Huddle]:
+def running_huddle(root: Path, timeout: float = 540.0) -> Iterator[Huddle]:
     """Start ``make run``'s launcher under ``root`` and wait until the demo data is loaded."""
     ports = {
         name: str(free_port())
@@ -416,12 +416,17 @@ async def follow(page: Page, target: Locator) -> None:
         await target.click()
 
 
+TITLE = re.compile(r"^.+ - Huddle$")
+
+
 async def check_page(page: Page) -> None:
     """What every page a journey visits must pass: a title that says where you are, no
     serious or critical axe-core violation, and no acronym outside the allow-list."""
     await page.wait_for_load_state()
+    # Waits (up to the page's timeout) rather than reads once: on a busy machine a click's
+    # navigation can still be under way, titled by the browser, when the load state is met.
+    await expect(page, f"{page.url}: a title saying where you are").to_have_title(TITLE)
     title = await page.title()
-    assert re.fullmatch(r".+ - Huddle", title), f"{page.url}: title {title!r}"
     await axe(page)
     text = await visible_text(page)
     # Markup escaped twice shows as text ("<strong>"): the page reads wrong.

@@ -7,7 +7,6 @@ psychological support service for families; ``staff``, a national line for staff
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -15,9 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from huddle_shared.contracts import signposting as contract
 from notes_support import ADMIN_EMAIL, ADMIN_PASSWORD
-from support import connect_nats, eventually, signed
+from support import eventually
 from web_support import Person, Site, web_site
 
 CALLERS = ("anonymous", "member", "curator", "admin")
@@ -94,18 +92,9 @@ async def _admin(site: Site) -> Person | None:
 
 
 async def designate(site: Site, admin: Person, person: Person) -> bool:
-    """The admin makes ``person`` a curator (over NATS: no HTTP route does it yet)."""
-    nc = await connect_nats(site.nats_url)
-    try:
-        message = {
-            "body": {"member_id": person.id, "curator": True},
-            "caller": {"member_id": admin.id},
-        }
-        subject = contract.SET_CURATOR
-        reply = json.loads((await nc.request(subject, signed(subject, message), timeout=10)).data)
-    finally:
-        await nc.close()
-    return bool(reply.get("ok"))
+    """The admin makes ``person`` a curator (false until signposting has heard of them)."""
+    path = f"/api/v1/signposting/curators/{person.id}"
+    return (await site.client.put(path, headers=admin.headers)).status_code == 200
 
 
 @contextlib.asynccontextmanager

@@ -48,6 +48,10 @@ MEMBER = [
     "/support",
     "/support?area=region:north_west&audience=families_and_carers",
     "/support/suggestions",  # not a curator: the page that says so
+    "/people-who-know",
+    "/people-who-know?topic=bereavement&region=north_west",
+    "/contact-requests",
+    "/ask-for-signposting",
 ]
 ADMIN = [
     "/networks",
@@ -59,6 +63,7 @@ ADMIN = [
     "/admin/networks/new",
     "/admin/members",
     "/admin/tokens",
+    "/admin/curators",
     f"/networks/{demo.NATIONAL_SLUG}/sessions/new",
     "/support/services/new",
     "/support/suggestions",

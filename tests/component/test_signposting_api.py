@@ -19,6 +19,7 @@ import pytest
 from notes_support import assert_problem
 from oruk import assert_oruk
 from signposting_support import CALLERS, CORS, PSYCHOLOGICAL, World, signposting_world
+from support import eventually
 
 pytestmark = pytest.mark.component
 
@@ -109,6 +110,34 @@ async def taxonomy(world: World, headers: dict[str, str]) -> httpx.Response:
     return await world.client.get("/api/v1/signposting/taxonomy", headers=headers)
 
 
+async def _curating(world: World, headers: dict[str, str], curator: bool) -> httpx.Response:
+    """Designate (or undesignate) someone new, once signposting has heard of them."""
+    person = await world.site.person()
+    path = f"/api/v1/signposting/curators/{person.id}"
+
+    async def attempt() -> httpx.Response | None:
+        if curator:
+            answer = await world.client.put(path, headers=headers)
+        else:
+            answer = await world.client.delete(path, headers=headers)
+        return None if answer.status_code == 422 else answer
+
+    answered: httpx.Response = await eventually(attempt)
+    return answered
+
+
+async def designate(world: World, headers: dict[str, str]) -> httpx.Response:
+    return await _curating(world, headers, curator=True)
+
+
+async def undesignate(world: World, headers: dict[str, str]) -> httpx.Response:
+    return await _curating(world, headers, curator=False)
+
+
+async def curators(world: World, headers: dict[str, str]) -> httpx.Response:
+    return await world.client.get("/api/v1/signposting/curators", headers=headers)
+
+
 # fmt: off
 #                              anonymous member curator admin
 MATRIX: list[tuple[Call, tuple[int, ...]]] = [
@@ -123,6 +152,9 @@ MATRIX: list[tuple[Call, tuple[int, ...]]] = [
     (accept,      (401, 403, 200, 200)),
     (decline,     (401, 403, 200, 200)),
     (taxonomy,    (200, 200, 200, 200)),  # the category tree is no secret
+    (curators,    (401, 403, 200, 200)),
+    (designate,   (401, 403, 403, 200)),  # instance admins only
+    (undesignate, (401, 403, 403, 200)),
 ]
 # fmt: on
 
@@ -514,6 +546,17 @@ async def test_the_open_data_never_names_a_member_a_suggestion_or_a_request(
         headers=world.headers("member"),
     )
     assert suggested.status_code == 201, suggested.text
+    asked = await world.client.post(
+        "/api/v1/signposting/requests",
+        json={
+            "category": PSYCHOLOGICAL,
+            "area": "national",
+            "audience": "patients",
+            "text": secret,
+        },
+        headers=world.headers("member"),
+    )
+    assert asked.status_code == 201, asked.text
     documents = await _everything_open(world)
     text = json.dumps(documents)
     assert world.services["families"]["id"] in text  # the harvest did read the entries
@@ -524,6 +567,76 @@ async def test_the_open_data_never_names_a_member_a_suggestion_or_a_request(
     keys = {key.lower() for key in _keys(documents)}
     for word in ("suggest", "expert", "curat", "member", "request", "checked_by", "score"):
         assert not [key for key in keys if word in key], f"a field about {word!r}: {keys}"
+
+
+async def test_an_admin_designates_a_curator_who_may_then_curate_until_undesignated(
+    world: World,
+) -> None:
+    person = await world.site.person(name="Dee Designated")
+    path = f"/api/v1/signposting/curators/{person.id}"
+    body = world.entry(f"By a new curator {uuid.uuid4().hex[:6]}")
+
+    async def add() -> httpx.Response:
+        return await world.client.post(
+            "/api/v1/signposting/services", json=body, headers=person.headers
+        )
+
+    async def known() -> httpx.Response | None:
+        answer = await world.client.put(path, headers=world.headers("admin"))
+        return None if answer.status_code == 422 else answer
+
+    assert (await add()).status_code == 403
+    designated = await eventually(known)
+    assert designated.status_code == 200, designated.text
+    listed = {c["member_id"]: c for c in designated.json()["curators"]}
+    assert listed[person.id]["designated"] and listed[person.id]["display_name"] == person.name
+    assert listed[world.people["admin"].id]["instance_admin"]
+    assert (await world.client.put(path, headers=world.headers("admin"))).status_code == 200
+    assert (await add()).status_code == 201
+    stopped = await world.client.delete(path, headers=world.headers("admin"))
+    assert stopped.status_code == 200
+    assert person.id not in {c["member_id"] for c in stopped.json()["curators"]}
+    assert (await add()).status_code == 403
+
+
+async def test_designating_someone_signposting_has_never_heard_of_is_a_problem(
+    world: World,
+) -> None:
+    unknown = await world.client.put(
+        f"/api/v1/signposting/curators/{uuid.uuid4()}", headers=world.headers("admin")
+    )
+    assert_problem(unknown, 422)
+    assert "member_id" in unknown.text
+
+
+async def test_a_need_is_answered_from_the_directory_in_its_category_area_and_audience(
+    world: World,
+) -> None:
+    families, staff = world.services["families"]["id"], world.services["staff"]["id"]
+
+    async def answer(**need: str) -> dict[str, Any]:
+        asked = await world.client.post(
+            "/api/v1/signposting/requests", json=need, headers=world.headers("member")
+        )
+        assert asked.status_code == 201, asked.text
+        answered: dict[str, Any] = asked.json()
+        return answered
+
+    # A board in the North West finds the region's service; words no entry uses still do.
+    need = {"category": PSYCHOLOGICAL, "area": "icb:greater-manchester"}
+    for text in ("counselling for a family after harm", "zzyzx quux"):
+        found = await answer(**need, audience="families_and_carers", text=text)
+        assert families in [entry["id"] for entry in found["services"]], found
+        assert staff not in [entry["id"] for entry in found["services"]]
+        entry = next(e for e in found["services"] if e["id"] == families)
+        assert entry["last_checked_on"] and entry["organisation"] == "Example Counselling Trust"
+        assert not found["gap_recorded"]
+    # The staff line is national and for staff: it covers the board, the family service not.
+    staff_found = [e["id"] for e in (await answer(**need, audience="staff"))["services"]]
+    assert staff in staff_found and families not in staff_found
+    # Another region, another category: nothing in the directory, so a gap.
+    nothing = await answer(category="legal-advice", area="region:south_west", audience="staff")
+    assert nothing["services"] == [] and nothing["gap_recorded"]
 
 
 async def test_the_openapi_document_has_every_directory_and_open_data_path(world: World) -> None:

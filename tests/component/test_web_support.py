@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from signposting_support import PSYCHOLOGICAL, World, signposting_world
+from support import eventually
 from web_support import Visitor
 
 pytestmark = pytest.mark.component
@@ -324,3 +325,36 @@ async def test_a_curator_marks_an_entry_checked(world: World, curator: Visitor) 
         f"/api/v1/signposting/services/{service_id}/history", headers=world.headers("curator")
     )
     assert history.json()["entries"][-1]["action"] == "checked"
+
+
+async def test_an_admin_chooses_the_curators_on_their_page(world: World) -> None:
+    person = await world.site.person(name="Nia Newcurator")
+    admin = await signed_in(world, "admin")
+    try:
+        page = await admin.get("/admin/curators")
+        assert page.status_code == 200, page.text
+        assert world.people["curator"].name in text_of(page)
+        unknown = await admin.submit("/admin/curators", {"email": "nobody@example.org"})
+        assert unknown.status_code == 404 and 'href="#email"' in unknown.text
+        assert "nobody@example.org" in unknown.text  # the box keeps what was typed
+
+        async def designated() -> httpx.Response | None:
+            made = await admin.submit("/admin/curators", {"email": person.email})
+            return made if made.status_code == 303 else None
+
+        made = await eventually(designated)  # once signposting has heard of them
+        shown = text_of(await admin.get(made.headers["location"]))
+        assert f"{person.name} now curates the directory." in shown
+        assert f"Stop {person.name} curating" in shown
+        stopped = await admin.submit(
+            "/admin/curators", {}, action=f"/admin/curators/{person.id}/stop"
+        )
+        assert stopped.status_code == 303, stopped.text
+        shown = text_of(await admin.get(stopped.headers["location"]))
+        assert "They no longer curate the directory." in shown and person.name not in shown
+    finally:
+        await admin.client.aclose()
+
+
+async def test_a_curator_who_is_not_an_admin_cannot_choose_curators(curator: Visitor) -> None:
+    assert (await curator.get("/admin/curators")).status_code == 403

@@ -98,7 +98,10 @@ def test_every_profile_change_is_announced_and_an_edit_that_changes_nothing_is_n
     # Consents too: membership's other replicas drop what they kept of the member on it.
     member = a_member()
     announced = MemberProfileUpdatedV1(
-        member_id=member.id, display_name=member.display_name, member_type=MemberType.STAFF
+        member_id=member.id,
+        display_name=member.display_name,
+        member_type=MemberType.STAFF,
+        topics=["Family liaison", "PSIRF"],  # signposting lists people who know by topic
     )
     member.update_profile(topics=[" Family liaison", "PSIRF", "PSIRF"], contactable=True)
     assert member.topics == ["Family liaison", "PSIRF"]
@@ -109,6 +112,11 @@ def test_every_profile_change_is_announced_and_an_edit_that_changes_nothing_is_n
     member.update_profile(display_name="Kai Nowak-Hughes")
     assert member.pending_events == [
         announced.model_copy(update={"display_name": "Kai Nowak-Hughes"})
+    ]
+    member.pending_events.clear()
+    member.update_profile(listed_as_expert=True)  # the consent to be found by topic
+    assert member.pending_events == [
+        announced.model_copy(update={"display_name": "Kai Nowak-Hughes", "listed_as_expert": True})
     ]
 
 

@@ -105,6 +105,20 @@ async def test_scheduling_keeps_the_latest_name_until_erasure() -> None:
     assert (await _scheduling_export(attendees))["attendee"] is None
 
 
+class _NothingHeld:
+    """Signposting's other areas, holding nothing (they are tested on the real system:
+    tests/component/test_people_who_know.py)."""
+
+    async def export(self, member_id: UUID) -> Any:
+        return None
+
+
+NO_PEOPLE = {
+    "experts": SimpleNamespace(people=_NothingHeld(), export=_NothingHeld().export),
+    "needs": _NothingHeld(),
+}
+
+
 async def test_signposting_counts_members_by_organisation() -> None:
     directory = FakeOrganisationDirectory()
     organisation = delivered(
@@ -122,8 +136,8 @@ async def test_signposting_counts_members_by_organisation() -> None:
     assert await directory.member_count(ORGANISATION) == 2
     await deliver(signposting.directory_events, ERASED, directory=directory)
     assert await directory.member_count(ORGANISATION) == 1
-    exported = await signposting.export_me(Empty(), CALLER, directory=directory)
-    assert exported == {"organisation_membership": None}
+    exported = await signposting.export_me(Empty(), CALLER, directory=directory, **NO_PEOPLE)
+    assert exported["organisation_membership"] is None
 
 
 async def test_insights_counts_without_names() -> None:
@@ -139,4 +153,6 @@ async def test_insights_counts_without_names() -> None:
 
 async def test_handlers_refuse_callers_who_are_not_members() -> None:
     with pytest.raises(Exception, match="Sign in"):
-        await signposting.export_me(Empty(), Caller(), directory=FakeOrganisationDirectory())
+        await signposting.export_me(
+            Empty(), Caller(), directory=FakeOrganisationDirectory(), **NO_PEOPLE
+        )

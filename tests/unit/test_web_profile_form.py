@@ -18,6 +18,7 @@ def test_an_unticked_box_is_a_consent_withdrawn_and_blank_lines_are_no_topics() 
         "topics": ["Falls", "Maternity"],
         "listed_in_directory": False,
         "contactable": True,
+        "listed_as_expert": False,
     }
 
 

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from huddle_devkit import demo_directory, demo_notes
+from huddle_devkit import demo_directory, demo_experts, demo_notes
 
 DEMO_PASSWORD = "huddle-demo-password"  # noqa: S105 - printed for people trying Huddle locally
 # The instance admin `make run` configures (HUDDLE_ADMIN_EMAIL / HUDDLE_ADMIN_PASSWORD).
@@ -102,6 +102,7 @@ class DemoMember:
     listed_in_directory: bool
     contactable: bool
     completes_profile: bool  # signs in and fills in topics and consents
+    listed_as_expert: bool = False  # a person who knows (``demo_experts``)
 
     def account(self, organisation_id: str) -> dict[str, str]:
         return {
@@ -123,6 +124,7 @@ class DemoMember:
             "topics": list(self.topics),
             "listed_in_directory": self.listed_in_directory,
             "contactable": self.contactable,
+            "listed_as_expert": self.listed_as_expert,
         }
 
 
@@ -278,10 +280,12 @@ def generate_members(
                 completes_profile=rng.random() < 0.67,
             )
         )
-    return members
+    regions = {organisation.name: organisation.region for organisation in organisations}
+    return demo_experts.with_experts(members, regions.get)
 
 
 MEMBERS = generate_members()
+EXPERTS = [member for member in MEMBERS if member.listed_as_expert]
 
 
 def scaled(scale: int) -> tuple[list[DemoOrganisation], list[DemoMember]]:

@@ -23,6 +23,7 @@ from huddle_gateway.reference import ApiReferencePlugin, reference_router
 from huddle_gateway.routes.account import ApiTokenController, AuthController, MeController
 from huddle_gateway.routes.calendar import CALENDAR_HANDLERS
 from huddle_gateway.routes.directory import DIRECTORY_HANDLERS, PublicStats
+from huddle_gateway.routes.experts import EXPERT_HANDLERS
 from huddle_gateway.routes.health import HealthController
 from huddle_gateway.routes.membership import AccountController, OrganisationController
 from huddle_gateway.routes.networks import InvitationController, NetworkController
@@ -92,6 +93,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             *RESOURCE_HANDLERS,
             *SIGNPOSTING_HANDLERS,
             ORUK_ROUTER,  # the open data, with CORS * (add_open_data_headers)
+            *EXPERT_HANDLERS,
             web.assets,
             web.router,  # the members' web app (huddle_gateway.web)
         ],

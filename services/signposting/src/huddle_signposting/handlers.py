@@ -13,7 +13,9 @@ from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_signposting import SERVICE
 from huddle_signposting.domain import DirectoryOrganisation
+from huddle_signposting.experts.handlers import ExpertsArea
 from huddle_signposting.repository import OrganisationDirectory
+from huddle_signposting.requests.handlers import RequestsArea
 
 directory_events = Subscription(
     "signposting-organisation-directory",
@@ -44,6 +46,16 @@ rpc = RouteTable()
 
 @rpc.route(export_subject(SERVICE), "What signposting holds about the caller.")
 async def export_me(
-    request: Empty, caller: Caller, directory: OrganisationDirectory
+    request: Empty,
+    caller: Caller,
+    directory: OrganisationDirectory,
+    experts: ExpertsArea,
+    needs: RequestsArea,
 ) -> dict[str, object]:
-    return {"organisation_membership": await directory.export(require_member(caller))}
+    member_id = require_member(caller)
+    return {
+        "organisation_membership": await directory.export(member_id),
+        "member": await experts.people.export(member_id),  # consent, topics, region
+        "contact_requests": await experts.export(member_id),
+        "signposting_requests": await needs.export(member_id),
+    }

@@ -39,6 +39,14 @@ class OrganisationDirectory:
         update = {"$set": {"organisation_id": str(organisation_id)}}
         return await self._members.apply(member_id, update, event_id=event_id)
 
+    async def names(self, organisation_ids: list[UUID]) -> dict[UUID, str]:
+        """Organisations' names by id (those known so far)."""
+        keys = sorted({str(organisation_id) for organisation_id in organisation_ids})
+        if not keys:
+            return {}
+        cursor = self._collection.find({"_id": {"$in": keys}}, {"name": 1})
+        return {UUID(document["_id"]): document.get("name", "") async for document in cursor}
+
     async def member_count(self, organisation_id: UUID) -> int:
         return await self._members.collection.count_documents(
             {"organisation_id": str(organisation_id)}

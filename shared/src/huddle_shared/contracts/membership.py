@@ -68,6 +68,14 @@ Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 # (the outbox dead-letters one that does). Generous: the same as, or above, the requests'.
 EventName = Annotated[str, StringConstraints(max_length=200)]
 EventCode = Annotated[str, StringConstraints(max_length=40)]
+EventTopic = Annotated[str, StringConstraints(max_length=80)]
+MAX_TOPICS = 30
+
+TOPICS_DESCRIPTION = "The topics the member named on their profile"
+LISTED_AS_EXPERT_DESCRIPTION = (
+    "Consent to be listed as a person who knows: found by topic and region, and sent "
+    "contact requests through Huddle (never the email address, unless they accept one)"
+)
 
 
 # --- Events -------------------------------------------------------------------------------
@@ -100,6 +108,10 @@ class MemberRegisteredV1(MembershipEvent, event_type="member.registered", versio
     )
     # Services decide rights from their own data: scheduling lets instance admins organise.
     is_instance_admin: bool = False
+    topics: list[EventTopic] = Field(
+        default_factory=list, max_length=MAX_TOPICS, description=TOPICS_DESCRIPTION
+    )
+    listed_as_expert: bool = Field(default=False, description=LISTED_AS_EXPERT_DESCRIPTION)
 
 
 class MemberProfileUpdatedV1(
@@ -113,6 +125,10 @@ class MemberProfileUpdatedV1(
     listed_in_directory: bool = Field(
         default=False, description="Consent to be named in member lists (e.g. who registered)"
     )
+    topics: list[EventTopic] = Field(
+        default_factory=list, max_length=MAX_TOPICS, description=TOPICS_DESCRIPTION
+    )
+    listed_as_expert: bool = Field(default=False, description=LISTED_AS_EXPERT_DESCRIPTION)
 
 
 class MemberStatusChangedV1(
@@ -218,9 +234,10 @@ class UpdateProfile(BaseModel):
     job_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
         None
     )
-    topics: list[Topic] | None = Field(default=None, max_length=30)
+    topics: list[Topic] | None = Field(default=None, max_length=MAX_TOPICS)
     listed_in_directory: bool | None = None
     contactable: bool | None = None
+    listed_as_expert: bool | None = Field(default=None, description=LISTED_AS_EXPERT_DESCRIPTION)
 
 
 class SetMemberStatus(BaseModel):
@@ -345,6 +362,7 @@ class AccountView(MemberView):
     topics: list[str] = Field(default_factory=list)
     listed_in_directory: bool = False
     contactable: bool = False
+    listed_as_expert: bool = Field(default=False, description=LISTED_AS_EXPERT_DESCRIPTION)
     is_instance_admin: bool = False
 
 

@@ -1,6 +1,7 @@
 """Every event payload class, by (event type, version). Consumers look payloads up here."""
 
 from huddle_shared.contracts import (
+    experts,
     membership,
     networks,
     notes,
@@ -19,6 +20,7 @@ _PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
         *registrations.REGISTRATION_EVENTS,
         *notes.NOTE_EVENTS,
         *signposting.DIRECTORY_EVENTS,
+        *experts.EXPERT_EVENTS,
     )
 }
 

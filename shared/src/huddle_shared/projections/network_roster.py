@@ -53,6 +53,14 @@ class NetworkRoster:
         cursor = self._collection.find({"member_id": str(member_id), "active": True})
         return {document["slug"]: Role(document["role"]) async for document in cursor}
 
+    async def fellow_members(self, member_id: UUID) -> set[UUID]:
+        """Everyone active in a network the member is active in (the member too)."""
+        slugs = list(await self.networks_of(member_id))
+        if not slugs:
+            return set()
+        cursor = self._collection.find({"slug": {"$in": slugs}, "active": True}, {"member_id": 1})
+        return {UUID(document["member_id"]) async for document in cursor}
+
     async def _set(
         self, envelope: EventEnvelope, slug: str, member_id: UUID, **fields: Any
     ) -> None:

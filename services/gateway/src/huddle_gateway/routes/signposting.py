@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from huddle_shared.contracts import signposting as contract
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, Field
@@ -235,6 +235,40 @@ class DirectoryController(Controller):
     )
     async def taxonomy(self, rpc: NamedDependency[Rpc]) -> contract.Taxonomy:
         return await rpc.call(contract.Taxonomy, contract.GET_TAXONOMY, {})
+
+    @get(
+        "/curators",
+        summary="Curators: who curates the directory",
+        description=f"{CURATORS}. The instance admins (curators by that alone) and the "
+        "members they designated, by name.",
+    )
+    async def curators(self, rpc: NamedDependency[Rpc]) -> contract.Curators:
+        return await rpc.call(contract.Curators, contract.LIST_CURATORS, {})
+
+    @put(
+        "/curators/{member_id:uuid}",
+        summary="Instance admins: designate a member as a curator",
+        description="Instance admins only (403 for anyone else); 422 for a member "
+        "signposting does not know. Doing it twice changes nothing.",
+    )
+    async def designate(
+        self, member_id: FromPath[UUID], idempotent_rpc: NamedDependency[Rpc]
+    ) -> contract.Curators:
+        body = {"member_id": str(member_id), "curator": True}
+        return await idempotent_rpc.call(contract.Curators, contract.SET_CURATOR, body)
+
+    @delete(
+        "/curators/{member_id:uuid}",
+        summary="Instance admins: stop a member curating",
+        description="Instance admins only (403 for anyone else). An instance admin stays a "
+        "curator by being one.",
+        status_code=200,
+    )
+    async def undesignate(
+        self, member_id: FromPath[UUID], idempotent_rpc: NamedDependency[Rpc]
+    ) -> contract.Curators:
+        body = {"member_id": str(member_id), "curator": False}
+        return await idempotent_rpc.call(contract.Curators, contract.SET_CURATOR, body)
 
 
 SIGNPOSTING_HANDLERS = (DirectoryController,)

@@ -43,6 +43,7 @@ from huddle_gateway.web.pages import (
     network_admin,
     networks,
     notes,
+    people,
     profile,
     sessions,
     support,
@@ -55,7 +56,17 @@ STATIC = HERE / "static"
 NHSUK_VENDOR = HERE.parent / "static" / "vendor" / "nhsuk"  # `make assets` copies it there
 
 # The page groups; each module exports HANDLERS.
-GROUPS = [account, profile, networks, network_admin, instance_admin, sessions, notes, support]
+GROUPS = [
+    account,
+    profile,
+    networks,
+    network_admin,
+    instance_admin,
+    sessions,
+    notes,
+    support,
+    people,
+]
 
 CSRF_COOKIE = "huddle_csrf"
 CSRF_FIELD = "_csrf_token"  # Litestar's form field name, which ``csrf_input`` writes

@@ -113,6 +113,7 @@ class Member:
     topics: list[str] = field(default_factory=list)
     listed_in_directory: bool = False  # consent: shown in network member lists
     contactable: bool = False  # consent: fellow members see the email address
+    listed_as_expert: bool = False  # consent: found as a person who knows (signposting)
     is_instance_admin: bool = False
     status_reason: str = ""
     version: int = 0  # optimistic concurrency; 0: not stored yet
@@ -182,6 +183,7 @@ class Member:
         topics: list[str] | None = None,
         listed_in_directory: bool | None = None,
         contactable: bool | None = None,
+        listed_as_expert: bool | None = None,
     ) -> None:
         """The member edits their own profile. Any change is announced: other services
         learn of a new name (for redaction), and membership's other replicas drop what they
@@ -198,15 +200,21 @@ class Member:
             self.listed_in_directory = listed_in_directory
         if contactable is not None:
             self.contactable = contactable
+        if listed_as_expert is not None:
+            self.listed_as_expert = listed_as_expert
         if self._profile() != before:
-            self.pending_events.append(
-                MemberProfileUpdatedV1(
-                    member_id=self.id,
-                    display_name=self.display_name,
-                    member_type=self.member_type,
-                    listed_in_directory=self.listed_in_directory,
-                )
-            )
+            self.pending_events.append(self._profile_updated())
+
+    def _profile_updated(self) -> MemberProfileUpdatedV1:
+        # Topics and the expert consent travel too: signposting lists people who know.
+        return MemberProfileUpdatedV1(
+            member_id=self.id,
+            display_name=self.display_name,
+            member_type=self.member_type,
+            listed_in_directory=self.listed_in_directory,
+            topics=list(self.topics),
+            listed_as_expert=self.listed_as_expert,
+        )
 
     def _profile(self) -> tuple[object, ...]:
         return (
@@ -215,6 +223,7 @@ class Member:
             tuple(self.topics),
             self.listed_in_directory,
             self.contactable,
+            self.listed_as_expert,
         )
 
     def set_type(self, member_type: MemberType) -> None:
@@ -224,14 +233,7 @@ class Member:
         if self.status == MemberStatus.ERASED:
             raise Conflict("This member has been erased.")
         self.member_type = member_type
-        self.pending_events.append(
-            MemberProfileUpdatedV1(
-                member_id=self.id,
-                display_name=self.display_name,
-                member_type=member_type,
-                listed_in_directory=self.listed_in_directory,
-            )
-        )
+        self.pending_events.append(self._profile_updated())
 
     def erase(self) -> None:
         """Forget the person: keep only the id, so others can erase what they hold."""
@@ -242,6 +244,7 @@ class Member:
         self.topics = []
         self.listed_in_directory = False
         self.contactable = False
+        self.listed_as_expert = False
         self.is_instance_admin = False
         self.status_reason = ""
         self.status = MemberStatus.ERASED

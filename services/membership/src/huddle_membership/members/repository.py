@@ -223,6 +223,7 @@ class MemberRepository:
             "topics": member.topics,
             "listed_in_directory": member.listed_in_directory,
             "contactable": member.contactable,
+            "listed_as_expert": member.listed_as_expert,
             "is_instance_admin": member.is_instance_admin,
             "status_reason": member.status_reason,
         }
@@ -310,6 +311,7 @@ class MemberRepository:
             topics=list(document.get("topics", [])),  # a copy: the document may be cached
             listed_in_directory=document.get("listed_in_directory", False),
             contactable=document.get("contactable", False),
+            listed_as_expert=document.get("listed_as_expert", False),
             is_instance_admin=document.get("is_instance_admin", False),
             status_reason=document.get("status_reason", ""),
             version=document.get("version", 0),

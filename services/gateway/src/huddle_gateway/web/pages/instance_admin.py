@@ -1,7 +1,7 @@
 """Group ``instance_admin``: ``/admin`` and its pages, for instance administrators:
 organisations (find, add), creating networks (with a parent network), suspending and
-reinstating members, and access keys for other systems (the API tokens: each shown once,
-when it is made).
+reinstating members, the directory of support's curators, and access keys for other
+systems (the API tokens: each shown once, when it is made).
 
 Membership decides who is an instance administrator and refuses everyone else each action;
 the pages only ask it (``is_instance_admin`` on the account) to answer a visitor who is not
@@ -15,6 +15,7 @@ from uuid import UUID
 
 from huddle_shared.contracts import membership as contract
 from huddle_shared.contracts import networks as networks_contract
+from huddle_shared.contracts import signposting as signposting_contract
 from huddle_shared.contracts.common import Empty
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -230,6 +231,64 @@ async def set_status(
     return _page("members", {"member": member, "values": {"email": member.email}, "done": done})
 
 
+# --- The directory's curators -----------------------------------------------------------------
+
+
+async def _curators_page(rpc: Rpc, context: dict[str, Any], status: int = 200) -> Template:
+    listed = await rpc.call(
+        signposting_contract.Curators, signposting_contract.LIST_CURATORS, Empty()
+    )
+    return _page("curators", {"curators": listed.curators, **context}, status=status)
+
+
+@get("/admin/curators", name="admin-curators")
+async def curators(
+    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], done: FromQuery[str] = ""
+) -> Template:
+    await _administrator(request, rpc)
+    return await _curators_page(rpc, {"done": done})
+
+
+@post("/admin/curators", status_code=303)
+async def designate_curator(
+    request: Request[Any, Any, Any],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
+) -> Response[Any]:
+    """By email address, as the members page finds people; the address is posted, so it
+    stays out of addresses and logs."""
+    await _administrator(request, rpc)
+    email = (await form_of(request)).get("email", "").strip()
+    try:
+        member = await rpc.call(contract.AdminMemberView, contract.FIND_MEMBER, {"email": email})
+        body = {"member_id": str(member.id), "curator": True}
+        await idempotent_rpc.call(
+            signposting_contract.Curators, signposting_contract.SET_CURATOR, body
+        )
+    except ProblemDetailsException as exc:
+        context = _refusal(exc, {"email": "email", "member_id": "email"})
+        return await _curators_page(rpc, context | {"values": {"email": email}}, exc.status_code)
+    return Redirect(f"/admin/curators?{urlencode({'done': member.display_name})}", status_code=303)
+
+
+@post("/admin/curators/{member_id:uuid}/stop", status_code=303)
+async def undesignate_curator(
+    request: Request[Any, Any, Any],
+    member_id: FromPath[UUID],
+    rpc: NamedDependency[Rpc],
+    idempotent_rpc: NamedDependency[Rpc],
+) -> Response[Any]:
+    await _administrator(request, rpc)
+    body = {"member_id": str(member_id), "curator": False}
+    try:
+        await idempotent_rpc.call(
+            signposting_contract.Curators, signposting_contract.SET_CURATOR, body
+        )
+    except ProblemDetailsException as exc:
+        return await _curators_page(rpc, _refusal(exc), exc.status_code)
+    return Redirect("/admin/curators?done=stopped", status_code=303)
+
+
 # --- Access keys for other systems (API tokens) -------------------------------------------------
 
 
@@ -295,6 +354,9 @@ HANDLERS: list[Any] = [
     members,
     find_member,
     set_status,
+    curators,
+    designate_curator,
+    undesignate_curator,
     tokens,
     create_token,
     revoke_token,

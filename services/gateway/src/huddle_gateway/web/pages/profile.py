@@ -1,4 +1,4 @@
-"""The member's own pages: the profile and its two consents, downloading one's data, and
+"""The member's own pages: the profile and its three consents, downloading one's data, and
 deleting one's account.
 
 Every rule is membership's (what a name may be, who may edit, what erasure removes): the
@@ -27,7 +27,7 @@ from huddle_gateway.web.session import require_member, sign_out
 # and a service that is down or slow is the error page.
 SHOWN_ON_THE_FORM = {400, 403, 404, 409, 422}
 
-CONSENTS = ("listed_in_directory", "contactable")
+CONSENTS = ("listed_in_directory", "contactable", "listed_as_expert")
 CHECKED = "yes"
 
 NO_STORE = {"Cache-Control": "no-store"}  # personal data: never kept by a cache

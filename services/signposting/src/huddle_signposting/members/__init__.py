@@ -1,0 +1,1 @@
+"""Signposting's own copy of members: their consent, topics, region and status."""

@@ -1,0 +1,1 @@
+"""Signposting requests: a need, its answer, whether it helped, and the gaps."""
