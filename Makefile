@@ -94,8 +94,12 @@ MYPY_PACKAGES := $(foreach dir,$(wildcard shared/src/huddle_* deploy/devkit/src/
 typecheck: .venv/.synced
 	$(UV) run --frozen mypy $(MYPY_PACKAGES)
 
+# One pytest worker per core (pytest-xdist; tests/conftest.py keeps each module, and all the
+# browser tests, on one worker). TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
+
 test: setup lint typecheck
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n $(TEST_WORKERS)
 
 format: .venv/.synced
 	$(UV) run --frozen ruff check --fix .

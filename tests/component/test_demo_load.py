@@ -44,6 +44,7 @@ MEMBERS = [
     member("Farah", "Patient Safety Learning", completes_profile=False),
 ]
 ADMIN = {"admin_email": demo.DEMO_ADMIN_EMAIL, "admin_password": demo.DEMO_ADMIN_PASSWORD}
+ADMIN_SIGN_IN = {"email": demo.DEMO_ADMIN_EMAIL, "password": demo.DEMO_ADMIN_PASSWORD}
 
 
 @pytest.fixture
@@ -81,6 +82,7 @@ async def test_loads_everything_once(gateway: str) -> None:
     # The directory of support, added by the instance admin (a curator).
     assert first.directory.skipped == "", first.directory.skipped
     assert first.directory.created == len(demo_directory.entries(date.today())) >= 300
+    assert first.directory.curators == 2
     async with httpx.AsyncClient(base_url=gateway) as client:
         stats = (await client.get("/api/v1/stats")).json()
         assert (stats["members"], stats["networks"]) == (len(MEMBERS) + 1, 4)  # and the admin
@@ -115,6 +117,13 @@ async def test_loads_everything_once(gateway: str) -> None:
         queue = await client.get("/api/v1/me/reviews", headers={"Authorization": f"Bearer {token}"})
         waiting = queue.json()["items"]
         assert len(waiting) == 2 and all(item["unresolved_findings"] for item in waiting)
+        token = (await client.post("/api/v1/auth/token", json=ADMIN_SIGN_IN)).json()
+        curators = await client.get(
+            "/api/v1/signposting/curators",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+        designated = {c["display_name"] for c in curators.json()["curators"] if c["designated"]}
+        assert designated == {m.display_name for m in demo.curators_among(MEMBERS)}
 
     second = await demo.load_async(gateway, organisations=ORGANISATIONS, members=MEMBERS, **ADMIN)
     assert not second.loaded

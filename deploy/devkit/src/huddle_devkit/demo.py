@@ -30,7 +30,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -286,6 +286,11 @@ def generate_members(
 
 MEMBERS = generate_members()
 EXPERTS = [member for member in MEMBERS if member.listed_as_expert]
+
+
+def curators_among(members: Sequence[DemoMember]) -> list[DemoMember]:
+    """The members the instance admin chose to curate the directory of support with them."""
+    return [member for member in members if not member.listed_as_expert][:2]
 
 
 def scaled(scale: int) -> tuple[list[DemoOrganisation], list[DemoMember]]:
@@ -623,6 +628,7 @@ class NotesSummary:
 @dataclass
 class DirectorySummary:
     created: int = 0  # directory entries (signposting)
+    curators: int = 0  # members designated to curate it
     skipped: str = ""
 
 
@@ -680,7 +686,10 @@ class DemoSummary:
                     f"for a second reader, {self.notes.drafts} drafts)"
                 )
             if self.directory.created:
-                text += f", {self.directory.created} directory entries"
+                text += (
+                    f", {self.directory.created} directory entries "
+                    f"({self.directory.curators} curators besides the admin)"
+                )
         if self.loaded and self.step_seconds:
             steps = ", ".join(f"{step} {took:.0f}s" for step, took in self.step_seconds.items())
             text += f" (took: {steps})"
@@ -927,7 +936,7 @@ class Loader:
             summary.skipped = str(exc)
         return summary
 
-    async def _member_id(self, member: DemoMember) -> str:
+    async def member_id(self, member: DemoMember) -> str:
         if member.email not in self._member_ids:
             response = await self.client.get("/api/v1/me", headers=await self.sign_in(member.email))
             _optional(response, "reading a member")
@@ -983,7 +992,7 @@ class Loader:
         # same few regulars, and (for the latest weeks) those who then give feedback.
         rng = random.Random(11)
         pool = national
-        attendee_ids = await self.each(pool, self._member_id)
+        attendee_ids = await self.each(pool, self.member_id)
         by_email = dict(zip((m.email for m in pool), attendee_ids, strict=True))
         latest_first = sorted(past, key=_occurrence_start, reverse=True)
         attendance: list[tuple[dict[str, Any], list[DemoMember]]] = []
@@ -1092,7 +1101,7 @@ class Loader:
         for person, role in ((note_taker, "note_taker"), (facilitator, "facilitator")):
             response = await self.send(
                 "PUT",
-                f"/api/v1/networks/{slug}/members/{await self._member_id(person)}/role",
+                f"/api/v1/networks/{slug}/members/{await self.member_id(person)}/role",
                 json={"role": role},
                 headers=admin,
             )
@@ -1175,7 +1184,11 @@ class Loader:
 
 
 async def load_directory(
-    loader: "Loader", admin_email: str, admin_password: str, today: date
+    loader: "Loader",
+    admin_email: str,
+    admin_password: str,
+    today: date,
+    curators: Sequence[DemoMember] = (),
 ) -> DirectorySummary:
     """The directory of support, through the curators' API (the instance admin curates)."""
     summary = DirectorySummary()
@@ -1201,6 +1214,13 @@ async def load_directory(
             summary.created += 1
 
         await loader.each(demo_directory.entries(today), add)
+
+        async def designate(member: DemoMember) -> None:
+            path = f"/api/v1/signposting/curators/{await loader.member_id(member)}"
+            _optional(await loader.send("PUT", path, headers=admin), "designating a curator")
+            summary.curators += 1
+
+        await loader.each(list(curators), designate)
     except StepSkipped as exc:
         summary.skipped = str(exc)
     return summary
@@ -1277,7 +1297,11 @@ async def load_async(
             notes = await loader.load_notes(members, admin_email, admin_password)
             took("notes")
         directory = await load_directory(
-            loader, admin_email, admin_password, datetime.now(LONDON).date()
+            loader,
+            admin_email,
+            admin_password,
+            datetime.now(LONDON).date(),
+            curators_among(members),
         )
         took("directory")
 

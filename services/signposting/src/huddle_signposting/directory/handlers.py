@@ -34,6 +34,7 @@ from huddle_shared.contracts.membership import (
 from huddle_shared.contracts.rpc import Caller, FieldError
 from huddle_shared.errors import Forbidden, Invalid, require_member
 from huddle_shared.ids import new_id
+from huddle_shared.messaging.reconnects import on_reconnect
 from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 
@@ -64,7 +65,6 @@ from huddle_signposting.directory.taxonomy import AUDIENCE_TERMS, TAXONOMY
 
 log = logging.getLogger(__name__)
 
-RECONNECT_CHECK_SECONDS = 1.0
 SAVE_ATTEMPTS = 5
 ACTIVE = "active"
 EXCERPT_CHARS = 240
@@ -146,7 +146,6 @@ class SearchIndex:
         self.index = DirectoryIndex()
         self._lock = asyncio.Lock()
         self._loaded = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._summaries: dict[UUID, tuple[tuple[int, datetime], contract.ServiceSummary]] = {}
 
     async def load(self) -> None:
@@ -208,18 +207,7 @@ class SearchIndex:
         ):
             await connection.subscribe(event.subject_filter(), cb=on_message)
 
-        async def reload_after_reconnects() -> None:
-            seen = connection.stats["reconnects"]
-            while not connection.is_closed:
-                await asyncio.sleep(RECONNECT_CHECK_SECONDS)
-                if connection.stats["reconnects"] != seen:
-                    seen = connection.stats["reconnects"]
-                    log.info("directory: NATS reconnected; reloading")
-                    await self.load()
-
-        task = asyncio.create_task(reload_after_reconnects(), name="directory-reconnects")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        on_reconnect(connection, self.load, name="the directory's search index")
 
     def query(self, request: contract.SearchServices) -> Query:
         term_ids = None
