@@ -95,11 +95,13 @@ typecheck: .venv/.synced
 	$(UV) run --frozen mypy $(MYPY_PACKAGES)
 
 # One pytest worker per core (pytest-xdist; tests/conftest.py keeps each module, and all the
-# browser tests, on one worker). TEST_WORKERS=0 runs the suite in this process.
+# browser tests, on one worker), then the tests that measure time, with nothing beside them.
+# TEST_WORKERS=0 runs the first part in this process too.
 TEST_WORKERS ?= auto
 
 test: setup lint typecheck
-	$(UV) run --frozen pytest -n $(TEST_WORKERS)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) -m "not alone"
+	$(UV) run --frozen pytest -m alone
 
 format: .venv/.synced
 	$(UV) run --frozen ruff check --fix .
@@ -124,6 +126,7 @@ bench: setup wrk
 	cd tests && $(UV) run --frozen python bench_load.py $(BENCH_ARGS)
 	cd tests && $(UV) run --frozen python bench_library.py
 	cd tests && $(UV) run --frozen python bench_signposting.py
+	cd tests && $(UV) run --frozen python bench_people.py
 
 # PNGs of the main pages at desktop and phone widths, from a system of its own on free ports.
 screenshots: setup

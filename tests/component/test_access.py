@@ -375,8 +375,7 @@ async def test_registration_needs_no_sign_in_and_ignores_a_stale_token(system) -
     assert account.status_code == 201, account.text
 
 
-# Up to 3 rounds of 30 pairs of password checks: minutes when the suite runs side by side.
-@pytest.mark.timeout(400)
+@pytest.mark.alone  # compares times: other tests beside it add tens of milliseconds of noise
 async def test_failed_sign_ins_take_as_long_for_an_unknown_email_as_for_a_known_one(system) -> None:  # type: ignore[no-untyped-def]
     """Before: a lookup that stopped at the first match answered a known email sooner (with
     the demo's few hundred members, an unknown email's failure took 30-46 ms longer)."""
@@ -406,7 +405,7 @@ async def test_failed_sign_ins_take_as_long_for_an_unknown_email_as_for_a_known_
         """Interleaved pairs in random order, each attempt from its own address (no limit is
         reached); the median of the pairs' differences, so that the machine's load cancels."""
         differences = []
-        for n in range(30):
+        for n in range(40):
             attempts = [
                 ("known", "kim@example.org", f"127.1.{round_}.{n + 1}"),
                 ("unknown", f"nobody{round_}.{n}@example.org", f"127.2.{round_}.{n + 1}"),

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support import gateway_server, services
+from support import gateway_server
+from web_support import Site, web_site
 
 pytestmark = pytest.mark.component
 
@@ -31,20 +32,24 @@ def assert_no_traceback_logged(caplog: pytest.LogCaptureFixture) -> None:
     assert not traced, traced
 
 
+@pytest.fixture(scope="module")
+async def site(
+    tmp_path_factory: pytest.TempPathFactory, mongodb_url: str, nats_credentials: Any
+) -> AsyncIterator[Site]:
+    """The gateway and membership, once for the module: every case is a refusal."""
+    async with web_site(tmp_path_factory, mongodb_url, nats_credentials, "membership") as site:
+        yield site
+
+
 @pytest.fixture
-async def client(
-    nats_url: str, settings_for: Any, caplog: pytest.LogCaptureFixture
-) -> AsyncIterator[httpx.AsyncClient]:
+async def client(site: Site, caplog: pytest.LogCaptureFixture) -> AsyncIterator[httpx.AsyncClient]:
     caplog.set_level(logging.INFO)
-    async with (
-        services(settings_for, "membership"),
-        gateway_server(NATS_URL=nats_url) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as http,
-    ):
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as http:
+        before = (await http.get(ORGANISATIONS)).json()["total"]
         yield http
         # Nothing that was refused registered anything.
         listed = await http.get(ORGANISATIONS)
-        assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+        assert listed.status_code == 200 and listed.json()["total"] == before, listed.text
     assert_no_traceback_logged(caplog)
 
 

@@ -396,6 +396,10 @@ async def test_open_referral_views_carry_no_nulls_and_nothing_about_members(
     sid = (await d.ok(contract.CREATE_SERVICE, new_service(), d.admin))["id"]
     await d.ok(contract.CREATE_SERVICE, new_service("Advocacy North", taxonomy_term_ids=[ADVOCACY]), d.admin)  # fmt: skip
 
+    async def both_hold_both() -> bool:  # either replica may answer what follows
+        return all([len(await area.index.listed()) == 2 for area in d.areas])
+
+    await eventually(both_hold_both)
     service = await d.ok(contract.ORUK_SERVICE, {"id": sid}, None)
     text = json.dumps(service)
     assert "null" not in text and "Ada Admin" not in text and "assurer_email" not in service
