@@ -24,7 +24,7 @@ from typing import Any
 from huddle_devkit.servers import ferretdb_server, running
 from huddle_shared.contracts.membership import MemberType, Region
 from huddle_signposting.members.domain import Person
-from huddle_signposting.members.repository import EXPERT_LISTING, PEOPLE, People, _person
+from huddle_signposting.members.repository import EXPERT_LISTING, PEOPLE, People, person_of
 from huddle_signposting.requests.domain import knows_about
 from pymongo import AsyncMongoClient
 
@@ -107,7 +107,7 @@ async def measure(database: Any) -> None:
     async def every_member() -> list[Person]:
         category, region = next(needs)
         cursor = collection.find({"listed_as_expert": True, "status": "active"})
-        found = [_person(document) async for document in cursor]
+        found = [person_of(document) async for document in cursor]
         return matching([person for person in found if person.topics], category, region)
 
     async def bare_read() -> None:
@@ -116,7 +116,7 @@ async def measure(database: Any) -> None:
     # Both designs give the same people for the same need.
     for category, region in NEEDS:
         needs = iter([(category, region)] * 2)
-        same = {p.member_id for p in await listing()} == {p.member_id for p in await every_member()}
+        same = {m.member_id for m in await listing()} == {m.member_id for m in await every_member()}
         assert same, f"the designs disagree for {category}"
     needs = iter(NEEDS * ROUNDS * 3)
     reference = report("the listing (what the service reads)", await timed(listing))

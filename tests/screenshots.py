@@ -41,6 +41,16 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("review-queue", "/notes/review", "facilitator"),
     ("network-admin", f"/networks/{demo.APPROVAL_SPIN_OFF}/admin", "admin"),
     ("admin", "/admin", "admin"),
+    (
+        "find-support",
+        "/support?area=region:north_west&audience=families_and_carers",
+        "member",
+    ),
+    ("support-print", "{support}/print", "member"),
+    ("people-who-know", "/people-who-know?topic=psychological+support&region=north_west", "member"),
+    ("ask-for-signposting", "/ask-for-signposting", "member"),
+    ("support-suggestions", "/support/suggestions", "admin"),
+    ("curators", "/admin/curators", "admin"),
 ]
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 TALLEST = 2600
@@ -78,12 +88,29 @@ async def draft_editor(url: str, email: str, password: str) -> str:
     return f"/notes/{drafts.json()['items'][0]['id']}/edit"
 
 
+async def support_page(url: str, email: str, password: str) -> str:
+    """The first entry a family in the North West finds (ids are made at load)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        signed_in = await client.post(
+            "/api/v1/auth/token", json={"email": email, "password": password}
+        )
+        signed_in.raise_for_status()
+        headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        query = {"area": "region:north_west", "audience": "families_and_carers", "per_page": 1}
+        found = await client.get("/api/v1/signposting/services", params=query, headers=headers)
+        found.raise_for_status()
+    return f"/support/services/{found.json()['items'][0]['id']}"
+
+
 async def take(browser: Browser, huddle: Huddle, folder: Path) -> list[Path]:
     _, members = demo.scaled(1)
     note_taker, facilitator = demo.note_people(members)
     found = {
         "weekly": await weekly_page(huddle.url),
         "draft": await draft_editor(huddle.url, note_taker.email, huddle.password),
+        "support": await support_page(huddle.url, national_member_email(), huddle.password),
     }
     people = {
         "member": (national_member_email(), huddle.password),

@@ -376,6 +376,7 @@ async def test_registration_needs_no_sign_in_and_ignores_a_stale_token(system) -
 
 
 @pytest.mark.alone  # compares times: other tests beside it add tens of milliseconds of noise
+@pytest.mark.timeout(300)  # up to 3 rounds of 40 pairs of password checks
 async def test_failed_sign_ins_take_as_long_for_an_unknown_email_as_for_a_known_one(system) -> None:  # type: ignore[no-untyped-def]
     """Before: a lookup that stopped at the first match answered a known email sooner (with
     the demo's few hundred members, an unknown email's failure took 30-46 ms longer)."""

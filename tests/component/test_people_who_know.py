@@ -4,9 +4,8 @@ found; the expert's email reaches the requester only once they accept; declining
 daily rate limit; erasure removes everything listed; a gap is emitted without the free
 text; bad input is refused with nothing changed; who may call each endpoint.
 
-The directory of support is another helper's (its search is a port, ``requests.ports``);
-here it is the interim stand-in: categories, and no entries, so a need is answered by
-people who know only.
+The directory here is empty, so a need is answered by people who know only; answers from
+the directory are in ``test_signposting_api``.
 """
 
 import asyncio

@@ -267,6 +267,12 @@ async def test_an_accepted_suggestion_changes_the_entry_and_a_declined_one_does_
 # --- Bad input ------------------------------------------------------------------------------------
 
 BAD_QUERIES = [
+    pytest.param(
+        "/api/v1/oruk/services",
+        {"organization_id": str(uuid.uuid4())},
+        "organization_id",
+        id="oruk-unknown-organization",
+    ),
     pytest.param("/api/v1/oruk/services", {"per_page": "10000"}, "per_page", id="oruk-per-page"),
     pytest.param("/api/v1/oruk/services", {"per_page": "0"}, "per_page", id="oruk-per-page-0"),
     pytest.param("/api/v1/oruk/services", {"page": "0"}, "page", id="oruk-page-0"),

@@ -346,6 +346,8 @@ async def test_an_admin_chooses_the_curators_on_their_page(world: World) -> None
         shown = text_of(await admin.get(made.headers["location"]))
         assert f"{person.name} now curates the directory." in shown
         assert f"Stop {person.name} curating" in shown
+        crafted = text_of(await admin.get("/admin/curators?done=Mallory"))
+        assert "now curates" not in crafted and "Mallory" not in crafted
         stopped = await admin.submit(
             "/admin/curators", {}, action=f"/admin/curators/{person.id}/stop"
         )

@@ -1194,6 +1194,19 @@ async def load_directory(
     summary = DirectorySummary()
     try:
         admin = await loader.sign_in(admin_email, admin_password)
+
+        async def designate(member: DemoMember) -> None:
+            path = f"/api/v1/signposting/curators/{await loader.member_id(member)}"
+            for _ in range(RETRIES):  # 422 until signposting has heard of the member
+                response = await loader.send("PUT", path, headers=admin)
+                if response.status_code != 422:
+                    break
+                await asyncio.sleep(1)
+            _optional(response, "designating a curator")
+            summary.curators += 1
+
+        # Every time (designating twice changes nothing), before the entries' early return.
+        await loader.each(list(curators), designate)
         existing = await loader.client.get(
             "/api/v1/signposting/services", params={"per_page": 1}, headers=admin
         )
@@ -1215,12 +1228,6 @@ async def load_directory(
 
         await loader.each(demo_directory.entries(today), add)
 
-        async def designate(member: DemoMember) -> None:
-            path = f"/api/v1/signposting/curators/{await loader.member_id(member)}"
-            _optional(await loader.send("PUT", path, headers=admin), "designating a curator")
-            summary.curators += 1
-
-        await loader.each(list(curators), designate)
     except StepSkipped as exc:
         summary.skipped = str(exc)
     return summary

@@ -132,7 +132,9 @@ class DecideContactRequest(BaseModel):
 class CreateSignpostingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: TaxonomyTermId = Field(description="A taxonomy term id (see the categories)")
+    category: TaxonomyTermId = Field(
+        description="A support category from the taxonomy: its code (as `bereavement`) or id"
+    )
     area: AreaCode = Field(description="national, region:<region> or icb:<board>")
     audience: Audience
     text: NeedText = Field(

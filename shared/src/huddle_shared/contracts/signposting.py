@@ -88,15 +88,14 @@ class SuggestionState(StrEnum):
 
 # How an author or curator shows once they have been erased.
 FORMER_MEMBER = "a former member"
-# An entry not checked for this long is stale (the rule: 12 months).
-STALE_AFTER_DAYS = 365
 MAX_PER_PAGE = 100
 MAX_AREAS = 60
 MAX_TERMS = 20
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+MAX_SEARCH_TEXT = 500
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_SEARCH_TEXT)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 # http(s) only: a web address a reader can open, kept as typed (no normalising slash).
 WebAddress = Annotated[

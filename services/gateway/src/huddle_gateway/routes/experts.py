@@ -134,7 +134,8 @@ class SignpostingRequestController(Controller):
     @post(
         "/",
         summary="Describe a need: answered with directory entries and people who know",
-        description="`category` a taxonomy term id, `area` national, region:<region> or "
+        description="`category` a support category's code or id (`GET /api/v1/signposting/"
+        "taxonomy`), `area` national, region:<region> or "
         "icb:<board>, `audience`, and free text that never leaves signposting. No match is "
         "recorded as a gap (category, area, audience and month only).",
         status_code=201,

@@ -262,6 +262,11 @@ class SearchIndex:
         }
         return cached[1].model_copy(update=update)
 
+    async def provides(self, organization_id: UUID) -> bool:
+        """Whether any entry, retired or not, names this organisation as its provider."""
+        await self._loaded.wait()
+        return any(e.organization_id == organization_id for e in self.entries.values())
+
     async def stale(self) -> list[Entry]:
         await self._loaded.wait()
         today = self._clock().date()
@@ -716,6 +721,13 @@ async def oruk_services(
         (a for a, t in AUDIENCE_TERMS.items() if t.id == request.taxonomy_term_id), None
     )
     category = None if audience is not None else request.taxonomy_term_id
+    if request.organization_id is not None and not await area.index.provides(
+        request.organization_id
+    ):
+        raise Invalid(
+            f"Unknown organization {request.organization_id}: see /organizations.",
+            [FieldError(field="organization_id", message="unknown organization")],
+        )
     search = contract.SearchServices(
         text=request.search,
         taxonomy_term_id=category,

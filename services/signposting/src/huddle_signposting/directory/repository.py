@@ -14,6 +14,7 @@ from uuid import UUID
 
 from huddle_shared.contracts.envelope import EventEnvelope, EventPayload
 from huddle_shared.contracts.signposting import FieldChange, HistoryAction
+from huddle_shared.errors import Conflict
 from huddle_shared.storage.aggregates import AggregateStore
 from huddle_shared.storage.locks import document_locks
 from huddle_shared.storage.outbox import OUTBOX_FIELD, SEQUENCE_FIELD, OutboxRelay, stage
@@ -36,8 +37,10 @@ CURATORS = "directory_curators"
 REMINDERS = "directory_reminders"
 
 
-class ChangedMeanwhile(Exception):
-    """Another replica saved the document between our read and write: try again."""
+class ChangedMeanwhile(Conflict, detail="Someone changed this at the same moment; try again."):
+    """Another replica saved the document between our read and write (a retryable 409)."""
+
+    retryable = True
 
 
 def _uuid(value: str | None) -> UUID | None:

@@ -26,7 +26,7 @@ from huddle_shared.contracts.experts import (
 )
 from huddle_shared.contracts.membership import Region
 from huddle_shared.contracts.rpc import Caller
-from huddle_shared.errors import require_member
+from huddle_shared.errors import Conflict, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import RouteTable
 
@@ -43,6 +43,12 @@ from huddle_signposting.experts.domain import (
 from huddle_signposting.experts.repository import ContactRequests, ContactSlots
 from huddle_signposting.members.domain import Person
 from huddle_signposting.members.repository import People
+
+
+class AnsweredMeanwhile(
+    Conflict, detail="This request was answered or withdrawn at the same moment; look again."
+):
+    """Another replica saved an answer first, or an erasure removed the request."""
 
 
 class OrganisationNames(Protocol):
@@ -226,8 +232,8 @@ async def _decide(
         if contact is None:
             raise ContactRequestNotFound(request_id)
         decided = decide(contact, member_id)
-        if decided != contact:
-            await experts.contacts.save(decided)
+        if decided != contact and not await experts.contacts.decide(decided):
+            raise AnsweredMeanwhile()
     return await experts.view_of(decided, member_id)
 
 

@@ -28,8 +28,12 @@ class ContactRequests:
     async def add(self, request: ContactRequest) -> None:
         await self._collection.insert_one({"_id": str(request.id), **_fields(request)})
 
-    async def save(self, request: ContactRequest) -> None:
-        await self._collection.update_one({"_id": str(request.id)}, {"$set": _fields(request)})
+    async def decide(self, request: ContactRequest) -> bool:
+        """Save an answer while the request is still pending (another replica's answer, or
+        an erasure that deleted it, wins): False if it no longer was."""
+        pending = {"_id": str(request.id), "status": ContactRequestStatus.PENDING.value}
+        result = await self._collection.update_one(pending, {"$set": _fields(request)})
+        return result.matched_count == 1
 
     async def get(self, request_id: UUID) -> ContactRequest | None:
         document = await self._collection.find_one({"_id": str(request_id)})

@@ -51,7 +51,7 @@ class People:
         async def follow() -> bool:
             # Read under the listing's lock: whichever event ran last, the copy is current.
             document = await self._collection.find_one({"_id": key}, _FIELDS)
-            if document and _person(document).is_listed_expert:
+            if document and person_of(document).is_listed_expert:
                 await self._listing.replace_one({"_id": key}, document, upsert=True)
             else:
                 await self._listing.delete_one({"_id": key})
@@ -73,7 +73,7 @@ class People:
         document = await self._collection.find_one(
             {"_id": str(member_id), ERASED_FIELD: {"$ne": True}}, _FIELDS
         )
-        return _person(document) if document else None
+        return person_of(document) if document else None
 
     async def many(self, member_ids: list[UUID]) -> dict[UUID, Person]:
         if not member_ids:
@@ -91,10 +91,10 @@ class People:
 
 async def _people(cursor: Any) -> Any:
     async for document in cursor:
-        yield _person(document)
+        yield person_of(document)
 
 
-def _person(document: dict[str, Any]) -> Person:
+def person_of(document: dict[str, Any]) -> Person:
     organisation_id = document.get("organisation_id")
     region = document.get("region")
     return Person(

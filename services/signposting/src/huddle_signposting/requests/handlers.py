@@ -22,7 +22,7 @@ from huddle_shared.contracts.experts import (
     SignpostingRequestView,
 )
 from huddle_shared.contracts.rpc import Caller, FieldError
-from huddle_shared.errors import Invalid, require_member
+from huddle_shared.errors import Conflict, Invalid, require_member
 from huddle_shared.ids import new_id
 from huddle_shared.messaging.routes import RouteTable
 
@@ -42,8 +42,14 @@ EXPERTS_SHOWN = 10
 
 class UnknownCategory(Invalid):
     def __init__(self, term_id: str) -> None:
-        message = f"There is no category with id {term_id!r}."
+        message = f"There is no category {term_id!r}: see the taxonomy for the categories."
         super().__init__(message, [FieldError(field="category", message=message)])
+
+
+class OutcomeChangedMeanwhile(
+    Conflict, detail="This request was answered or changed at the same moment; look again."
+):
+    """Another replica recorded an outcome first, or the requester was erased meanwhile."""
 
 
 @dataclass
@@ -156,6 +162,6 @@ async def record_outcome(
         if found is None:
             raise SignpostingRequestNotFound(request.id)
         outcome, events = found.record_outcome(member_id, request.helped)
-        if outcome != found:
-            await needs.requests.save(outcome, events)
+        if outcome != found and not await needs.requests.save_outcome(outcome, events):
+            raise OutcomeChangedMeanwhile()
     return await needs.view(outcome)

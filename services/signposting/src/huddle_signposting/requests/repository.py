@@ -30,8 +30,15 @@ class SignpostingRequests:
     async def add(self, request: SignpostingRequest, events: Sequence[EventPayload]) -> None:
         await self._store.insert({"_id": str(request.id), **_fields(request)}, events)
 
-    async def save(self, request: SignpostingRequest, events: Sequence[EventPayload]) -> None:
-        await self._store.update(str(request.id), _fields(request), events)
+    async def save_outcome(
+        self, request: SignpostingRequest, events: Sequence[EventPayload]
+    ) -> bool:
+        """Only the outcome's fields, and only while the request is still the requester's
+        and unanswered: an erasure meanwhile (text and requester blanked) is not undone,
+        and a second answer (another replica's) stages no second gap. False if it moved."""
+        expect = {"requester_id": str(request.requester_id), "helped": None}
+        changes = {"helped": request.helped, "gap_recorded": request.gap_recorded}
+        return await self._store.update(str(request.id), changes, events, expect=expect)
 
     async def get(self, request_id: UUID) -> SignpostingRequest | None:
         document = await self.collection.find_one({"_id": str(request_id)}, _NO_OUTBOX)

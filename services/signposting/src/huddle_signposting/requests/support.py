@@ -2,14 +2,19 @@
 by the directory area's search index: a need's category is a support category's code, as
 readable in a gap event as on the form."""
 
+import contextlib
+from uuid import UUID
+
 from huddle_shared.contracts.experts import NeedCategory, SupportEntry
-from huddle_shared.contracts.signposting import Audience, SearchServices, ServiceSummary
+from huddle_shared.contracts.signposting import (
+    MAX_SEARCH_TEXT,
+    Audience,
+    SearchServices,
+    ServiceSummary,
+)
 
 from huddle_signposting.directory.handlers import SearchIndex
 from huddle_signposting.directory.taxonomy import TAXONOMY, Term
-
-# The directory's search text is shorter than a need's own words may be.
-SEARCH_TEXT_LIMIT = 500
 
 
 def _category(term: Term) -> NeedCategory:
@@ -36,7 +41,11 @@ class DirectorySupportSearch:
         return [_category(term) for term in TAXONOMY.terms if term.parent is None]
 
     async def category(self, term_id: str) -> NeedCategory | None:
+        """A term by its code, or by its id as the taxonomy lists it."""
         term = TAXONOMY.by_code.get(term_id)
+        if term is None:
+            with contextlib.suppress(ValueError):
+                term = TAXONOMY.by_id.get(UUID(term_id))
         return None if term is None else _category(term)
 
     async def search(
@@ -51,7 +60,8 @@ class DirectorySupportSearch:
             audience=audience,
             per_page=limit,
         )
-        worded = wanted.model_copy(update={"text": text[:SEARCH_TEXT_LIMIT]})
+        # A need may say more than a search takes: its first words rank the entries.
+        worded = wanted.model_copy(update={"text": text[:MAX_SEARCH_TEXT]})
         ranked = (await self._index.search(worded)).items
         if len(ranked) < limit:
             seen = {found.id for found in ranked}

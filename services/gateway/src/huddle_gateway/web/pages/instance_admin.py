@@ -243,10 +243,15 @@ async def _curators_page(rpc: Rpc, context: dict[str, Any], status: int = 200) -
 
 @get("/admin/curators", name="admin-curators")
 async def curators(
-    request: Request[Any, Any, Any], rpc: NamedDependency[Rpc], done: FromQuery[str] = ""
+    request: Request[Any, Any, Any],
+    rpc: NamedDependency[Rpc],
+    done: FromQuery[str] = "",
+    member: FromQuery[UUID | None] = None,
 ) -> Template:
+    """``done`` is a fixed word and ``member`` an id: the banner names whoever the list
+    says, so a crafted link cannot make it say anything else."""
     await _administrator(request, rpc)
-    return await _curators_page(rpc, {"done": done})
+    return await _curators_page(rpc, {"done": done, "member": str(member) if member else ""})
 
 
 @post("/admin/curators", status_code=303)
@@ -268,7 +273,8 @@ async def designate_curator(
     except ProblemDetailsException as exc:
         context = _refusal(exc, {"email": "email", "member_id": "email"})
         return await _curators_page(rpc, context | {"values": {"email": email}}, exc.status_code)
-    return Redirect(f"/admin/curators?{urlencode({'done': member.display_name})}", status_code=303)
+    query = urlencode({"done": "designated", "member": str(member.id)})
+    return Redirect(f"/admin/curators?{query}", status_code=303)
 
 
 @post("/admin/curators/{member_id:uuid}/stop", status_code=303)
