@@ -16,10 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+from huddle_shared.contracts import signposting as contract
+from huddle_shared.contracts.common import export_subject
 from notes_support import assert_problem
 from oruk import assert_oruk
 from signposting_support import CALLERS, CORS, PSYCHOLOGICAL, World, signposting_world
-from support import eventually
+from support import connect_nats, eventually, signed
 
 pytestmark = pytest.mark.component
 
@@ -669,3 +671,29 @@ async def test_the_openapi_document_has_every_directory_and_open_data_path(world
         p for p in paths["/api/v1/oruk/services"]["get"]["parameters"] if p["name"] == "per_page"
     )
     assert per_page["schema"]["maximum"] == 100
+
+
+async def exported(world: World, who: str) -> dict[str, Any]:
+    """Signposting's part of the member's export, asked as the gateway does (the whole
+    export needs every service running)."""
+    subject = export_subject(contract.SERVICE)
+    message = {"body": {}, "caller": {"member_id": world.people[who].id}}
+    nc = await connect_nats(world.site.nats_url)
+    try:
+        reply = json.loads((await nc.request(subject, signed(subject, message), timeout=10)).data)
+    finally:
+        await nc.close()
+    assert reply["ok"], reply
+    part: dict[str, Any] = reply["data"]
+    return part
+
+
+async def test_a_members_export_holds_their_suggestions_and_their_curator_record(
+    world: World,
+) -> None:
+    suggested = await world.suggestion(world.services["families"]["id"], caller="member")
+    mine = await exported(world, "member")
+    assert suggested["id"] in [s["_id"] for s in mine["directory_suggestions"]]
+    assert mine["directory_member"]["display_name"] == world.people["member"].name
+    assert mine["directory_curator"] is None  # not designated
+    assert (await exported(world, "curator"))["directory_curator"]["designated_by"]

@@ -342,22 +342,6 @@ async def test_the_members_list_is_read_and_shown_a_page_at_a_time(
     assert "Pages of members" not in whole.text and "Showing" not in text_of(whole)
 
 
-async def test_a_long_list_of_pages_shows_its_ends_and_neighbours() -> None:
-    def numbers(page: int, pages: int) -> list[str]:
-        shown = network_pages._pagination("n", page, pages)
-        assert shown is not None
-        return [
-            "..." if item.get("ellipsis") else str(item["number"]) + ("*" * item["current"])
-            for item in shown["items"]
-        ]
-
-    assert network_pages._pagination("n", 1, 1) is None
-    assert numbers(1, 3) == ["1*", "2", "3"]
-    assert numbers(5, 33) == ["1", "...", "4", "5*", "6", "...", "33"]
-    assert numbers(2, 33) == ["1", "2*", "3", "...", "33"]
-    assert numbers(33, 33) == ["1", "...", "32", "33*"]
-
-
 async def test_a_network_names_its_parent_only_to_those_who_may_see_it(
     world: World, cast: Cast
 ) -> None:

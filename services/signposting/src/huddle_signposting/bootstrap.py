@@ -77,7 +77,7 @@ def build(settings: ServiceSettings) -> tuple[ServiceRuntime, DirectoryArea]:
         support=DirectorySupportSearch(area.index),
         experts=experts_area,
     )
-    service.include(handlers, directory=directory, experts=experts_area, needs=needs)
+    service.include(handlers, directory=directory, experts=experts_area, needs=needs, area=area)
     service.include(
         members,
         people=people,

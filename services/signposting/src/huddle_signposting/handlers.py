@@ -12,6 +12,7 @@ from huddle_shared.messaging.routes import RouteTable
 from huddle_shared.messaging.subscriptions import Subscription
 
 from huddle_signposting import SERVICE
+from huddle_signposting.directory.handlers import DirectoryArea
 from huddle_signposting.domain import DirectoryOrganisation
 from huddle_signposting.experts.handlers import ExpertsArea
 from huddle_signposting.repository import OrganisationDirectory
@@ -51,9 +52,13 @@ async def export_me(
     directory: OrganisationDirectory,
     experts: ExpertsArea,
     needs: RequestsArea,
+    area: DirectoryArea,
 ) -> dict[str, object]:
     member_id = require_member(caller)
     return {
+        "directory_member": await area.members.export(member_id),  # name, admin, status
+        "directory_curator": await area.curators.export(member_id),
+        "directory_suggestions": await area.suggestions.export(member_id),
         "organisation_membership": await directory.export(member_id),
         "member": await experts.people.export(member_id),  # consent, topics, region
         "contact_requests": await experts.export(member_id),

@@ -25,6 +25,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from huddle_gateway.rpc import Rpc
+from huddle_gateway.web import pagination
 from huddle_gateway.web.forms import problem_to_errors, render_page
 from huddle_gateway.web.session import (
     caller_of,
@@ -135,29 +136,6 @@ def _glossary(glossary: dict[str, str]) -> list[tuple[str, str]]:
     return sorted(glossary.items(), key=lambda item: item[0].lower())
 
 
-def _pagination(slug: str, page: int, pages: int) -> dict[str, Any] | None:
-    """NHS.UK's numbered pagination: the first and last pages, this one and its neighbours,
-    an ellipsis for the pages between."""
-    if pages <= 1:
-        return None
-
-    def href(number: int) -> str:
-        return f"/networks/{slug}?page={number}#members"
-
-    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
-    items: list[dict[str, Any]] = []
-    for before, number in zip([0, *shown], shown, strict=False):
-        if number - before > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page})
-    return {
-        "ariaLabel": "Pages of members",
-        "items": items,
-        "previous": {"href": href(page - 1)} if page > 1 else {},
-        "next": {"href": href(page + 1)} if page < pages else {},
-    }
-
-
 def _long_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -190,7 +168,13 @@ async def network_page(
         "roles": ROLES,
         "page": page,
         "pages": pages,
-        "pagination": _pagination(slug, page, pages) if roster else None,
+        "pagination": (
+            pagination.numbered(
+                page, pages, lambda n: f"/networks/{slug}?page={n}#members", "members"
+            )
+            if roster
+            else None
+        ),
         "glossary": _glossary(network.glossary),
         **WORDS,
     }

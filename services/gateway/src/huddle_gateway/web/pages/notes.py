@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from math import ceil
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from uuid import UUID
 
 from huddle_shared.contracts import networks as network_contract
@@ -33,6 +33,7 @@ from litestar.response import Redirect, Stream, Template
 
 from huddle_gateway.routes.resources import ReceivedUpload, forward_upload
 from huddle_gateway.rpc import Rpc
+from huddle_gateway.web import pagination
 from huddle_gateway.web.forms import (
     FormProblem,
     answer_form,
@@ -250,30 +251,6 @@ def _page_number(text: str) -> int:
     return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
 
 
-def _pagination(
-    base: str, query: dict[str, str], page: int, pages: int, what: str
-) -> dict[str, Any] | None:
-    """NHS.UK's numbered pagination (as the members' list has it), keeping the search."""
-    if pages <= 1:
-        return None
-
-    def href(number: int) -> str:
-        return base + "?" + urlencode({**{k: v for k, v in query.items() if v}, "page": number})
-
-    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
-    items: list[dict[str, Any]] = []
-    for before, number in zip([0, *shown], shown, strict=False):
-        if number - before > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page})
-    return {
-        "ariaLabel": f"Pages of {what}",
-        "items": items,
-        "previous": {"href": href(page - 1)} if page > 1 else {},
-        "next": {"href": href(page + 1)} if page < pages else {},
-    }
-
-
 @get("/networks/{slug:str}/notes", name="notes:library")
 async def library_page(
     request: Request[Any, Any, Any], slug: FromPath[str], rpc: NamedDependency[Rpc]
@@ -323,7 +300,9 @@ async def library_page(
         "rows": [_row(s) for s in found.items] if found else [],
         "page": page,
         "pages": pages,
-        "pagination": _pagination(f"/networks/{slug}/notes", values, page, pages, "notes"),
+        "pagination": pagination.keeping_search(
+            f"/networks/{slug}/notes", values, page, pages, "notes"
+        ),
         "searched": any(values[k] for k in ("q", "theme", "from", "to")),
         "done": DONE.get(request.query_params.get("done", ""), ""),
         "error_summary": summary,
@@ -789,7 +768,9 @@ async def _resources_page(
         "network": network,
         "resources": [{"view": r, "size": file_size(r.size)} for r in listed.items],
         "total": listed.total,
-        "pagination": _pagination(f"/networks/{slug}/resources", {}, page, pages, "files"),
+        "pagination": pagination.keeping_search(
+            f"/networks/{slug}/resources", {}, page, pages, "files"
+        ),
         "writer": _is(network, WRITERS),
         "max_size": file_size(resource_contract.MAX_RESOURCE_BYTES),
         "values": values or {},

@@ -10,7 +10,6 @@ contracts' fields and show the service's answer, or its refusal beside the form.
 from collections.abc import Callable
 from math import ceil
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 from huddle_shared.contracts import areas
@@ -25,6 +24,7 @@ from litestar.response import Redirect, Template
 
 from huddle_gateway.problems import problem
 from huddle_gateway.rpc import Rpc
+from huddle_gateway.web import pagination
 from huddle_gateway.web.forms import answer_form, problem_to_errors, render_page
 from huddle_gateway.web.session import caller_of, require_member
 
@@ -136,28 +136,6 @@ def long_date(day: Any) -> str:
     return f"{day.day} {day:%B %Y}" if day else ""
 
 
-def _pagination(base: str, query: dict[str, str], page: int, pages: int) -> dict[str, Any] | None:
-    """NHS.UK's numbered pagination, keeping the search."""
-    if pages <= 1:
-        return None
-
-    def href(number: int) -> str:
-        return base + "?" + urlencode({**{k: v for k, v in query.items() if v}, "page": number})
-
-    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
-    items: list[dict[str, Any]] = []
-    for before, number in zip([0, *shown], shown, strict=False):
-        if number - before > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page})
-    return {
-        "ariaLabel": "Pages of results",
-        "items": items,
-        "previous": {"href": href(page - 1)} if page > 1 else {},
-        "next": {"href": href(page + 1)} if page < pages else {},
-    }
-
-
 def area_groups() -> list[dict[str, Any]]:
     """England, then each region with its boards: the area choices, as the contracts name
     them (``national``, ``region:<r>``, ``icb:<board>``)."""
@@ -253,7 +231,7 @@ async def find_support(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc
         "found": found,
         "page": page,
         "pages": pages,
-        "pagination": _pagination("/support", values, page, pages),
+        "pagination": pagination.keeping_search("/support", values, page, pages, "results"),
         "searched": any(values.values()),
         "curator": await is_curator(rpc, request),
         "error_summary": summary,
@@ -693,7 +671,9 @@ async def _suggestions_page(
     pages = ceil(found.total / PER_PAGE)
     context = {
         "found": found,
-        "pagination": _pagination("/support/suggestions", {}, page, pages),
+        "pagination": pagination.keeping_search(
+            "/support/suggestions", {}, page, pages, "suggestions"
+        ),
         "done": DONE.get(request.query_params.get("done", ""), ""),
         "error_summary": summary,
         "errors": errors,
@@ -761,7 +741,7 @@ async def stale_page(request: Request[Any, Any, Any], rpc: NamedDependency[Rpc])
     pages = ceil(found.total / PER_PAGE)
     context = {
         "found": found,
-        "pagination": _pagination("/support/stale", {}, page, pages),
+        "pagination": pagination.keeping_search("/support/stale", {}, page, pages, "entries"),
         "done": DONE.get(request.query_params.get("done", ""), ""),
         **_words(),
     }
