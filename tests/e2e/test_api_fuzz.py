@@ -125,6 +125,7 @@ def operations_to_exercise(api_schema: Any) -> list[Any]:
     return operations
 
 
+@pytest.mark.timeout(400)  # every operation, 15 examples each: minutes on a busy machine
 def test_no_request_breaks_the_api(api_schema: Any, admin_headers: dict[str, str]) -> None:
     failures: list[str] = []
     for operation in operations_to_exercise(api_schema):
@@ -149,6 +150,7 @@ def test_no_request_breaks_the_api(api_schema: Any, admin_headers: dict[str, str
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.timeout(400)
 def test_no_boundary_value_breaks_the_api(api_schema: Any, admin_headers: dict[str, str]) -> None:
     """Schemathesis's coverage phase: each parameter at and just past its bounds, missing,
     of the wrong type, and bodies of other media types, for every operation."""
