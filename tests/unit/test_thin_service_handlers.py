@@ -116,6 +116,9 @@ class _NothingHeld:
 NO_PEOPLE = {
     "experts": SimpleNamespace(people=_NothingHeld(), export=_NothingHeld().export),
     "needs": _NothingHeld(),
+    "area": SimpleNamespace(
+        members=_NothingHeld(), curators=_NothingHeld(), suggestions=_NothingHeld()
+    ),
 }
 
 
