@@ -115,15 +115,17 @@ class World:
         return answer
 
 
-async def _admin(site: Site) -> Person | None:
+async def signed_in_admin(site: Site) -> Person | None:
+    """The configured instance administrator, signed in; None until membership has made
+    them (poll with ``eventually``)."""
     with contextlib.suppress(AssertionError, httpx.HTTPError):
         signed_in = await site.client.post(
             "/api/v1/auth/token", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )
         assert signed_in.status_code == 200, signed_in.text
         headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-        me = await site.client.get("/api/v1/me", headers=headers)
-        return Person(me.json()["id"], ADMIN_EMAIL, ADMIN_PASSWORD, "Instance admin", headers)
+        known = (await site.client.get("/api/v1/me", headers=headers)).json()
+        return Person(known["id"], ADMIN_EMAIL, ADMIN_PASSWORD, known["display_name"], headers)
     return None
 
 
@@ -168,7 +170,7 @@ async def notes_world(
         async with web_site(
             tmp_path_factory, mongodb_url, nats_credentials, "membership", "notes"
         ) as site:
-            admin = await eventually(lambda: _admin(site))
+            admin = await eventually(lambda: signed_in_admin(site))
             names = {
                 "chair": "Cat Chair",
                 "facilitator": "Fay Facilitator",

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from notes_support import ADMIN_EMAIL, ADMIN_PASSWORD
+from notes_support import ADMIN_EMAIL, ADMIN_PASSWORD, signed_in_admin
 from support import eventually
 from web_support import Person, Site, web_site
 
@@ -78,19 +78,6 @@ class World:
         return suggested
 
 
-async def _admin(site: Site) -> Person | None:
-    with contextlib.suppress(AssertionError, httpx.HTTPError):
-        signed_in = await site.client.post(
-            "/api/v1/auth/token", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        )
-        assert signed_in.status_code == 200, signed_in.text
-        headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-        me = await site.client.get("/api/v1/me", headers=headers)
-        known = me.json()
-        return Person(known["id"], ADMIN_EMAIL, ADMIN_PASSWORD, known["display_name"], headers)
-    return None
-
-
 async def designate(site: Site, admin: Person, person: Person) -> bool:
     """The admin makes ``person`` a curator (false until signposting has heard of them)."""
     path = f"/api/v1/signposting/curators/{person.id}"
@@ -107,7 +94,7 @@ async def signposting_world(
         async with web_site(
             tmp_path_factory, mongodb_url, nats_credentials, "membership", "signposting"
         ) as site:
-            admin = await eventually(lambda: _admin(site))
+            admin = await eventually(lambda: signed_in_admin(site))
             curator, member = await asyncio.gather(
                 site.person(name="Cora Curatorsdottir"), site.person(name="Mel Memberson")
             )
