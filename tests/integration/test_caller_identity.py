@@ -15,7 +15,7 @@ import httpx
 import pytest
 from huddle_devkit.caller_keys import ensure_caller_keys
 from huddle_shared.contracts import membership as contract
-from support import JWT_SECRET, connect_nats, gateway_server, services, signed
+from support import JWT_SECRET, connect_nats, eventually, gateway_server, services, signed
 
 pytestmark = pytest.mark.integration
 
@@ -125,8 +125,14 @@ async def test_a_captured_request_replayed_elsewhere_or_later_is_refused(
     response = await huddle.client.patch("/api/v1/me", json=edit, headers=huddle.headers)
     assert response.status_code == 200, response.text
     captured_at = time.time()
-    read = next(data for subject, data in captured if subject == contract.GET_ME)
-    update = json.loads(next(data for subject, data in captured if subject == contract.UPDATE_ME))
+
+    async def seen(subject: str) -> bytes | None:
+        # The spy reads on its own connection: a reply can reach the gateway before the
+        # copy of its request reaches the spy.
+        return next((data for seen_on, data in captured if seen_on == subject), None)
+
+    read = await eventually(lambda: seen(contract.GET_ME))
+    update = json.loads(await eventually(lambda: seen(contract.UPDATE_ME)))
     assert json.loads(read)["caller"]["member_id"] == huddle.admin_id
 
     # The read's assertion, on the update subject (with the read's body, or another).
