@@ -31,7 +31,7 @@ $(TOOLS)/uv/bin/uv:
 	@touch $@
 
 # FerretDB v1.24.2, built once from the Go module proxy (see docs/decisions/0002-ferretdb-for-local-runs.md),
-# with its lookups by _id using the _id index (decision 0029).
+# with its lookups by _id using the _id index (decision 0029) and equalities narrowed in SQLite (0048).
 $(FERRETDB): $(FERRETDB_SRC)/go.mod $(FERRETDB_SRC)/go.sum $(FERRETDB_SRC)/main.go $(FERRETDB_SRC)/build.sh $(wildcard $(FERRETDB_SRC)/patches/*.patch)
 	@mkdir -p $(TOOLS)/bin
 	$(FERRETDB_SRC)/build.sh $(abspath $(FERRETDB))

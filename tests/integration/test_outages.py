@@ -4,8 +4,10 @@ membership's own state.
 
 The consuming services have their own FerretDB server (stopped and restarted on the same
 port and state directory); membership keeps the session's, so events keep arriving during
-the outage. The outage outlasts the whole dead-letter back-off (0.5 + 2 + 10 + 30 s plus the
-client timeouts), so counting outage errors as message failures would dead-letter events.
+the outage. The consumers' dead-letter back-off is shortened (``HUDDLE_RETRY_BACKOFF_SECONDS``,
+0.2 + 0.5 + 1 + 2 s, where production waits 0.5 + 2 + 10 + 30 s); the outage outlasts it
+several times over, client timeouts included, so counting outage errors as message failures
+would dead-letter events.
 """
 
 import asyncio
@@ -28,7 +30,9 @@ from support import caller_keys, connect_nats, eventually, seed_file, services, 
 pytestmark = pytest.mark.integration
 
 ALL = service_names()
-OUTAGE_SECONDS = 55.0
+RETRY_BACKOFF = (0.2, 0.5, 1.0, 2.0)
+# Each of the five deliveries also waits out a 2 s server selection: about 14 s in all.
+OUTAGE_SECONDS = 25.0
 
 
 async def request(nc: Any, subject: str, body: dict[str, Any], **caller: str) -> Any:
@@ -89,6 +93,7 @@ async def test_a_database_outage_under_load_loses_no_event(
             MONGODB_DATABASE=f"{db_prefix}_{service}",
             HUDDLE_INSTANCE_ID="test-instance",
             HUDDLE_OUTBOX_RELAY_INTERVAL=0.5,
+            HUDDLE_RETRY_BACKOFF_SECONDS=",".join(map(str, RETRY_BACKOFF)),
             HUDDLE_CALLER_VERIFY_KEY_FILES=str(caller_keys().public_key),
             NATS_NKEY_SEED_FILE=seed_file(service),
         )
@@ -112,6 +117,8 @@ async def test_a_database_outage_under_load_loses_no_event(
             server.start()
             server.wait_ready()
             outage = time.monotonic() - stopped_at
+            # Long enough that five failed deliveries, each with its back-off, would be over.
+            assert outage > 5 * 2.0 + sum(RETRY_BACKOFF), outage
             await asyncio.sleep(2)
             stop.set()
             counts = await load

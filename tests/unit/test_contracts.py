@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from huddle_shared.config import ServiceSettings
 from huddle_shared.contracts.envelope import EventEnvelope
 from huddle_shared.contracts.membership import (
     MemberRegisteredV1,
@@ -11,7 +12,8 @@ from huddle_shared.contracts.membership import (
     RegisterAccount,
 )
 from huddle_shared.contracts.registry import UnknownEventType, all_payload_types, payload_type
-from huddle_shared.messaging.dead_letter import RetryPolicy
+from huddle_shared.messaging.dead_letter import DeadLetterMiddleware, RetryPolicy
+from huddle_shared.service import ServiceBuilder
 from huddle_shared.services import service, stream_for_subject
 from pydantic import ValidationError
 
@@ -90,3 +92,16 @@ def test_payloads_refuse_unknown_fields() -> None:
 def test_retry_back_off_grows_then_holds() -> None:
     policy = RetryPolicy(max_deliveries=6, backoff_seconds=(0.5, 2.0, 10.0))
     assert [policy.delay_after(n) for n in range(1, 6)] == [0.5, 2.0, 10.0, 10.0, 10.0]
+
+
+def test_the_back_off_is_a_setting_each_service_broker_uses() -> None:
+    settings = ServiceSettings(HUDDLE_RETRY_BACKOFF_SECONDS="0.2, 1,5")
+    assert settings.retry_backoff_seconds == (0.2, 1.0, 5.0)
+    assert ServiceSettings().retry_backoff_seconds == (0.5, 2.0, 10.0, 30.0)
+    for refused in ("", "-1", "soon"):
+        with pytest.raises(ValidationError, match="HUDDLE_RETRY_BACKOFF_SECONDS"):
+            ServiceSettings(HUDDLE_RETRY_BACKOFF_SECONDS=refused)
+
+    broker = ServiceBuilder(service("membership"), settings).broker
+    (dead_letters,) = [m for m in broker.middlewares if isinstance(m, DeadLetterMiddleware)]
+    assert dead_letters.policy.backoff_seconds == (0.2, 1.0, 5.0)

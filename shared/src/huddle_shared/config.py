@@ -1,7 +1,9 @@
 """Settings every service reads from the environment (each has a documented default)."""
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
@@ -33,12 +35,33 @@ class ServiceSettings(BaseSettings):
         alias="HUDDLE_IDEMPOTENCY_KEY_HOURS",
         description="How long a reply is kept for retries with the same Idempotency-Key",
     )
+    retry_backoff_seconds: Annotated[tuple[float, ...], NoDecode] = Field(
+        default=(0.5, 2.0, 10.0, 30.0),
+        min_length=1,
+        alias="HUDDLE_RETRY_BACKOFF_SECONDS",
+        description="Comma-separated waits before an event that failed is delivered again "
+        "(the last repeats until it is dead-lettered)",
+    )
     caller_verify_key_files: str = Field(
         default="",
         alias="HUDDLE_CALLER_VERIFY_KEY_FILES",
         description="Comma-separated Ed25519 public keys (PEM) of the gateway's caller "
         "signing key; any one verifying suffices (rotation). Required to start.",
     )
+
+    @field_validator("retry_backoff_seconds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("retry_backoff_seconds")
+    @classmethod
+    def _not_negative(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(seconds < 0 for seconds in value):
+            raise ValueError("waits are seconds, not negative")
+        return value
 
     def database_for(self, service: str) -> str:
         return self.mongodb_database or f"{self.database_prefix}_{service}"

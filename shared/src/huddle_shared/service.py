@@ -22,6 +22,7 @@ from huddle_shared.contracts.streams import StreamSpec
 from huddle_shared.messaging.broker import create_broker, deliver_prefix
 from huddle_shared.messaging.caller_assertions import CallerVerifier, key_files
 from huddle_shared.messaging.consumer import EventDispatcher, subscribe_events
+from huddle_shared.messaging.dead_letter import RetryPolicy
 from huddle_shared.messaging.publisher import JetStreamEventPublisher
 from huddle_shared.messaging.routes import Route, RouteTable, raw_routes, serve
 from huddle_shared.messaging.rpc import CallerCheck, RpcServer, after_reply
@@ -66,7 +67,10 @@ class ServiceBuilder:
         self.spec = spec
         self.settings = settings
         self.broker = create_broker(
-            settings.nats_url, service=spec.name, nkey_seed_file=settings.nats_nkey_seed_file
+            settings.nats_url,
+            service=spec.name,
+            retry=RetryPolicy(backoff_seconds=settings.retry_backoff_seconds),
+            nkey_seed_file=settings.nats_nkey_seed_file,
         )
         # Unset, the service can be built (AsyncAPI, tests) but refuses to start.
         paths = key_files(settings.caller_verify_key_files)
