@@ -94,10 +94,10 @@ MYPY_PACKAGES := $(foreach dir,$(wildcard shared/src/huddle_* deploy/devkit/src/
 typecheck: .venv/.synced
 	$(UV) run --frozen mypy $(MYPY_PACKAGES)
 
-# One pytest worker per core (pytest-xdist; tests/conftest.py keeps each module, and all the
-# browser tests, on one worker), then the tests that measure time, with nothing beside them.
-# TEST_WORKERS=0 runs the first part in this process too.
-TEST_WORKERS ?= auto
+# One pytest worker per core and one more (pytest-xdist; tests/conftest.py keeps each module,
+# and all the browser tests, on one worker; decision 0047), then the tests that measure time,
+# with nothing beside them. TEST_WORKERS=0 runs the first part in this process too.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 test: setup lint typecheck
 	$(UV) run --frozen pytest -n $(TEST_WORKERS) -m "not alone"
