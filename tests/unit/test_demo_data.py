@@ -236,3 +236,30 @@ def test_the_demo_sessions_are_valid_and_dated_from_the_day_they_load() -> None:
     speakers = plan["symposium"].fields["speakers"]
     assert {s["agreed_to_be_named"] for s in speakers} == {True, False}
     assert demo.FEEDBACK_RESPONSES[0] >= 8 > min(demo.FEEDBACK_RESPONSES)
+
+
+async def test_a_step_is_tried_again_until_the_deciding_service_has_heard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(demo.asyncio, "sleep", no_wait)
+    monkeypatch.setattr(demo, "HEARD_WAITS", 5)
+    loader = demo.Loader(httpx.AsyncClient(), concurrency=1)
+    answers = iter([problem(422, "invalid"), problem(403, "forbidden"), httpx.Response(201)])
+    tries: list[int] = []
+
+    async def attempt() -> httpx.Response:
+        response = next(answers)
+        tries.append(response.status_code)
+        return response
+
+    assert (await loader.once_heard(attempt, not_yet=(403, 422))).status_code == 201
+    assert tries == [422, 403, 201]
+    # Another answer is final at once; one that stays "not yet" is given up after the waits.
+    answers = iter([problem(409, "conflict")])
+    assert (await loader.once_heard(attempt, not_yet=(422,))).status_code == 409
+    answers = iter([problem(422, "invalid")] * 5)
+    assert (await loader.once_heard(attempt, not_yet=(422,))).status_code == 422
+    assert len(tries) == 3 + 1 + 5

@@ -431,7 +431,9 @@ def network_plan(members: list[DemoMember]) -> NetworkPlan:
 # The national network's note-taker and facilitator (second reader): its second and third
 # members (the first is the plain member journeys and `make bench` sign in as).
 NOTE_TAKER_INDEX, FACILITATOR_INDEX = 1, 2
-SESSION_WAITS = 40  # a quarter of a second each, while notes learns of the new sessions
+# How long a step waits, half a second at a time, while the service that decides it has not
+# yet heard, through another service's events, what an earlier step did (10x data: minutes).
+HEARD_WAITS = 480
 
 
 def note_people(members: list[DemoMember]) -> tuple[DemoMember, DemoMember]:
@@ -753,6 +755,20 @@ class Loader:
             await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
 
+    async def once_heard(
+        self, attempt: Callable[[], Awaitable[httpx.Response]], *, not_yet: Iterable[int]
+    ) -> httpx.Response:
+        """``attempt()`` again while it answers one of ``not_yet``: the service that decides
+        learns of earlier steps from other services' events, a moment (or, with ten times
+        the data, minutes) later."""
+        waiting = set(not_yet)
+        for _ in range(HEARD_WAITS):
+            response = await attempt()
+            if response.status_code not in waiting:
+                return response
+            await asyncio.sleep(0.5)
+        return response
+
     async def each(self, items: Iterable[Item], action: Callable[[Item], Awaitable[T]]) -> list[T]:
         """``action`` on every item, a few at a time; the first failure cancels the rest."""
 
@@ -1006,14 +1022,19 @@ class Loader:
 
         async def attended(args: tuple[dict[str, Any], list[DemoMember]]) -> None:
             item, came = args
-            response = await self.send(
-                "POST",
-                f"/api/v1/sessions/{weekly}/attendance",
-                json={
-                    "occurrence_start": item["occurrence_start"],
-                    "attended": [by_email[m.email] for m in came],
-                },
-                headers=admin,
+            # 422 until scheduling has heard of every attendee's joining the network.
+            response = await self.once_heard(
+                partial(
+                    self.send,
+                    "POST",
+                    f"/api/v1/sessions/{weekly}/attendance",
+                    json={
+                        "occurrence_start": item["occurrence_start"],
+                        "attended": [by_email[m.email] for m in came],
+                    },
+                    headers=admin,
+                ),
+                not_yet=(422,),
             )
             _optional(response, "recording attendance")
             summary.attendance += 1
@@ -1137,14 +1158,14 @@ class Loader:
 
         async def create(note: demo_notes.DemoNote, link: dict[str, Any]) -> str:
             body = {"title": note.title, "body": note.body, "themes": note.themes, **link}
-            for _ in range(SESSION_WAITS):
-                response = await self.send(
-                    "POST", f"/api/v1/networks/{slug}/notes", json=body, headers=writer
-                )
-                # Notes learns of the sessions from scheduling's events, a moment later.
-                if not (link and response.status_code == 404):
-                    break
-                await asyncio.sleep(0.25)
+            # Notes learns of the sessions (404 until then) and of the note-taker's role (403)
+            # from scheduling's and membership's events.
+            response = await self.once_heard(
+                partial(
+                    self.send, "POST", f"/api/v1/networks/{slug}/notes", json=body, headers=writer
+                ),
+                not_yet=(403, 404) if link else (403,),
+            )
             _optional(response, "writing a note")
             return str(response.json()["id"])
 
@@ -1197,11 +1218,10 @@ async def load_directory(
 
         async def designate(member: DemoMember) -> None:
             path = f"/api/v1/signposting/curators/{await loader.member_id(member)}"
-            for _ in range(RETRIES):  # 422 until signposting has heard of the member
-                response = await loader.send("PUT", path, headers=admin)
-                if response.status_code != 422:
-                    break
-                await asyncio.sleep(1)
+            # 422 until signposting has heard of the member.
+            response = await loader.once_heard(
+                partial(loader.send, "PUT", path, headers=admin), not_yet=(422,)
+            )
             _optional(response, "designating a curator")
             summary.curators += 1
 
