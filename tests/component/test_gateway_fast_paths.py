@@ -89,7 +89,10 @@ async def test_ready_is_kept_only_while_every_service_answers(
 ) -> None:
     async with (
         gateway_server(
-            NATS_URL=nats_url, HUDDLE_HEALTH_TIMEOUT=0.5, HUDDLE_HEALTH_CACHE_SECONDS=1
+            # Room for a service just started on a busy machine to answer its first probe.
+            NATS_URL=nats_url,
+            HUDDLE_HEALTH_TIMEOUT=2.0,
+            HUDDLE_HEALTH_CACHE_SECONDS=1,
         ) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
@@ -104,4 +107,4 @@ async def test_ready_is_kept_only_while_every_service_answers(
             return (await client.get("/health/ready")).status_code == 503
 
         await eventually(not_ready, timeout=5)
-        assert loop.time() - stopped < 1.0 + 0.5 + 0.5  # kept a second at most, then asked
+        assert loop.time() - stopped < 1.0 + 2.0 + 0.5  # kept a second at most, then asked
