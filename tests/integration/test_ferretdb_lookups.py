@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from huddle_devkit.servers import ferretdb_server, running
 from pymongo import MongoClient
+from pymongo.collection import Collection
 
 pytestmark = [
     pytest.mark.integration,
@@ -57,6 +58,10 @@ def selects_split(log: Path, offset: int) -> tuple[list[tuple[str, list[str]]], 
     """The selects FerretDB ran since ``offset`` that narrow in SQLite, and how many ran."""
     selects = [s for s in statements_since(log, offset) if s[0].startswith("SELECT")]
     return [(sql, args) for sql, args in selects if " WHERE " in sql], len(selects)
+
+
+def ids_found(collection: Collection, query: dict[str, object]) -> set[object]:
+    return {document["_id"] for document in collection.find(query, {"_id": 1})}
 
 
 def assert_each_uses_an_index(data: Path, statements: Iterable[tuple[str, list[str]]]) -> None:
@@ -179,18 +184,23 @@ def test_a_field_that_must_exist_is_looked_up_through_its_index(
     log = state / "ferretdb.log"
     offset = log.stat().st_size
 
-    def ids(query: dict[str, object]) -> set[str]:
-        return {document["_id"] for document in members.find(query, {"_id": 1})}
-
-    assert ids({"outbox_since": {"$lte": then + timedelta(days=1)}}) == {"pending", "several"}
-    assert ids({"outbox_since": {"$exists": True}}) == {"pending", "later", "several", "null"}
-    assert ids({"outbox_since": {"$gt": then, "$lt": then + timedelta(days=3)}}) == {
+    assert ids_found(members, {"outbox_since": {"$lte": then + timedelta(days=1)}}) == {
+        "pending",
+        "several",
+    }
+    assert ids_found(members, {"outbox_since": {"$exists": True}}) == {
+        "pending",
+        "later",
+        "several",
+        "null",
+    }
+    assert ids_found(members, {"outbox_since": {"$gt": then, "$lt": then + timedelta(days=3)}}) == {
         "later",
         "several",
     }
     # What could match a missing field is not narrowed: every document is read.
-    assert len(ids({"outbox_since": {"$lte": None}})) == 41
-    assert len(ids({"outbox_since": {"$exists": False}})) == 40
+    assert len(ids_found(members, {"outbox_since": {"$lte": None}})) == 41
+    assert len(ids_found(members, {"outbox_since": {"$exists": False}})) == 40
 
     narrowed, selects = selects_split(log, offset)
     assert len(narrowed) == 3 and selects == 5
@@ -207,14 +217,11 @@ def test_ids_in_a_list_are_looked_up_through_the_id_index(
     log = state / "ferretdb.log"
     offset = log.stat().st_size
 
-    def ids(query: dict[str, object]) -> set[object]:
-        return {document["_id"] for document in members.find(query, {"_id": 1})}
-
-    assert ids({"_id": {"$in": ["m3", "m30", "nobody"]}}) == {"m3", "m30"}
-    assert ids({"_id": {"$in": []}}) == set()
-    assert ids({"_id": {"$in": ["m3", "m4"]}, "n": 4}) == {"m4"}
+    assert ids_found(members, {"_id": {"$in": ["m3", "m30", "nobody"]}}) == {"m3", "m30"}
+    assert ids_found(members, {"_id": {"$in": []}}) == set()
+    assert ids_found(members, {"_id": {"$in": ["m3", "m4"]}, "n": 4}) == {"m4"}
     # A list holding anything but strings and ObjectIDs is not narrowed: every row is read.
-    assert ids({"_id": {"$in": ["m3", 7]}}) == {"m3", 7}
+    assert ids_found(members, {"_id": {"$in": ["m3", 7]}}) == {"m3", 7}
 
     narrowed, selects = selects_split(log, offset)
     assert len(narrowed) == 3 and selects == 4
